@@ -1,0 +1,35 @@
+# The README's two set-up commands: `make run` and `make test`. Both install what they need.
+PYTHON ?= python3
+VENV := .venv
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test lint typecheck schema bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml uv.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
+		|| { echo "Agentgraph needs Python 3.11+ (found: $$($(PYTHON) --version 2>&1))"; exit 1; }
+	@test -x $(VENV)/bin/python || { echo "creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@test -x $(VENV)/bin/uv || { echo "installing uv $(UV_VERSION) into $(VENV)"; \
+		$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"; }
+	@echo "installing locked dependencies (uv.lock)"
+	@UV_PROJECT_ENVIRONMENT=$(VENV) $(VENV)/bin/uv sync --frozen --inexact --quiet
+	@touch $(STAMP)
+
+run: install
+	$(VENV)/bin/agentgraph serve --demo
+
+test: install
+	$(VENV)/bin/python -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+schema: install
+	$(VENV)/bin/agentgraph export-schema > schema.graphql
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

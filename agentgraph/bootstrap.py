@@ -1,0 +1,75 @@
+"""The one place that wires Agentgraph together: settings → database → event hub → schema → app."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.applications import Starlette
+
+from agentgraph.embedded_db import start_embedded_postgres
+from agentgraph.settings import Settings
+from domain.store.database import Database
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """DATABASE_URL when set; otherwise the embedded PostgreSQL in the data directory (started)."""
+    if settings.database_url:
+        return settings.database_url
+    return start_embedded_postgres(settings.data_dir / "postgres")
+
+
+def resolve_secret_key(settings: Settings) -> str:
+    """AGENTGRAPH_SECRET_KEY, or a random key generated once and kept in the data directory."""
+    if settings.secret_key:
+        return settings.secret_key
+    path: Path = settings.data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(key)
+    return key
+
+
+@dataclass
+class Services:
+    """What a running server holds; built by ``create_app`` and handed to every request."""
+
+    settings: Settings
+    database: Database
+    secret_key: str
+
+
+def create_services(settings: Settings, database_url: str | None = None) -> Services:
+    url = database_url or resolve_database_url(settings)
+    database = Database(
+        url,
+        statement_timeout_ms=settings.statement_timeout_ms,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
+    return Services(settings=settings, database=database, secret_key=resolve_secret_key(settings))
+
+
+def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> Starlette:
+    """The ASGI application: /graphql (HTTP and WebSocket), /healthz, /readyz, /metrics."""
+    from agentgraph.http import routes
+
+    settings = settings or Settings()
+    services = create_services(settings, database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await services.database.dispose()
+
+    app = Starlette(routes=routes(services), lifespan=lifespan)
+    app.state.services = services
+    return app

@@ -1,0 +1,177 @@
+"""`agentgraph`: serve, migrate, downgrade, create-superuser, seed-demo, export-schema.
+
+Every failure a user can cause ends in one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from agentgraph.settings import Settings
+
+EXIT_USAGE = 2
+EXIT_FAILURE = 1
+
+
+class CommandError(Exception):
+    """A failure to report as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"agentgraph: {message} (see 'agentgraph --help')\n")
+
+
+def say(message: str) -> None:
+    """Progress output for long steps (stderr, so stdout stays clean for export-schema)."""
+    print(f"agentgraph: {message}", file=sys.stderr, flush=True)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as error:  # pydantic's ValidationError, shown as one line
+        first = str(error).splitlines()
+        raise CommandError(f"invalid configuration: {' '.join(first[:3])}") from error
+
+
+def _database_url(settings: Settings) -> str:
+    from agentgraph.bootstrap import resolve_database_url
+
+    if not settings.database_url:
+        say(f"starting the embedded PostgreSQL in {settings.data_dir / 'postgres'}")
+    return resolve_database_url(settings)
+
+
+def _check_reachable(url: str) -> None:
+    from agentgraph.preflight import check_database
+
+    asyncio.run(check_database(url))
+
+
+def _migrate_to(url: str, revision: str) -> None:
+    from agentgraph import migrate
+
+    say(f"migrating the database to {revision}")
+    migrate.upgrade(url, revision)
+    say("migrations done")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from agentgraph.bootstrap import create_app
+
+    settings = _settings()
+    url = _database_url(settings)
+    _check_reachable(url)
+    _migrate_to(url, "head")
+    if args.demo:
+        from agentgraph.demo import load_demo_fleet
+
+        asyncio.run(load_demo_fleet(url, settings, report=say))
+    app = create_app(settings, database_url=url)
+    say(f"serving http://{args.host}:{args.port}/graphql")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", ws="websockets")
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    url = _database_url(_settings())
+    _check_reachable(url)
+    _migrate_to(url, args.revision)
+
+
+def cmd_downgrade(args: argparse.Namespace) -> None:
+    from agentgraph import migrate
+
+    url = _database_url(_settings())
+    _check_reachable(url)
+    say(f"downgrading the database to {args.revision}")
+    migrate.downgrade(url, args.revision)
+    say("downgrade done")
+
+
+def cmd_create_superuser(args: argparse.Namespace) -> None:
+    from agentgraph.admin import create_superuser
+
+    settings = _settings()
+    url = _database_url(settings)
+    _check_reachable(url)
+    _migrate_to(url, "head")
+    created = asyncio.run(create_superuser(url, args.email, args.password))
+    say(f"superuser {args.email} {'created' if created else 'updated (new password set)'}")
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> None:
+    from agentgraph.demo import load_demo_fleet
+
+    settings = _settings()
+    url = _database_url(settings)
+    _check_reachable(url)
+    _migrate_to(url, "head")
+    asyncio.run(load_demo_fleet(url, settings, report=say))
+
+
+def cmd_export_schema(args: argparse.Namespace) -> None:
+    from gql.schema import export_sdl
+
+    sys.stdout.write(export_sdl())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="agentgraph", description="Agentgraph: the control plane for AI agents.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    serve = commands.add_parser("serve", help="migrate, then serve /graphql, /healthz, /readyz, /metrics")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true", help="load the demo fleet if the database is empty")
+    serve.set_defaults(run=cmd_serve)
+
+    migrate = commands.add_parser("migrate", help="upgrade the database schema")
+    migrate.add_argument("--revision", default="head")
+    migrate.set_defaults(run=cmd_migrate)
+
+    downgrade = commands.add_parser("downgrade", help="downgrade the database schema to REV")
+    downgrade.add_argument("revision", metavar="REV")
+    downgrade.set_defaults(run=cmd_downgrade)
+
+    superuser = commands.add_parser("create-superuser", help="create or update a superuser")
+    superuser.add_argument("--email", required=True)
+    superuser.add_argument("--password", required=True)
+    superuser.set_defaults(run=cmd_create_superuser)
+
+    seed = commands.add_parser("seed-demo", help="load the demo fleet (refuses to duplicate it)")
+    seed.set_defaults(run=cmd_seed_demo)
+
+    export = commands.add_parser("export-schema", help="print the GraphQL SDL")
+    export.set_defaults(run=cmd_export_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], None] = args.run
+    try:
+        run(args)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except CommandError as error:
+        print(f"agentgraph: {error}", file=sys.stderr)
+        sys.exit(EXIT_FAILURE)
+    except Exception as error:  # noqa: BLE001 - the promise is one line, never a traceback
+        from domain.errors import DomainError
+
+        message = error.message if isinstance(error, DomainError) else _describe(error)
+        print(f"agentgraph: {message}", file=sys.stderr)
+        sys.exit(EXIT_FAILURE)
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    detail = text[0] if text else ""
+    return f"{type(error).__name__}: {detail}" if detail else type(error).__name__

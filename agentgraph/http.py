@@ -1,0 +1,57 @@
+"""HTTP routes beside /graphql: liveness, readiness and metrics."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import text
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+
+from agentgraph.migrate import current_revision, head_revision
+
+if TYPE_CHECKING:
+    from agentgraph.bootstrap import Services
+
+
+def routes(services: Services) -> list[BaseRoute]:
+    from gql.app import graphql_app
+
+    graphql = graphql_app(services)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        try:
+            async with services.database.read() as conn:
+                await conn.execute(text("SELECT 1"))
+                revision = await current_revision(conn)
+        except Exception as error:  # noqa: BLE001 - any failure means "not ready"
+            return JSONResponse(
+                {"status": "unavailable", "database": type(error).__name__}, status_code=503
+            )
+        head = head_revision()
+        if revision != head:
+            return JSONResponse(
+                {"status": "migrating", "revision": revision, "head": head}, status_code=503
+            )
+        return JSONResponse({"status": "ready", "revision": revision})
+
+    async def metrics(request: Request) -> Response:
+        pool = services.database.engine.pool
+        lines = [
+            "# HELP agentgraph_db_pool_checked_out Connections in use.",
+            "# TYPE agentgraph_db_pool_checked_out gauge",
+            f"agentgraph_db_pool_checked_out {getattr(pool, 'checkedout', lambda: 0)()}",
+        ]
+        return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+
+    return [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+    ]

@@ -1,0 +1,66 @@
+"""Configuration from environment variables (all optional). See the README's settings table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept ``postgres://``, ``postgresql://`` and ``postgresql+asyncpg://``; return the asyncpg form."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError(
+        "DATABASE_URL must start with postgres://, postgresql:// or postgresql+asyncpg://"
+    )
+
+
+class Settings(BaseSettings):
+    """Every knob of the server. Names are the environment variables, documented in the README."""
+
+    model_config = SettingsConfigDict(env_prefix="AGENTGRAPH_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "AGENTGRAPH_DATABASE_URL")
+    )
+    data_dir: Path = Path(".agentgraph")
+    secret_key: str | None = None
+    env: Literal["development", "production"] = "development"
+    broadcast_url: str | None = None
+    heartbeat_timeout_s: float = 30.0
+    health_sweep_interval_s: float = 5.0
+
+    access_token_ttl_s: int = 15 * 60
+    refresh_token_ttl_s: int = 30 * 24 * 3600
+
+    max_query_depth: int = 10
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    max_query_cost: int = 5000
+    max_body_bytes: int = 1024 * 1024
+    statement_timeout_ms: int = 10_000
+    max_page_size: int = 100
+    default_page_size: int = 20
+
+    login_max_failures: int = 5
+    login_window_s: float = 300.0
+
+    ws_init_timeout_s: float = 10.0
+    ws_keepalive_s: float = 15.0
+    subscriber_queue_size: int = 1000
+
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalize_url(cls, value: str | None) -> str | None:
+        return normalize_database_url(value) if value else None
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"

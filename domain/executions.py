@@ -1,0 +1,64 @@
+"""Statuses of executions, their steps and approvals, and the execution event vocabulary (pure)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import Enum
+
+
+class ExecutionStatus(str, Enum):
+    PLANNING = "planning"
+    RUNNING = "running"
+    WAITING_APPROVAL = "waiting_approval"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+FINISHED_EXECUTION_STATUSES = frozenset(
+    {ExecutionStatus.COMPLETED, ExecutionStatus.FAILED, ExecutionStatus.CANCELLED}
+)
+
+
+class StepStatus(str, Enum):
+    PENDING = "pending"
+    AWAITING_APPROVAL = "awaiting_approval"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class ApprovalStatus(str, Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+APPROVAL_TTL = timedelta(hours=24)
+
+
+class ExecutionEventType(str, Enum):
+    EXECUTION_STARTED = "execution_started"
+    PLAN_SUBMITTED = "plan_submitted"
+    STEP_STARTED = "step_started"
+    STEP_COMPLETED = "step_completed"
+    STEP_FAILED = "step_failed"
+    APPROVAL_REQUESTED = "approval_requested"
+    APPROVAL_DECIDED = "approval_decided"
+    CHECKPOINT_SAVED = "checkpoint_saved"
+    EXECUTION_COMPLETED = "execution_completed"
+    EXECUTION_FAILED = "execution_failed"
+    EXECUTION_CANCELLED = "execution_cancelled"
+
+
+def step_checkpoint_name(index: int) -> str:
+    """The checkpoint saved when step ``index`` succeeds (``step_<i>_completed``)."""
+    return f"step_{index}_completed"
+
+
+PLAN_CHECKPOINT = "plan_created"

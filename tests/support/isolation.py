@@ -1,0 +1,18 @@
+"""Empties every table between tests, so each database test starts from an empty schema."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from domain.store.models import Base
+
+_TABLES = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+TRUNCATE_ALL = f"TRUNCATE {_TABLES} RESTART IDENTITY CASCADE"
+
+
+async def empty_all_tables(dsn: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(TRUNCATE_ALL)
+    finally:
+        await conn.close()
