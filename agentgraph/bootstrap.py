@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlparse
 
+from broadcaster import Broadcast
 from starlette.applications import Starlette
 
 from agentgraph.embedded_db import start_embedded_postgres
+from agentgraph.relay import start_relay
 from agentgraph.settings import Settings
 from domain.store.database import Database
+from domain.store.listener import PostgresListenBackend
+from domain.throttle import LoginThrottle
+from domain.usecases.health import run_sweeper
+from gql.subscriptions.hub import EventHub
 
 
 def resolve_database_url(settings: Settings) -> str:
@@ -43,6 +53,16 @@ class Services:
     settings: Settings
     database: Database
     secret_key: str
+    hub: EventHub
+    login_throttle: LoginThrottle
+
+
+def create_broadcast(settings: Settings, database: Database) -> Broadcast:
+    """Fan-out transport: PostgreSQL LISTEN by default, or AGENTGRAPH_BROADCAST_URL (Redis)."""
+    url = settings.broadcast_url
+    if url and urlparse(url).scheme in ("redis", "rediss"):
+        return Broadcast(url)
+    return Broadcast(backend=PostgresListenBackend(database.asyncpg_dsn()))
 
 
 def create_services(settings: Settings, database_url: str | None = None) -> Services:
@@ -53,7 +73,18 @@ def create_services(settings: Settings, database_url: str | None = None) -> Serv
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
     )
-    return Services(settings=settings, database=database, secret_key=resolve_secret_key(settings))
+    hub = EventHub(
+        create_broadcast(settings, database),
+        database,
+        queue_capacity=settings.subscriber_queue_size,
+    )
+    return Services(
+        settings=settings,
+        database=database,
+        secret_key=resolve_secret_key(settings),
+        hub=hub,
+        login_throttle=LoginThrottle(settings.login_max_failures, settings.login_window_s),
+    )
 
 
 def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> Starlette:
@@ -65,9 +96,25 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await services.hub.start()
+        relay = await start_relay(settings, services.database)
+        sweeper = asyncio.create_task(
+            run_sweeper(
+                services.database,
+                timedelta(seconds=settings.heartbeat_timeout_s),
+                settings.health_sweep_interval_s,
+            ),
+            name="agentgraph-health-sweeper",
+        )
         try:
             yield
         finally:
+            for task in (sweeper, relay):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await task
+            await services.hub.stop()
             await services.database.dispose()
 
     app = Starlette(routes=routes(services), lifespan=lifespan)

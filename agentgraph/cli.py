@@ -73,10 +73,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if args.demo:
         from agentgraph.demo import load_demo_fleet
 
-        asyncio.run(load_demo_fleet(url, settings, report=say))
+        asyncio.run(load_demo_fleet(url, settings, report=say, only_if_empty=True))
     app = create_app(settings, database_url=url)
     say(f"serving http://{args.host}:{args.port}/graphql")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", ws="websockets")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", ws="websockets-sansio")
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -124,12 +124,18 @@ def cmd_export_schema(args: argparse.Namespace) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="agentgraph", description="Agentgraph: the control plane for AI agents.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
 
-    serve = commands.add_parser("serve", help="migrate, then serve /graphql, /healthz, /readyz, /metrics")
+    serve = commands.add_parser(
+        "serve", help="migrate, then serve /graphql, /healthz, /readyz, /metrics"
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--demo", action="store_true", help="load the demo fleet if the database is empty")
+    serve.add_argument(
+        "--demo", action="store_true", help="load the demo fleet if the database is empty"
+    )
     serve.set_defaults(run=cmd_serve)
 
     migrate = commands.add_parser("migrate", help="upgrade the database schema")
@@ -163,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except CommandError as error:
         print(f"agentgraph: {error}", file=sys.stderr)
         sys.exit(EXIT_FAILURE)
-    except Exception as error:  # noqa: BLE001 - the promise is one line, never a traceback
+    except Exception as error:
         from domain.errors import DomainError
 
         message = error.message if isinstance(error, DomainError) else _describe(error)

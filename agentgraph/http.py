@@ -28,7 +28,7 @@ def routes(services: Services) -> list[BaseRoute]:
             async with services.database.read() as conn:
                 await conn.execute(text("SELECT 1"))
                 revision = await current_revision(conn)
-        except Exception as error:  # noqa: BLE001 - any failure means "not ready"
+        except Exception as error:
             return JSONResponse(
                 {"status": "unavailable", "database": type(error).__name__}, status_code=503
             )

@@ -17,8 +17,10 @@ async def check_database(url: str, timeout_s: float = 5.0) -> None:
     dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
     try:
         conn = await asyncio.wait_for(asyncpg.connect(dsn), timeout=timeout_s)
-    except (OSError, asyncio.TimeoutError) as error:
-        raise CommandError(f"cannot reach the database at {where}: {error or 'timed out'}") from error
+    except (TimeoutError, OSError) as error:
+        raise CommandError(
+            f"cannot reach the database at {where}: {error or 'timed out'}"
+        ) from error
     except asyncpg.PostgresError as error:
         raise CommandError(f"the database at {where} refused the connection: {error}") from error
     except ValueError as error:

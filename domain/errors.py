@@ -22,7 +22,9 @@ class DomainError(Exception):
 class Unauthenticated(DomainError):
     code = "UNAUTHENTICATED"
 
-    def __init__(self, message: str = "Authentication required: send a valid Bearer token.") -> None:
+    def __init__(
+        self, message: str = "Authentication required: send a valid Bearer token."
+    ) -> None:
         super().__init__(message)
 
 
@@ -105,3 +107,13 @@ class RateLimited(DomainError):
 class QueryTooComplex(DomainError):
     code = "QUERY_TOO_COMPLEX"
 
+
+class Unavailable(DomainError):
+    """A dependency (the database) is unreachable right now; retrying later may succeed."""
+
+    code = "INTERNAL"
+
+    def __init__(
+        self, message: str = "The database is unavailable right now; retry shortly."
+    ) -> None:
+        super().__init__(message)

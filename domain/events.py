@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from enum import Enum
+from enum import StrEnum
 
 
-class EventKind(str, Enum):
+class EventKind(StrEnum):
     STATUS_CHANGED = "status_changed"
     STATE_UPDATED = "state_updated"
     APPROVAL_REQUESTED = "approval_requested"
@@ -20,7 +20,7 @@ class EventKind(str, Enum):
 DURABLE_KINDS = frozenset(EventKind) - {EventKind.HEARTBEAT}
 
 
-class AgentHealth(str, Enum):
+class AgentHealth(StrEnum):
     HEALTHY = "healthy"
     STALE = "stale"
     UNKNOWN = "unknown"

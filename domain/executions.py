@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from enum import Enum
+from enum import StrEnum
 
 
-class ExecutionStatus(str, Enum):
+class ExecutionStatus(StrEnum):
     PLANNING = "planning"
     RUNNING = "running"
     WAITING_APPROVAL = "waiting_approval"
@@ -20,7 +20,7 @@ FINISHED_EXECUTION_STATUSES = frozenset(
 )
 
 
-class StepStatus(str, Enum):
+class StepStatus(StrEnum):
     PENDING = "pending"
     AWAITING_APPROVAL = "awaiting_approval"
     APPROVED = "approved"
@@ -31,7 +31,7 @@ class StepStatus(str, Enum):
     SKIPPED = "skipped"
 
 
-class ApprovalStatus(str, Enum):
+class ApprovalStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
@@ -42,7 +42,7 @@ class ApprovalStatus(str, Enum):
 APPROVAL_TTL = timedelta(hours=24)
 
 
-class ExecutionEventType(str, Enum):
+class ExecutionEventType(StrEnum):
     EXECUTION_STARTED = "execution_started"
     PLAN_SUBMITTED = "plan_submitted"
     STEP_STARTED = "step_started"

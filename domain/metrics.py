@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class MetricType(str, Enum):
+class MetricType(StrEnum):
     COUNTER = "counter"
     GAUGE = "gauge"
     HISTOGRAM = "histogram"
 
 
-class MetricAggregate(str, Enum):
+class MetricAggregate(StrEnum):
     AVG = "avg"
     MIN = "min"
     MAX = "max"

@@ -111,6 +111,24 @@ def validate_semver(version: str, field: str = "version") -> str:
     return version
 
 
+def semver_order(version: str) -> tuple[object, ...]:
+    """A sort key giving SemVer precedence (1.9.0 < 1.10.0; 1.0.0-rc.1 < 1.0.0).
+
+    Invalid versions (there should be none stored) sort last, by their text.
+    """
+    match = _SEMVER.fullmatch(version)
+    if match is None:
+        return (1, version)
+    core = tuple(int(match.group(part)) for part in ("major", "minor", "patch"))
+    prerelease = match.group("prerelease")
+    if prerelease is None:
+        return (0, core, 1, ())
+    identifiers = tuple(
+        (0, int(p), "") if p.isdigit() else (1, 0, p) for p in prerelease.split(".")
+    )
+    return (0, core, 0, identifiers)
+
+
 def validate_slug(slug: str, field: str = "slug") -> str:
     """``slug`` if it is 2-63 lowercase letters, digits and hyphens, not starting with a hyphen."""
     if not _SLUG.fullmatch(slug):

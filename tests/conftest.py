@@ -97,9 +97,36 @@ def sql_counter(app: Starlette) -> Iterator[StatementCounter]:
 
 @pytest.fixture(autouse=True)
 async def _isolated(request: pytest.FixtureRequest) -> AsyncIterator[None]:
-    """After every test that used the database, empty it again."""
+    """After every test that used the database, empty it again (and forget failed logins:
+    every test client signs in from 127.0.0.1 against the one session-wide app)."""
     yield
+    if "app" in request.fixturenames:
+        request.getfixturevalue("app").state.services.login_throttle.reset()
     if "database_url" in request.fixturenames:
         from tests.support.isolation import empty_all_tables
 
         await empty_all_tables(_asyncpg_dsn(request.getfixturevalue("database_url")))
+
+
+@pytest.fixture(scope="session")
+async def live_url(app: Starlette) -> AsyncIterator[str]:
+    """The app served by a real uvicorn on a free port (WebSocket tests): ws://…/graphql."""
+    import asyncio
+
+    import uvicorn
+
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, lifespan="off", ws="websockets-sansio", log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()  # raises why the server could not start
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"ws://127.0.0.1:{port}/graphql"
+    finally:
+        server.should_exit = True
+        await task

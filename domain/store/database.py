@@ -2,23 +2,47 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from decimal import Decimal
+from typing import Any, TypeVar
 
+from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+T = TypeVar("T")
 
 
 def _json_default(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
+    if isinstance(value, uuid.UUID | Decimal):
+        return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def dumps(value: Any) -> str:
-    """JSON text for JSONB columns and NOTIFY payloads (compact, datetimes as ISO 8601)."""
+    """JSON text for JSONB columns and NOTIFY payloads (compact; datetimes ISO 8601, UUIDs text)."""
     return json.dumps(value, separators=(",", ":"), default=_json_default)
+
+
+# Connection-level failures (a restart, a failover), as opposed to errors of the query itself.
+_TRANSIENT_SQLSTATES = {"57P01", "57P02", "57P03"}
+
+
+def is_transient(error: BaseException) -> bool:
+    """True when ``error`` means "the database went away", so a read may simply be retried."""
+    if isinstance(error, OSError | InterfaceError):
+        return True
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+        return state in _TRANSIENT_SQLSTATES or (isinstance(state, str) and state.startswith("08"))
+    return False
 
 
 class Database:
@@ -42,7 +66,9 @@ class Database:
             url,
             pool_size=pool_size,
             max_overflow=max_overflow,
-            pool_pre_ping=False,
+            # A database restart leaves pooled connections dead; checking each one out with a
+            # ping replaces them transparently instead of failing one request per connection.
+            pool_pre_ping=True,
             json_serializer=dumps,
             connect_args={
                 "server_settings": {
@@ -64,6 +90,25 @@ class Database:
     async def read(self) -> AsyncIterator[AsyncConnection]:
         async with self._autocommit.connect() as conn:
             yield conn
+
+    async def read_retrying(
+        self, query: Callable[[AsyncConnection], Awaitable[T]], *, patience_s: float = 15.0
+    ) -> T:
+        """Run a read, retrying it while the database is restarting (reads are safe to repeat).
+
+        Gives up after ``patience_s`` seconds and raises the last error.
+        """
+        delay, waited = 0.05, 0.0
+        while True:
+            try:
+                async with self.read() as conn:
+                    return await query(conn)
+            except Exception as error:
+                if not is_transient(error) or waited >= patience_s:
+                    raise
+            await asyncio.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 1.0)
 
     def asyncpg_dsn(self) -> str:
         """The URL in the form asyncpg's own ``connect()`` understands (for the LISTEN connection)."""

@@ -28,7 +28,7 @@ SPEC_TABLE = """
 | PAUSED | resume (to paused_from) | resume | resume | resume | – | report error | terminate |
 | ERROR | recover | – | – | – | – | – | terminate |
 | TERMINATED | – | – | – | – | – | – | – |
-"""  # noqa: RUF001, E501 - the SPEC's own dashes and line lengths
+"""  # noqa: RUF001 - the SPEC's own dashes and line lengths
 
 # The SPEC's wording of each cell → the triggers it means.
 SPEC_WORDS: dict[str, frozenset[Trigger]] = {

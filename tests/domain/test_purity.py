@@ -10,7 +10,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PURE_MODULES = frozenset(
-    {"domain.lifecycle", "domain.safety", "domain.recovery", "domain.values", "domain.errors"}
+    {
+        "domain.access",
+        "domain.errors",
+        "domain.events",
+        "domain.executions",
+        "domain.lifecycle",
+        "domain.metrics",
+        "domain.plans",
+        "domain.recovery",
+        "domain.safety",
+        "domain.throttle",
+        "domain.values",
+    }
 )
 
 

@@ -430,3 +430,12 @@ def test_json_array_rejects(value: object) -> None:
     with pytest.raises(ValidationFailed) as caught:
         validate_json_array(value, "locks")
     assert caught.value.field == "locks"
+
+
+def test_semver_order_follows_precedence() -> None:
+    from domain.values import semver_order
+
+    versions = ["1.10.0", "1.0.0", "1.0.0-rc.1", "1.9.0", "1.0.0-alpha", "1.0.0-alpha.1", "2.0.0"]
+    assert sorted(versions, key=semver_order) == [
+        "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-rc.1", "1.0.0", "1.9.0", "1.10.0", "2.0.0",
+    ]  # fmt: skip

@@ -36,7 +36,9 @@ class GraphQLClient:
     @asynccontextmanager
     async def for_app(cls, app: ASGIApp) -> AsyncIterator[GraphQLClient]:
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://agentgraph.test") as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://agentgraph.test"
+        ) as http:
             yield cls(http)
 
     async def execute(

@@ -119,4 +119,3 @@ class AgentMetric(Base):
     tags: Mapped[dict[str, Any]] = jsonb("{}")
     recorded_at: Mapped[datetime] = created_at()
     created_at: Mapped[datetime] = created_at()
-

@@ -1,0 +1,22 @@
+"""Operator commands that act on accounts (used by `agentgraph create-superuser`)."""
+
+from __future__ import annotations
+
+from domain.errors import ValidationFailed
+from domain.store.database import Database
+from domain.usecases import identity
+
+
+async def create_superuser(url: str, email: str, password: str) -> bool:
+    """Create the superuser, or promote the existing user and set its password. True if created.
+
+    Bad input raises ``ValidationFailed`` naming the command-line option (``--email: …``), which
+    the CLI prints as one line.
+    """
+    database = Database(url, pool_size=1, max_overflow=0, application_name="agentgraph-admin")
+    try:
+        return await identity.create_superuser(database, email, password)
+    except ValidationFailed as error:
+        raise ValidationFailed(f"--{error.field}", error.reason) from None
+    finally:
+        await database.dispose()

@@ -1,0 +1,205 @@
+"""Loads the demo fleet (SPEC §9) through the product's own use cases, in one transaction.
+
+Statuses are reached the way a real fleet reaches them, so every one is a recorded chain from
+IDLE: EXECUTING agents started an execution whose plan was accepted; the Application Monitor
+reported errors (and was recovered in between, as the seed's error count says).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from agentgraph.demo_fleet import FLEET, PROJECT_NAME, PROJECT_SLUG, DemoAgent
+from agentgraph.settings import Settings
+from domain.access import Viewer
+from domain.lifecycle import Trigger
+from domain.metrics import MetricType
+from domain.store import identity as identity_store
+from domain.store.database import Database
+from domain.store.models import Project
+from domain.usecases import agents, catalog, executions, identity, ingest
+from domain.values import ConfigValueType
+
+DEMO_ADMIN_EMAIL = "admin@agentgraph.demo"
+
+
+class _OneTransaction:
+    """The Database interface over one connection: each use case becomes a savepoint of a
+    single outer transaction, so the demo loads completely or not at all."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        async with self._conn.begin_nested():
+            yield self._conn
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        yield self._conn
+
+
+async def demo_state(database: Database) -> str:
+    """ "loaded", "empty" (no projects at all) or "other" (data, but no demo project)."""
+    projects = Project.__table__
+    async with database.read() as conn:
+        demo = (
+            await conn.execute(select(projects.c.id).where(projects.c.slug == PROJECT_SLUG))
+        ).first()
+        count = (await conn.execute(select(func.count()).select_from(projects))).scalar_one()
+    if demo is not None:
+        return "loaded"
+    return "empty" if count == 0 else "other"
+
+
+async def load_demo_fleet(
+    url: str, settings: Settings, *, report: Callable[[str], None], only_if_empty: bool = False
+) -> bool:
+    """Load the demo fleet unless it is there (``only_if_empty``: unless there is any project).
+
+    Returns True when it was loaded now.
+    """
+    database = Database(url, pool_size=1, max_overflow=0)
+    try:
+        state = await demo_state(database)
+        if state == "loaded":
+            report(f"the demo fleet is already loaded (project '{PROJECT_SLUG}'); nothing changed")
+            report(
+                f"demo superuser: {DEMO_ADMIN_EMAIL} (reset its password with agentgraph create-superuser)"
+            )
+            return False
+        if state == "other" and only_if_empty:
+            report(
+                "the database already holds projects; the demo fleet was not loaded (agentgraph seed-demo adds it)"
+            )
+            return False
+        password = secrets.token_urlsafe(12)
+        report(
+            f"loading the demo fleet: {len(FLEET)} agent types, project '{PROJECT_SLUG}', {len(FLEET)} agents"
+        )
+        async with database.engine.begin() as conn:
+            await _load(_OneTransaction(conn), password, report)  # type: ignore[arg-type]
+        report(f"demo fleet loaded; sign in as {DEMO_ADMIN_EMAIL} with password {password}")
+        return True
+    finally:
+        await database.dispose()
+
+
+async def _load(database: Database, password: str, report: Callable[[str], None]) -> None:
+    await identity.create_superuser(database, DEMO_ADMIN_EMAIL, password)
+    async with database.read() as conn:
+        admin = await identity_store.user_by_email(conn, DEMO_ADMIN_EMAIL)
+    assert admin is not None
+    viewer = Viewer(user_id=admin.id, is_superuser=True)
+    project = await catalog.create_project(database, viewer, name=PROJECT_NAME, slug=PROJECT_SLUG)
+    now = datetime.now(UTC)
+    for demo in FLEET:
+        agent_type = await catalog.create_agent_type(
+            database,
+            viewer,
+            catalog.AgentTypeSpec(
+                name=demo.type_name,
+                slug=demo.type_slug,
+                description=demo.type_description,
+                expertise=list(demo.expertise),
+                personality_prompt=f"You are the {demo.name}: {demo.type_description}",
+                primary_model="claude-3-sonnet",
+                fallback_models=["claude-3-haiku"],
+                model_params={"temperature": 0.2},
+            ),
+        )
+        agent = await agents.spawn_agent(
+            database, viewer, _spawn_request(demo, project.id, agent_type.id)
+        )
+        await _runtime(database, viewer, demo, agent.id, now)
+        await _status(database, viewer, demo, agent.id, now)
+        report(f"  {demo.name}: {len(demo.configs)} configs, {len(demo.capabilities)} capabilities, "
+               f"{len(demo.metrics)} metrics, {demo.final_status.upper()}")  # fmt: skip
+
+
+def _spawn_request(demo: DemoAgent, project_id: Any, agent_type_id: Any) -> agents.SpawnRequest:
+    return agents.SpawnRequest(
+        project_id=project_id,
+        agent_type_id=agent_type_id,
+        name=demo.name,
+        configs=[
+            # The seeds' config_type "number" is the FLOAT alias.
+            agents.ConfigSpec(key, value, ConfigValueType.FLOAT, description)
+            for key, value, description in demo.configs
+        ],
+        capabilities=[
+            agents.CapabilitySpec(name, version, enabled, parameters, description)
+            for name, version, description, parameters, enabled in demo.capabilities
+        ],
+    )
+
+
+async def _runtime(
+    database: Database, viewer: Viewer, demo: DemoAgent, agent_id: Any, now: datetime
+) -> None:
+    state = demo.state
+    workflow_data = dict(state["workflow_data"])
+    if workflow_data:
+        workflow_data["started_at"] = now.isoformat()
+    await ingest.update_state(
+        database,
+        viewer,
+        agent_id,
+        ingest.StateUpdate(
+            current_workflow=state["current_workflow"],
+            has_current_workflow=True,
+            workflow_data=workflow_data,
+            resource_locks=list(state["resource_locks"]),
+        ),
+    )
+    await ingest.record_metrics(
+        database,
+        viewer,
+        agent_id,
+        [
+            ingest.MetricPoint(name, float(value), MetricType.GAUGE, unit, tags, now)
+            for name, value, unit, tags in demo.metrics
+        ],
+    )
+    beat = ingest.Heartbeat(agent_id=agent_id, at=now - timedelta(seconds=demo.heartbeat_age_s))
+    await ingest.record_heartbeats(database, viewer, [beat], "input")
+
+
+async def _status(
+    database: Database, viewer: Viewer, demo: DemoAgent, agent_id: Any, now: datetime
+) -> None:
+    errors = demo.state["error_count"]
+    last_error = demo.state["last_error"]
+    # Earlier errors, each recovered from, as the seed's error count says.
+    for index in range(errors - (1 if demo.final_status == "error" else 0)):
+        await agents.report_error(
+            database, viewer, agent_id, {**(last_error or {}), "occurrence": index + 1}
+        )
+        await agents.change_status(database, viewer, agent_id, Trigger.RECOVER, reason="recovered")
+    if demo.final_status == "error":
+        await agents.report_error(
+            database, viewer, agent_id, {**last_error, "timestamp": now.isoformat()}
+        )
+    elif demo.final_status == "executing":
+        execution = await executions.start_execution(
+            database, viewer, agent_id, f"{demo.workflow} for customer {demo.state['workflow_data'].get('customer_id')}",
+            {"workflow": demo.workflow},
+        )  # fmt: skip
+        await executions.submit_plan(
+            database,
+            viewer,
+            execution.id,
+            [
+                executions.StepSpec(
+                    tool=demo.workflow, risk_level="safe", params={}, rationale="seeded demo work"
+                )
+            ],
+        )

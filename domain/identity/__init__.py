@@ -1,0 +1,1 @@
+"""Credentials: password hashing, signed access tokens and opaque secrets (no database here)."""

@@ -1,0 +1,171 @@
+"""The durable event log, and the NOTIFY that announces it (SPEC §6, §7).
+
+Events are appended at the END of a write transaction, after every row lock it needs, under a
+transaction-scoped advisory lock held until commit. That makes ``seq`` order commit order: a
+transaction can only take the next seq after the previous event-writer is visible to everyone,
+so a client resuming "after seq N" can never miss a lower seq committed later (the hole of
+hasura/graphql-engine#8632). The same transaction issues pg_notify, which PostgreSQL delivers
+only on commit and never for a rollback.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, bindparam, func, insert, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import Text
+
+from domain.events import EventKind
+from domain.store.database import dumps
+from domain.store.tables import events, transitions
+
+EVENTS_CHANNEL = "agentgraph_events"
+HEARTBEATS_CHANNEL = "agentgraph_heartbeats"
+# Any constant works; every process appending events must use the same one.
+EVENT_APPEND_LOCK = 7_301_845_113
+
+
+@dataclass(frozen=True)
+class TransitionRecord:
+    from_status: str | None
+    to_status: str
+    reason: str | None
+    actor: str
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    kind: EventKind
+    agent_id: uuid.UUID
+    project_id: uuid.UUID
+    data: Mapping[str, Any] = field(default_factory=dict)
+    transition: TransitionRecord | None = None
+
+
+# NOTIFY payloads are limited to 8000 bytes; ours carry ids, the cursor and the event's small
+# data dict. Should data ever be large, it is left out and readers fetch the row by seq.
+MAX_INLINE_DATA = 4000
+
+
+def notify_payload(seq: int, at: datetime, event: NewEvent) -> str:
+    payload: dict[str, Any] = {
+        "seq": seq,
+        "kind": event.kind.value,
+        "agent": str(event.agent_id),
+        "project": str(event.project_id),
+        "at": at.isoformat(),
+    }
+    data = dumps(dict(event.data))
+    if len(data) <= MAX_INLINE_DATA:
+        payload["data"] = json.loads(data)
+    return json.dumps(payload, separators=(",", ":"))
+
+
+_NOTIFY_ALL = select(
+    func.pg_notify(bindparam("channel"), func.unnest(bindparam("payloads", type_=ARRAY(Text))))
+)
+
+
+async def append(conn: AsyncConnection, new_events: Sequence[NewEvent]) -> list[int]:
+    """Append ``new_events`` (in order) with their transitions; announce them on commit.
+
+    Call it last in the transaction: it serializes event writers until this one commits.
+    """
+    if not new_events:
+        return []
+    await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_APPEND_LOCK})
+    rows = await conn.execute(
+        insert(events).returning(events.c.seq, events.c.at, sort_by_parameter_order=True),
+        [
+            {
+                "kind": e.kind.value,
+                "agent_id": e.agent_id,
+                "project_id": e.project_id,
+                "data": dict(e.data),
+            }
+            for e in new_events
+        ],
+    )
+    inserted = list(rows)
+    seqs = [row.seq for row in inserted]
+    moves = [
+        {
+            "seq": seq,
+            "agent_id": e.agent_id,
+            "from_status": e.transition.from_status,
+            "to_status": e.transition.to_status,
+            "reason": e.transition.reason,
+            "actor": e.transition.actor,
+        }
+        for seq, e in zip(seqs, new_events, strict=True)
+        if e.transition is not None
+    ]
+    if moves:
+        await conn.execute(insert(transitions), moves)
+    payloads = [notify_payload(r.seq, r.at, e) for r, e in zip(inserted, new_events, strict=True)]
+    await conn.execute(_NOTIFY_ALL, {"channel": EVENTS_CHANNEL, "payloads": payloads})
+    return seqs
+
+
+async def announce_heartbeats(
+    conn: AsyncConnection, beats: Sequence[tuple[uuid.UUID, uuid.UUID, datetime]]
+) -> None:
+    """Publish heartbeats (agent, project, at). Not logged: the latest value wins."""
+    payloads = [
+        json.dumps(
+            {"agent": str(a), "project": str(p), "at": at.isoformat()}, separators=(",", ":")
+        )
+        for a, p, at in beats
+    ]
+    if payloads:
+        await conn.execute(_NOTIFY_ALL, {"channel": HEARTBEATS_CHANNEL, "payloads": payloads})
+
+
+async def events_after(conn: AsyncConnection, after: int, limit: int = 1000) -> list[Row[Any]]:
+    """Durable events with seq > ``after``, in order (replay and gap filling)."""
+    query = select(events).where(events.c.seq > after).order_by(events.c.seq).limit(limit)
+    return list(await conn.execute(query))
+
+
+async def last_seq(conn: AsyncConnection) -> int:
+    return int((await conn.execute(select(func.coalesce(func.max(events.c.seq), 0)))).scalar_one())
+
+
+async def events_between(conn: AsyncConnection, after: int, upto: int) -> list[Row[Any]]:
+    """Durable events with after < seq < upto, in order (filling a gap in what was heard)."""
+    query = select(events).where(events.c.seq > after, events.c.seq < upto).order_by(events.c.seq)
+    return list(await conn.execute(query))
+
+
+async def events_by_seqs(conn: AsyncConnection, seqs: Sequence[int]) -> list[Row[Any]]:
+    return list(await conn.execute(select(events).where(events.c.seq.in_(seqs))))
+
+
+async def replay(
+    conn: AsyncConnection,
+    *,
+    after: int,
+    project_ids: Sequence[uuid.UUID] | None,
+    agent_id: uuid.UUID | None,
+    kinds: Sequence[str] | None,
+    limit: int,
+) -> list[Row[Any]]:
+    """One page of durable events after a cursor for a subscriber, oldest first.
+
+    ``project_ids`` None means every project (superusers); visibility is the caller's filter.
+    """
+    query = select(events).where(events.c.seq > after)
+    if project_ids is not None:
+        query = query.where(events.c.project_id.in_(project_ids))
+    if agent_id is not None:
+        query = query.where(events.c.agent_id == agent_id)
+    if kinds:
+        query = query.where(events.c.kind.in_(kinds))
+    return list(await conn.execute(query.order_by(events.c.seq).limit(limit)))

@@ -1,0 +1,113 @@
+"""Keyset (cursor) pagination over any ordering that ends in a unique tie-breaker.
+
+A page is "the ``limit`` rows after/before a key" in the ordering's direction, fetched as
+``limit + 1`` rows so the caller learns whether more exist without counting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, cast, func, select, true, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """Which slice of an ordering to fetch.
+
+    ``after``/``before`` are key tuples (the ordering's values, tie-breaker last). ``backward``
+    means "the last ``limit`` rows before ``before``" (Relay's ``last``/``before``).
+    """
+
+    limit: int
+    after: tuple[Any, ...] | None = None
+    before: tuple[Any, ...] | None = None
+    backward: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Any]
+    has_more: bool
+
+
+def apply_keyset(
+    query: Select[Any], keys: Sequence[ColumnElement[Any]], keyset: Keyset, *, descending: bool
+) -> Select[Any]:
+    """Add the keyset's bounds, order and limit to ``query``.
+
+    ``keys`` are the ordering's expressions, unique tie-breaker last; ``descending`` is the
+    ordering the client asked for (the scan runs the other way for a backward page).
+    """
+    key = tuple_(*keys)
+    if keyset.after is not None:
+        query = query.where(
+            key < tuple_(*keyset.after) if descending else key > tuple_(*keyset.after)
+        )
+    if keyset.before is not None:
+        query = query.where(
+            key > tuple_(*keyset.before) if descending else key < tuple_(*keyset.before)
+        )
+    scan_descending = descending != keyset.backward
+    order = [k.desc() if scan_descending else k.asc() for k in keys]
+    return query.order_by(*order).limit(keyset.limit + 1)
+
+
+def finish_page(rows: Sequence[Any], keyset: Keyset) -> Page:
+    """Trim the probe row and restore the client's order for backward pages."""
+    has_more = len(rows) > keyset.limit
+    page = list(rows[: keyset.limit])
+    if keyset.backward:
+        page.reverse()
+    return Page(rows=page, has_more=has_more)
+
+
+async def pages_per_parent(
+    conn: AsyncConnection,
+    query: Select[Any],
+    parent_column: ColumnElement[Any],
+    parent_ids: Sequence[Any],
+    keys: Sequence[ColumnElement[Any]],
+    keyset: Keyset,
+    *,
+    descending: bool,
+) -> dict[Any, Page]:
+    """One page per parent id in ONE statement: ``query`` run LATERAL for each parent.
+
+    ``query`` selects the child rows (it must include ``parent_column``); this adds
+    ``parent_column = <each parent id>``, the keyset bounds, order and limit.
+    """
+    parents = (
+        func.unnest(cast(list(parent_ids), ARRAY(parent_column.type)))
+        .table_valued("parent_id")
+        .render_derived(name="parents")
+    )
+    inner = query.where(parent_column == parents.c.parent_id)
+    page = apply_keyset(inner, keys, keyset, descending=descending).lateral("page")
+    statement = select(page).select_from(parents.join(page, true()))
+    grouped: dict[Any, list[Any]] = {pid: [] for pid in parent_ids}
+    key = str(parent_column.key)
+    for row in await conn.execute(statement):
+        grouped[getattr(row, key)].append(row)
+    return {pid: finish_page(rows, keyset) for pid, rows in grouped.items()}
+
+
+async def counts_per_parent(
+    conn: AsyncConnection,
+    query: Select[Any],
+    parent_column: ColumnElement[Any],
+    parent_ids: Sequence[Any],
+) -> dict[Any, int]:
+    """COUNT(*) of ``query``'s rows per parent id, in one statement."""
+    statement = (
+        query.with_only_columns(parent_column, func.count())
+        .where(parent_column.in_(parent_ids))
+        .group_by(parent_column)
+        .order_by(None)
+    )
+    counts = {row[0]: int(row[1]) for row in await conn.execute(statement)}
+    return {pid: counts.get(pid, 0) for pid in parent_ids}

@@ -1,0 +1,65 @@
+"""Heartbeat health sweeping: agents whose heartbeat is overdue become STALE (a durable event).
+
+One sweeper per database: each process tries a session-level advisory lock on a connection of
+its own; the holder sweeps, the others wait to take over if it goes away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+import asyncpg
+
+from domain.events import AgentHealth, EventKind
+from domain.store import eventlog, health
+from domain.store.database import Database
+from domain.store.eventlog import NewEvent
+
+logger = logging.getLogger("agentgraph.health")
+
+SWEEPER_LOCK = 7_301_845_114
+
+
+async def sweep_once(database: Database, timeout: timedelta) -> int:
+    """Mark overdue agents STALE and record HEALTH_CHANGED for each; returns how many."""
+    async with database.transaction() as conn:
+        rows = await health.mark_stale(conn, timeout)
+        await eventlog.append(
+            conn,
+            [
+                NewEvent(
+                    EventKind.HEALTH_CHANGED,
+                    row.id,
+                    row.project_id,
+                    {"health": AgentHealth.STALE.value},
+                )
+                for row in rows
+            ],
+        )
+    return len(rows)
+
+
+async def run_sweeper(database: Database, timeout: timedelta, interval_s: float) -> None:
+    """Forever: hold the sweeper lock (or wait for it), sweep every ``interval_s``."""
+    while True:
+        lock_conn = None
+        try:
+            lock_conn = await asyncpg.connect(database.asyncpg_dsn())
+            while not await lock_conn.fetchval("SELECT pg_try_advisory_lock($1)", SWEEPER_LOCK):
+                await asyncio.sleep(interval_s)
+            while True:
+                await sweep_once(database, timeout)
+                await asyncio.sleep(interval_s)
+                await lock_conn.fetchval("SELECT 1")  # still holding the lock?
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            logger.warning("health sweeper paused: %s", type(error).__name__)
+            await asyncio.sleep(interval_s)
+        finally:
+            if lock_conn is not None:
+                with contextlib.suppress(Exception):
+                    await lock_conn.close()

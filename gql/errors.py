@@ -1,0 +1,78 @@
+"""The error policy: every error a client sees carries ``extensions.code``; internals never leak.
+
+Domain errors are mapped here, once, to their code. Errors graphql-core raises while parsing,
+validating or coercing variables are the client's: VALIDATION_ERROR. Anything else is a bug:
+logged with its traceback under a reference id, answered as INTERNAL with only that id.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from domain.errors import DomainError
+
+logger = logging.getLogger("agentgraph.errors")
+
+
+def _domain_error(error: BaseException | None) -> DomainError | None:
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, DomainError):
+            return error
+        error = error.__cause__ or getattr(error, "original_error", None)
+        seen += 1
+    return None
+
+
+def classify(error: GraphQLError) -> GraphQLError:
+    """The client-facing version of ``error``."""
+    existing = error.extensions or {}
+    if "code" in existing:
+        return error
+    domain = _domain_error(error.original_error)
+    if domain is not None:
+        extensions: dict[str, Any] = {"code": domain.code, **domain.extensions()}
+        return GraphQLError(
+            domain.message, error.nodes, error.source, error.positions, error.path, None, extensions
+        )
+    # Parse and validation errors have no original error; errors coercing variables (an unknown
+    # enum value, a number JSON cannot carry) have no path: both are the client's input.
+    if (
+        error.original_error is None
+        or error.path is None
+        or isinstance(error.original_error, GraphQLError)
+    ):
+        return GraphQLError(
+            error.message, error.nodes, error.source, error.positions, error.path, None,
+            {**existing, "code": "VALIDATION_ERROR"},
+        )  # fmt: skip
+    reference = uuid.uuid4().hex[:12]
+    logger.error("internal error %s at %s", reference, error.path, exc_info=error.original_error)
+    return GraphQLError(
+        f"Internal server error (reference {reference}).",
+        error.nodes, error.source, error.positions, error.path, None, {"code": "INTERNAL"},
+    )  # fmt: skip
+
+
+def _classify_result(result: Any) -> None:
+    errors = getattr(result, "errors", None)
+    if errors:
+        result.errors = [classify(e) for e in errors]
+
+
+class ErrorPolicy(SchemaExtension):
+    """Applies ``classify`` to every result: queries, mutations and each subscription event."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        _classify_result(self.execution_context.result)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        _classify_result(result)
+        yield None

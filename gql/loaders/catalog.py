@@ -1,0 +1,49 @@
+"""Loaders of users, agent types, projects and project statistics."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.access import Viewer
+from domain.store import agents as agent_store
+from domain.store import catalog
+from domain.store.database import Database
+from gql.loaders.base import KeyLoader, by_attribute
+
+
+class UserByIdLoader(KeyLoader[uuid.UUID, Any]):
+    def __init__(self, database: Database) -> None:
+        async def fetch(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
+            return by_attribute(await catalog.users_by_ids(conn, ids))
+
+        super().__init__(database, fetch)
+
+
+class AgentTypeByIdLoader(KeyLoader[uuid.UUID, Any]):
+    def __init__(self, database: Database) -> None:
+        async def fetch(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
+            return by_attribute(await catalog.agent_types_by_ids(conn, ids))
+
+        super().__init__(database, fetch)
+
+
+class ProjectByIdLoader(KeyLoader[uuid.UUID, Any]):
+    """Projects the viewer may see; others resolve to None (NOT_FOUND, no existence leak)."""
+
+    def __init__(self, database: Database, viewer: Viewer) -> None:
+        async def fetch(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
+            return by_attribute(await catalog.projects_by_ids(conn, viewer, ids))
+
+        super().__init__(database, fetch)
+
+
+class StatsByProjectIdLoader(KeyLoader[uuid.UUID, Any]):
+    def __init__(self, database: Database) -> None:
+        async def fetch(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
+            return await agent_store.stats_for_projects(conn, ids)
+
+        super().__init__(database, fetch)

@@ -1,0 +1,64 @@
+"""Mutations of the catalog: agent types (superusers) and projects. Thin: parse → use case."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain.usecases import catalog
+from gql.context import Info
+from gql.ids import from_global_id
+from gql.permissions import SignedIn, Superuser
+from gql.types.agent_type import AgentType
+from gql.types.identity_inputs import (
+    CreateAgentTypeInput,
+    CreateProjectInput,
+    UpdateAgentTypeInput,
+    given,
+)
+from gql.types.project import Project
+
+
+@strawberry.type
+class CatalogMutations:
+    @strawberry.mutation(
+        description="Create an agent type. Superusers only.", permission_classes=[Superuser]
+    )
+    async def create_agent_type(self, info: Info, input: CreateAgentTypeInput) -> AgentType:
+        spec = catalog.AgentTypeSpec(
+            name=input.name,
+            slug=input.slug,
+            personality_prompt=input.personality_prompt,
+            primary_model=input.primary_model,
+            description=given(input.description),
+            expertise=given(input.expertise),
+            fallback_models=given(input.fallback_models),
+            model_params=given(input.model_params),
+            mcp_servers=given(input.mcp_servers),
+            is_active=given(input.is_active),
+        )
+        row = await catalog.create_agent_type(info.context.database, info.context.viewer, spec)
+        return AgentType.from_row(row)
+
+    @strawberry.mutation(
+        description="Change an agent type; fields left out stay as they are. Superusers only.",
+        permission_classes=[Superuser],
+    )
+    async def update_agent_type(
+        self, info: Info, id: strawberry.ID, input: UpdateAgentTypeInput
+    ) -> AgentType:
+        row = await catalog.update_agent_type(
+            info.context.database,
+            info.context.viewer,
+            from_global_id(id, "AgentType"),
+            input.given(),
+        )
+        return AgentType.from_row(row)
+
+    @strawberry.mutation(
+        description="Create a project owned by the caller.", permission_classes=[SignedIn]
+    )
+    async def create_project(self, info: Info, input: CreateProjectInput) -> Project:
+        row = await catalog.create_project(
+            info.context.database, info.context.viewer, name=input.name, slug=input.slug
+        )
+        return Project.from_row(row)

@@ -1,0 +1,160 @@
+"""Mutations of executions, called by agent runtimes (and project owners): start, plan, report
+step results, complete, fail, cancel, resume, checkpoint. Thin: parse → call the use case →
+return."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain.plans import StepSpec
+from domain.usecases import executions
+from gql.context import Info
+from gql.ids import from_global_id
+from gql.permissions import AgentRuntime
+from gql.scalars import JSON
+from gql.types.execution import Checkpoint, Execution
+from gql.types.execution_inputs import StartExecutionInput, StepInput, StepResultInput
+
+
+@strawberry.type
+class ExecutionMutations:
+    @strawberry.mutation(
+        description="Start a task on an IDLE agent: a PLANNING execution; the agent goes to "
+        "PLANNING.",
+        permission_classes=[AgentRuntime],
+    )
+    async def start_execution(self, info: Info, input: StartExecutionInput) -> Execution:
+        row = await executions.start_execution(
+            info.context.database,
+            info.context.viewer,
+            from_global_id(input.agent_id, "Agent", "input.agentId"),
+            input.description,
+            input.input,
+            dry_run=bool(input.dry_run),
+        )
+        return Execution.from_row(row)
+
+    @strawberry.mutation(
+        description="Submit the plan of a PLANNING execution (1 to 100 steps). Each step gets a "
+        "safety assessment; the first step runs, or waits for approval when it needs it. A dry "
+        "run records the plan and decisions and completes at once.",
+        permission_classes=[AgentRuntime],
+    )
+    async def submit_plan(
+        self, info: Info, execution_id: strawberry.ID, steps: list[StepInput]
+    ) -> Execution:
+        specs = [
+            StepSpec(
+                tool=step.tool, risk_level=step.risk_level, params=step.params,
+                rationale=step.rationale,
+            )
+            for step in steps
+        ]  # fmt: skip
+        row = await executions.submit_plan(
+            info.context.database,
+            info.context.viewer,
+            from_global_id(execution_id, "Execution", "executionId"),
+            specs,
+        )
+        return Execution.from_row(row)
+
+    @strawberry.mutation(
+        description="Report how the running step went. On success a checkpoint "
+        "step_<index>_completed is saved and the next step starts (or waits for approval).",
+        permission_classes=[AgentRuntime],
+    )
+    async def report_step_result(self, info: Info, input: StepResultInput) -> Execution:
+        row = await executions.report_step_result(
+            info.context.database,
+            info.context.viewer,
+            from_global_id(input.execution_id, "Execution", "input.executionId"),
+            input.index,
+            succeeded=input.succeeded,
+            result=input.result,
+            error=input.error,
+        )
+        return Execution.from_row(row)
+
+    @strawberry.mutation(
+        description="Complete a RUNNING execution whose steps all succeeded: tokens and cost are "
+        "added to the agent's totals, tasksCompleted + 1, the agent goes back to IDLE.",
+        permission_classes=[AgentRuntime],
+    )
+    async def complete_execution(
+        self,
+        info: Info,
+        execution_id: strawberry.ID,
+        result: JSON | None = None,
+        tokens_used: float | None = None,
+        cost: float | None = None,
+    ) -> Execution:
+        row = await executions.complete_execution(
+            info.context.database,
+            info.context.viewer,
+            from_global_id(execution_id, "Execution", "executionId"),
+            result=result,
+            tokens_used=tokens_used,
+            cost=cost,
+        )
+        return Execution.from_row(row)
+
+    @strawberry.mutation(
+        description="Fail an open execution; the error is classified into a recovery strategy "
+        "and the agent goes back to IDLE.",
+        permission_classes=[AgentRuntime],
+    )
+    async def fail_execution(
+        self, info: Info, execution_id: strawberry.ID, error: str
+    ) -> Execution:
+        row = await executions.fail_execution(
+            info.context.database,
+            info.context.viewer,
+            from_global_id(execution_id, "Execution", "executionId"),
+            error,
+        )
+        return Execution.from_row(row)
+
+    @strawberry.mutation(
+        description="Cancel an open execution: pending approvals are cancelled, steps not run "
+        "are skipped, the agent goes back to IDLE.",
+        permission_classes=[AgentRuntime],
+    )
+    async def cancel_execution(
+        self, info: Info, execution_id: strawberry.ID, reason: str | None = None
+    ) -> Execution:
+        row = await executions.cancel_execution(
+            info.context.database,
+            info.context.viewer,
+            from_global_id(execution_id, "Execution", "executionId"),
+            reason,
+        )
+        return Execution.from_row(row)
+
+    @strawberry.mutation(
+        description="Resume a FAILED execution of an IDLE agent from the step after its latest "
+        "step_<i>_completed checkpoint.",
+        permission_classes=[AgentRuntime],
+    )
+    async def resume_execution(self, info: Info, execution_id: strawberry.ID) -> Execution:
+        row = await executions.resume_execution(
+            info.context.database,
+            info.context.viewer,
+            from_global_id(execution_id, "Execution", "executionId"),
+        )
+        return Execution.from_row(row)
+
+    @strawberry.mutation(
+        description="Save a named checkpoint (data: a JSON object) of an open execution.",
+        permission_classes=[AgentRuntime],
+    )
+    async def save_checkpoint(
+        self, info: Info, execution_id: strawberry.ID, name: str, data: JSON
+    ) -> Checkpoint:
+        row = await executions.save_checkpoint(
+            info.context.database,
+            info.context.viewer,
+            from_global_id(execution_id, "Execution", "executionId"),
+            name,
+            data,
+        )
+        return Checkpoint.from_row(row)

@@ -1,0 +1,47 @@
+"""Custom scalars: DateTime (ISO 8601, always with an offset) and JSON (any JSON value)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, NewType
+
+import strawberry
+
+from domain.errors import ValidationFailed
+
+
+def _serialize_datetime(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat()
+
+
+def _parse_datetime(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise ValidationFailed("DateTime", "expected an ISO 8601 string")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise ValidationFailed("DateTime", f"'{value}' is not an ISO 8601 date-time") from error
+    # A date-time without an offset is taken as UTC rather than the server's local time.
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+# Annotations use these names; the schema maps them to scalars through SCALARS (scalar_map).
+DateTime = datetime
+JSON = NewType("JSON", object)
+
+SCALARS: dict[object, Any] = {
+    datetime: strawberry.scalar(
+        name="DateTime",
+        description="An ISO 8601 date-time with offset, e.g. 2026-11-22T10:15:00+00:00.",
+        serialize=_serialize_datetime,
+        parse_value=_parse_datetime,
+    ),
+    JSON: strawberry.scalar(
+        name="JSON",
+        description="Any JSON value (object, array, string, number, boolean or null).",
+        serialize=lambda value: value,
+        parse_value=lambda value: value,
+    ),
+}

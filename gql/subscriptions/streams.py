@@ -1,0 +1,94 @@
+"""The event stream behind every subscription: optional replay from a cursor, then live.
+
+The seam between replay and live has no gap and no duplicate: the listener is registered
+first (it buffers live events), then the log is read after the cursor, then live events at or
+below the last replayed cursor are dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from functools import partial
+
+from domain.errors import RateLimited
+from domain.store import eventlog
+from gql.context import Context
+from gql.subscriptions.hub import Overflow
+from gql.subscriptions.live import LiveEvent, from_row
+from gql.subscriptions.scope import Scope, replay_projects
+from gql.types.event import AgentEvent
+
+REPLAY_PAGE = 500
+
+
+class SubscriberTooSlow(RateLimited):
+    """The subscriber fell more than its queue behind; it resumes from ``cursor``."""
+
+    def __init__(self, cursor: int | None) -> None:
+        super().__init__(
+            "Too many events were waiting for this subscriber; the subscription ended. "
+            "Subscribe again with after: extensions.cursor to resume without losing any.",
+            cursor=str(cursor) if cursor is not None else None,
+        )
+
+
+async def _replayed(context: Context, scope: Scope, after: int) -> AsyncGenerator[LiveEvent, None]:
+    projects = await replay_projects(context, scope)
+    kinds = [k.value for k in scope.kinds if k.value != "heartbeat"]
+    while True:
+        page = partial(
+            eventlog.replay,
+            after=after,
+            project_ids=projects,
+            agent_id=scope.agent_id,
+            kinds=kinds,
+            limit=REPLAY_PAGE,
+        )
+        rows = await context.database.read_retrying(page)
+        for row in rows:
+            yield from_row(row)
+            after = row.seq
+        if len(rows) < REPLAY_PAGE:
+            return
+
+
+async def _deliverable(context: Context, scope: Scope, event: LiveEvent) -> AgentEvent | None:
+    """The event as the subscriber will see it, or None when it may not (or no longer can)."""
+    if not await context.services.hub.owners.may_see(context, scope.viewer, event):
+        return None
+    # Each event is resolved against current data with fresh loaders; loading the agent here
+    # also primes the loader the payload's `agent` field will use. (Loaders retry reads while
+    # the database restarts, so a subscription open for days rides restarts out.)
+    context.refresh_loaders()
+    if await context.loaders.agent_by_id.load(event.agent_id) is None:
+        return None
+    return AgentEvent.from_live(event)
+
+
+async def agent_event_stream(
+    context: Context, scope: Scope, after: int | None
+) -> AsyncGenerator[AgentEvent, None]:
+    hub = context.services.hub
+    listener = hub.listen(scope.matches)
+    last = after
+    try:
+        if after is not None:
+            async for event in _replayed(context, scope, after):
+                last = event.seq
+                delivered = await _deliverable(context, scope, event)
+                if delivered is not None:
+                    yield delivered
+        while True:
+            try:
+                event = await listener.next()
+            except Overflow:
+                raise SubscriberTooSlow(last) from None
+            if event.durable:
+                if last is not None and event.seq is not None and event.seq <= last:
+                    continue
+                last = event.seq
+            delivered = await _deliverable(context, scope, event)
+            if delivered is not None:
+                yield delivered
+    finally:
+        hub.forget(listener)

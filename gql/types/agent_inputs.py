@@ -1,0 +1,61 @@
+"""Inputs that select and order agents (AgentFilter, AgentOrder)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain.events import AgentHealth
+from domain.lifecycle import AgentStatus
+from domain.store.agents import AgentFilter
+from gql.ids import from_global_id
+from gql.types.enums import AgentOrderField, OrderDirection
+
+
+@strawberry.input(
+    name="AgentFilter", description="Narrows a list of agents; all given parts must hold."
+)
+class AgentFilterInput:
+    status: list[AgentStatus] | None = strawberry.field(
+        default=None, description="Any of these statuses."
+    )
+    agent_type_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Spawned from this agent type."
+    )
+    health: AgentHealth | None = strawberry.field(default=None, description="With this health.")
+    name_contains: str | None = strawberry.field(
+        default=None,
+        description="Name contains this text, case-insensitively (% and _ match themselves).",
+    )
+
+
+@strawberry.input(
+    name="AgentOrder", description="Ordering of a list of agents (ties broken by id)."
+)
+class AgentOrderInput:
+    field: AgentOrderField = strawberry.field(description="Field to order by.")
+    direction: OrderDirection | None = strawberry.field(
+        default=OrderDirection.ASC, description="ASC (default) or DESC."
+    )
+
+
+def agent_filter(value: AgentFilterInput | None) -> AgentFilter:
+    if value is None:
+        return AgentFilter()
+    type_id = (
+        from_global_id(value.agent_type_id, "AgentType", "filter.agentTypeId")
+        if value.agent_type_id is not None
+        else None
+    )
+    return AgentFilter(
+        statuses=tuple(s.value for s in value.status) if value.status else None,
+        agent_type_id=type_id,
+        health=value.health,
+        name_contains=value.name_contains or None,
+    )
+
+
+def agent_order(value: AgentOrderInput | None) -> tuple[str, bool]:
+    """(sort key name, descending); default: oldest first."""
+    if value is None:
+        return "created_at", False
+    return value.field.value, value.direction is OrderDirection.DESC

@@ -1,0 +1,109 @@
+"""Approval: a human decision on one risky step; decided at most once."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from domain.errors import NotFound
+from domain.executions import ApprovalStatus
+from gql.context import Info
+from gql.ids import to_global_id
+from gql.pagination import encode_cursor
+from gql.scalars import DateTime
+from gql.types.node import Node
+from gql.types.user import User
+
+if TYPE_CHECKING:
+    from gql.types.agent import Agent
+    from gql.types.execution import Execution, ExecutionStep
+
+
+def approval_cursor(row: Any) -> str:
+    return encode_cursor("approval", [row.requested_at.isoformat(), str(row.id)])
+
+
+def approval_key(values: list[Any]) -> tuple[Any, ...]:
+    return (datetime.fromisoformat(values[0]), uuid.UUID(values[1]))
+
+
+@strawberry.type(description="A request for a human to approve or reject one step.")
+class Approval(Node):
+    pk: strawberry.Private[uuid.UUID]
+    agent_pk: strawberry.Private[uuid.UUID]
+    execution_pk: strawberry.Private[uuid.UUID]
+    step_pk: strawberry.Private[uuid.UUID]
+    decided_by_pk: strawberry.Private[uuid.UUID | None]
+    status: ApprovalStatus = strawberry.field(
+        description="PENDING until decided; a pending request past expiresAt reads as EXPIRED."
+    )
+    requested_at: DateTime = strawberry.field(description="When approval was requested.")
+    expires_at: DateTime = strawberry.field(description="After this it counts as rejected.")
+    decided_at: DateTime | None = strawberry.field(description="When it was decided.")
+    reason: str | None = strawberry.field(description="Reason given with the decision.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Approval:
+        status = row.status
+        if status == ApprovalStatus.PENDING and row.expires_at <= _now():
+            status = ApprovalStatus.EXPIRED
+        return cls(
+            id=strawberry.ID(to_global_id("Approval", row.id)),
+            pk=row.id,
+            agent_pk=row.agent_id,
+            execution_pk=row.execution_id,
+            step_pk=row.step_id,
+            decided_by_pk=row.decided_by,
+            status=status,
+            requested_at=row.requested_at,
+            expires_at=row.expires_at,
+            decided_at=row.decided_at,
+            reason=row.reason,
+        )
+
+    @strawberry.field(description="The agent whose step it is.")
+    async def agent(self, info: Info) -> Annotated[Agent, strawberry.lazy("gql.types.agent")]:
+        from gql.types.agent import Agent
+
+        row = await info.context.loaders.agent_by_id.load(self.agent_pk)
+        if row is None:
+            raise NotFound("Agent")
+        return Agent.from_row(row)
+
+    @strawberry.field(description="The execution the step belongs to.")
+    async def execution(
+        self, info: Info
+    ) -> Annotated[Execution, strawberry.lazy("gql.types.execution")]:
+        from gql.types.execution import Execution
+
+        row = await info.context.loaders.execution_by_id.load(self.execution_pk)
+        if row is None:
+            raise NotFound("Execution")
+        return Execution.from_row(row)
+
+    @strawberry.field(description="The step waiting for the decision.")
+    async def step(
+        self, info: Info
+    ) -> Annotated[ExecutionStep, strawberry.lazy("gql.types.execution")]:
+        from gql.types.execution import ExecutionStep
+
+        row = await info.context.loaders.step_by_id.load(self.step_pk)
+        if row is None:
+            raise NotFound("ExecutionStep")
+        return ExecutionStep.from_row(row)
+
+    @strawberry.field(description="Who decided.")
+    async def decided_by(self, info: Info) -> User | None:
+        if self.decided_by_pk is None:
+            return None
+        row = await info.context.loaders.user_by_id.load(self.decided_by_pk)
+        return User.from_row(row) if row is not None else None
+
+
+def _now() -> datetime:
+    from datetime import UTC
+
+    return datetime.now(UTC)

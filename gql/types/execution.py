@@ -1,0 +1,175 @@
+"""Execution: a task an agent runs, with its planned steps, checkpoints and log."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from domain.errors import NotFound
+from domain.executions import ExecutionStatus, StepStatus
+from domain.recovery import RecoveryStrategy
+from domain.safety import RiskLevel
+from gql.context import Info
+from gql.ids import to_global_id
+from gql.pagination import Connection, PageArgs, connection, encode_cursor, keyset_for
+from gql.scalars import JSON, DateTime
+from gql.types.node import Node
+
+if TYPE_CHECKING:
+    from gql.types.agent import Agent
+    from gql.types.approval import Approval
+
+
+@strawberry.type(description="One planned step of an execution, with its safety assessment.")
+class ExecutionStep:
+    pk: strawberry.Private[uuid.UUID]
+    index: int = strawberry.field(description="Position in the plan, from 0.")
+    tool: str = strawberry.field(description="Tool the step calls.")
+    params: JSON = strawberry.field(description="Parameters for the tool (object).")
+    rationale: str | None = strawberry.field(description="Why the step is in the plan.")
+    risk_level: RiskLevel = strawberry.field(description="Risk after the safety rules.")
+    requires_approval: bool = strawberry.field(description="A human must approve it first.")
+    safe: bool = strawberry.field(description="False for destructive or unknown operations.")
+    risks: list[str] = strawberry.field(description="Risks found by the safety rules.")
+    mitigations: list[str] = strawberry.field(description="Mitigations in place.")
+    status: StepStatus = strawberry.field(description="Where the step is.")
+    result: JSON | None = strawberry.field(description="Result reported by the runtime.")
+    error: str | None = strawberry.field(description="Error reported by the runtime.")
+    attempts: int = strawberry.field(description="Results reported for this step so far.")
+    started_at: DateTime | None = strawberry.field(description="When the step started.")
+    completed_at: DateTime | None = strawberry.field(description="When the step ended.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> ExecutionStep:
+        return cls(
+            pk=row.id,
+            index=row.index,
+            tool=row.tool,
+            params=row.params,
+            rationale=row.rationale,
+            risk_level=row.risk_level,
+            requires_approval=row.requires_approval,
+            safe=row.safe,
+            risks=row.risks,
+            mitigations=row.mitigations,
+            status=row.status,
+            result=row.result,
+            error=row.error,
+            attempts=row.attempts,
+            started_at=row.started_at,
+            completed_at=row.completed_at,
+        )
+
+    @strawberry.field(description="The latest approval request of this step, if any.")
+    async def approval(
+        self, info: Info
+    ) -> Annotated[Approval, strawberry.lazy("gql.types.approval")] | None:
+        from gql.types.approval import Approval
+
+        row = await info.context.loaders.approval_by_step_id.load(self.pk)
+        return Approval.from_row(row) if row is not None else None
+
+
+@strawberry.type(description="A named snapshot saved during an execution (step_<i>_completed, …).")
+class Checkpoint(Node):
+    name: str = strawberry.field(description="Name, e.g. plan_created or step_0_completed.")
+    data: JSON = strawberry.field(description="Saved data (object).")
+    created_at: DateTime = strawberry.field(description="When it was saved.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Checkpoint:
+        return cls(
+            id=strawberry.ID(to_global_id("Checkpoint", row.id)),
+            name=row.name,
+            data=row.data,
+            created_at=row.created_at,
+        )
+
+
+@strawberry.type(description="One entry of an execution's log.")
+class ExecutionEvent:
+    event_type: str = strawberry.field(description="execution_started, step_completed, …")
+    data: JSON = strawberry.field(description="Details (object).")
+    at: DateTime = strawberry.field(description="When it happened.")
+
+
+@strawberry.type(description="A task an agent runs: a plan of steps, some waiting for approval.")
+class Execution(Node):
+    pk: strawberry.Private[uuid.UUID]
+    agent_pk: strawberry.Private[uuid.UUID]
+    description: str = strawberry.field(description="What the task is.")
+    input: JSON = strawberry.field(description="Input of the task (object).")
+    status: ExecutionStatus = strawberry.field(description="Where the execution is.")
+    dry_run: bool = strawberry.field(description="Records the plan and decisions only; never runs.")
+    started_at: DateTime = strawberry.field(description="When it started.")
+    completed_at: DateTime | None = strawberry.field(description="When it ended.")
+    result: JSON | None = strawberry.field(description="Final result.")
+    error: str | None = strawberry.field(description="Why it failed.")
+    recovery_strategy: RecoveryStrategy | None = strawberry.field(
+        description="What to do about the failure (classified from the error)."
+    )
+    tokens_used: float = strawberry.field(description="Tokens used.")
+    cost: float = strawberry.field(description="Cost incurred.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Execution:
+        return cls(
+            id=strawberry.ID(to_global_id("Execution", row.id)),
+            pk=row.id,
+            agent_pk=row.agent_id,
+            description=row.description,
+            input=row.input,
+            status=row.status,
+            dry_run=row.dry_run,
+            started_at=row.started_at,
+            completed_at=row.completed_at,
+            result=row.result,
+            error=row.error,
+            recovery_strategy=row.recovery_strategy,
+            tokens_used=float(row.tokens_used),
+            cost=float(row.cost),
+        )
+
+    @strawberry.field(description="The agent running it.")
+    async def agent(self, info: Info) -> Annotated[Agent, strawberry.lazy("gql.types.agent")]:
+        from gql.types.agent import Agent
+
+        row = await info.context.loaders.agent_by_id.load(self.agent_pk)
+        if row is None:
+            raise NotFound("Agent")
+        return Agent.from_row(row)
+
+    @strawberry.field(description="The plan, in order.")
+    async def steps(self, info: Info) -> list[ExecutionStep]:
+        rows = await info.context.loaders.steps_by_execution_id.load(self.pk) or []
+        return [ExecutionStep.from_row(row) for row in rows]
+
+    @strawberry.field(description="Checkpoints, oldest first.")
+    async def checkpoints(self, info: Info) -> list[Checkpoint]:
+        rows = await info.context.loaders.checkpoints_by_execution_id.load(self.pk) or []
+        return [Checkpoint.from_row(row) for row in rows]
+
+    @strawberry.field(description="The execution's log, oldest first.")
+    async def events(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ExecutionEvent]:
+        settings = info.context.settings
+        keyset = keyset_for(
+            PageArgs(first=first, after=after), "execution-event", lambda v: (int(v[0]),),
+            default_size=settings.default_page_size, max_size=settings.max_page_size,
+        )  # fmt: skip
+        loaders = info.context.loaders
+        page = await loaders.event_page_by_execution_id.load((self.pk, keyset))
+        return connection(
+            page,
+            keyset,
+            node=lambda r: ExecutionEvent(event_type=r.event_type, data=r.data, at=r.at),
+            cursor=lambda r: encode_cursor("execution-event", [r.id]),
+            count=lambda: _count(loaders.event_count_by_execution_id.load(self.pk)),
+        )
+
+
+async def _count(pending: Any) -> int:
+    return int(await pending or 0)

@@ -1,0 +1,144 @@
+"""Project: a user's space of agents, with aggregate statistics."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from domain.errors import NotFound
+from domain.store.agents import AGENT_SORT_KEYS, AgentFilter
+from gql.context import Info
+from gql.ids import to_global_id
+from gql.pagination import Connection, PageArgs, connection, encode_cursor, keyset_for
+from gql.scalars import DateTime
+from gql.types.agent_inputs import AgentFilterInput, AgentOrderInput, agent_filter, agent_order
+from gql.types.node import Node
+from gql.types.user import User
+
+if TYPE_CHECKING:
+    from gql.types.agent import Agent
+
+
+@strawberry.type(
+    description="Aggregates over a project's agents. active = not IDLE, PAUSED or TERMINATED."
+)
+class AgentInstanceMetrics:
+    total_instances: int = strawberry.field(description="All agents.")
+    active_instances: int = strawberry.field(description="Agents not IDLE, PAUSED or TERMINATED.")
+    idle_instances: int = strawberry.field(description="IDLE agents.")
+    paused_instances: int = strawberry.field(description="PAUSED agents.")
+    error_instances: int = strawberry.field(description="Agents in ERROR.")
+    terminated_instances: int = strawberry.field(description="TERMINATED agents.")
+    total_tasks_completed: int = strawberry.field(description="Executions completed, summed.")
+    total_tokens_used: float = strawberry.field(description="Tokens used, summed.")
+    total_cost_incurred: float = strawberry.field(description="Cost incurred, summed.")
+
+
+@dataclass(frozen=True)
+class AgentListing:
+    """How a list of agents was asked for: filter, ordering and the cursor tag they imply."""
+
+    flt: AgentFilter
+    order: str
+    descending: bool
+
+    @property
+    def tag(self) -> str:
+        return f"agent:{self.order}:{'desc' if self.descending else 'asc'}"
+
+    def cursor(self, row: Any) -> str:
+        return encode_cursor(self.tag, [AGENT_SORT_KEYS[self.order].of_row(row), str(row.id)])
+
+    def key(self, values: list[Any]) -> tuple[Any, ...]:
+        return (AGENT_SORT_KEYS[self.order].from_cursor(values[0]), uuid.UUID(values[1]))
+
+
+def agent_listing(
+    filter: AgentFilterInput | None, order_by: AgentOrderInput | None
+) -> AgentListing:
+    order, descending = agent_order(order_by)
+    return AgentListing(agent_filter(filter), order, descending)
+
+
+@strawberry.type(description="A space owned by one user, holding agents.")
+class Project(Node):
+    pk: strawberry.Private[uuid.UUID]
+    owner_pk: strawberry.Private[uuid.UUID]
+    name: str = strawberry.field(description="Display name.")
+    slug: str = strawberry.field(description="Unique URL-safe key.")
+    created_at: DateTime = strawberry.field(description="When the project was created.")
+    updated_at: DateTime = strawberry.field(description="When the project last changed.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> Project:
+        return cls(
+            id=strawberry.ID(to_global_id("Project", row.id)),
+            pk=row.id,
+            owner_pk=row.owner_id,
+            name=row.name,
+            slug=row.slug,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @strawberry.field(description="The user who owns the project.")
+    async def owner(self, info: Info) -> User:
+        row = await info.context.loaders.user_by_id.load(self.owner_pk)
+        if row is None:
+            raise NotFound("User")
+        return User.from_row(row)
+
+    @strawberry.field(description="The project's agents (visible to the caller), paginated.")
+    async def agents(
+        self,
+        info: Info,
+        filter: AgentFilterInput | None = None,
+        order_by: AgentOrderInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated[Agent, strawberry.lazy("gql.types.agent")]]:
+        from gql.loaders.agents import AgentPageParams
+        from gql.types.agent import Agent
+
+        listing = agent_listing(filter, order_by)
+        settings = info.context.settings
+        keyset = keyset_for(
+            PageArgs(first, after, last, before), listing.tag, listing.key,
+            default_size=settings.default_page_size, max_size=settings.max_page_size,
+        )  # fmt: skip
+        loaders = info.context.loaders
+        params = AgentPageParams(listing.flt, listing.order, listing.descending, keyset)
+        page = await loaders.agent_page_by_project_id.load((self.pk, params))
+        return connection(
+            page,
+            keyset,
+            node=Agent.from_row,
+            cursor=listing.cursor,
+            count=lambda: loaders.agent_count_by_project_id.load((self.pk, listing.flt)),
+        )
+
+    @strawberry.field(description="Aggregates over the project's agents, computed in SQL.")
+    async def agent_stats(self, info: Info) -> AgentInstanceMetrics:
+        row = await info.context.loaders.stats_by_project_id.load(self.pk)
+        if row is None:
+            return AgentInstanceMetrics(
+                total_instances=0, active_instances=0, idle_instances=0, paused_instances=0,
+                error_instances=0, terminated_instances=0, total_tasks_completed=0,
+                total_tokens_used=0.0, total_cost_incurred=0.0,
+            )  # fmt: skip
+        return AgentInstanceMetrics(
+            total_instances=row.total,
+            active_instances=row.active,
+            idle_instances=row.idle,
+            paused_instances=row.paused,
+            error_instances=row.error,
+            terminated_instances=row.terminated,
+            total_tasks_completed=int(row.tasks_completed),
+            total_tokens_used=float(row.tokens_used),
+            total_cost_incurred=float(row.cost_incurred),
+        )

@@ -1,0 +1,121 @@
+"""Delivery: commit order, nested payloads, no events for rollbacks, resume from a cursor —
+the same tests over both protocols."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.subscriptions.conftest import World
+from tests.support.api import GraphQLClient
+from tests.support.ws import PROTOCOLS, WSClient
+
+STATE_CHANGED = """
+subscription($project: ID, $agent: ID, $after: String) {
+  agentStateChanged(projectId: $project, agentId: $agent, after: $after) {
+    cursor kind at fromStatus toStatus reason actor
+    agent { id name status revision project { slug } state { errorCount } }
+  }
+}
+"""
+MOVE = "mutation($id: ID!, $reason: String) {{ {verb}(input: {{id: $id, reason: $reason}}) {{ agent {{ status }} }} }}"
+
+
+async def _move(
+    api: GraphQLClient, world: World, verb: str, agent_id: str, reason: str | None = None
+) -> None:
+    await api.ok(
+        MOVE.format(verb=verb), {"id": agent_id, "reason": reason}, token=world.owner["token"]
+    )
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_pause_resume_terminate_arrive_in_commit_order(
+    api: GraphQLClient, world: World, live_url: str, protocol: str
+) -> None:
+    agent = await world.spawn(api, "Watched")
+    client = await WSClient.open(live_url, protocol, token=world.owner["token"])
+    try:
+        await client.subscribe(STATE_CHANGED, {"project": world.project_id})
+        await client.expect_silence(0.3)  # subscribed; nothing happened yet
+        started = time.monotonic()
+        await _move(api, world, "pauseAgent", agent["id"], "maintenance")
+        await _move(api, world, "resumeAgent", agent["id"])
+        await _move(api, world, "terminateAgent", agent["id"], "retired")
+        events = await client.events("agentStateChanged", 3)
+        assert time.monotonic() - started < 1.0
+    finally:
+        await client.close()
+    assert [(e["fromStatus"], e["toStatus"]) for e in events] == [
+        ("IDLE", "PAUSED"), ("PAUSED", "IDLE"), ("IDLE", "TERMINATED"),
+    ]  # fmt: skip
+    assert [e["reason"] for e in events] == ["maintenance", None, "retired"]
+    assert all(e["kind"] == "STATUS_CHANGED" and e["actor"].startswith("user:") for e in events)
+    cursors = [int(e["cursor"]) for e in events]
+    assert cursors == sorted(cursors)
+    assert events[0]["agent"]["name"] == "Watched"
+    assert events[0]["agent"]["project"]["slug"]
+    assert events[-1]["agent"]["status"] == "TERMINATED"
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_failed_mutations_produce_no_event(
+    api: GraphQLClient, world: World, live_url: str, protocol: str
+) -> None:
+    agent = await world.spawn(api)
+    token = world.owner["token"]
+    client = await WSClient.open(live_url, protocol, token=token)
+    try:
+        await client.subscribe(STATE_CHANGED, {"agent": agent["id"]})
+        await client.expect_silence(0.2)
+        refused = await api.execute(
+            MOVE.format(verb="recoverAgent"), {"id": agent["id"]}, token=token
+        )
+        assert refused.code == "INVALID_TRANSITION"
+        conflict = await api.execute(
+            "mutation($id: ID!) { pauseAgent(input: {id: $id, expectedRevision: 99}) { agent { id } } }",
+            {"id": agent["id"]},
+            token=token,
+        )
+        assert conflict.code == "CONFLICT"
+        await _move(api, world, "pauseAgent", agent["id"])
+        event = await client.next_event("agentStateChanged")
+        assert (event["fromStatus"], event["toStatus"]) == ("IDLE", "PAUSED")
+        await client.expect_silence(0.3)
+    finally:
+        await client.close()
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_resume_from_a_cursor_without_gap_or_duplicate(
+    api: GraphQLClient, world: World, live_url: str, protocol: str
+) -> None:
+    agent = await world.spawn(api)
+    token = world.owner["token"]
+    verbs = ["pauseAgent", "resumeAgent"]
+    client = await WSClient.open(live_url, protocol, token=token)
+    await client.subscribe(STATE_CHANGED, {"agent": agent["id"]})
+    await client.expect_silence(0.2)
+    for i in range(5):
+        await _move(api, world, verbs[i % 2], agent["id"], f"first-{i}")
+    first = await client.events("agentStateChanged", 5)
+    await client.close()
+    last_cursor = first[-1]["cursor"]
+
+    for i in range(10):
+        await _move(api, world, verbs[(i + 1) % 2], agent["id"], f"while-away-{i}")
+
+    client = await WSClient.open(live_url, protocol, token=token)
+    try:
+        await client.subscribe(STATE_CHANGED, {"agent": agent["id"], "after": last_cursor})
+        missed = await client.events("agentStateChanged", 10)
+        assert [e["reason"] for e in missed] == [f"while-away-{i}" for i in range(10)]
+        await _move(api, world, verbs[1], agent["id"], "live")
+        live = await client.next_event("agentStateChanged")
+        assert live["reason"] == "live"
+        await client.expect_silence(0.3)
+    finally:
+        await client.close()
+    cursors = [int(e["cursor"]) for e in first + missed + [live]]
+    assert cursors == sorted(set(cursors))
