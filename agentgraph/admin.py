@@ -5,6 +5,16 @@ from __future__ import annotations
 from domain.errors import ValidationFailed
 from domain.store.database import Database
 from domain.usecases import identity
+from domain.values import validate_email, validate_password
+
+
+def check_credentials(email: str, password: str) -> None:
+    """The checks create-superuser's use case makes, named by the command-line options."""
+    try:
+        validate_email(email, "email")
+        validate_password(password, "password")
+    except ValidationFailed as error:
+        raise ValidationFailed(f"--{error.field}", error.reason) from None
 
 
 async def create_superuser(url: str, email: str, password: str) -> bool:

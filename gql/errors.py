@@ -8,6 +8,7 @@ logged with its traceback under a reference id, answered as INTERNAL with only t
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -75,4 +76,26 @@ class ErrorPolicy(SchemaExtension):
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
         _classify_result(result)
+        yield None
+
+
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?\Z", re.DOTALL)
+
+
+def _hide_suggestions(result: Any) -> None:
+    for error in getattr(result, "errors", None) or ():
+        error.message = _SUGGESTION.sub("", error.message)
+
+
+class HideSuggestions(SchemaExtension):
+    """Production: no "Did you mean …?" in messages, which would spell out the schema that
+    introspection no longer shows. (Strawberry's ``disable_field_suggestions`` covers unknown
+    fields only; graphql-core appends the same suffix to unknown arguments, types and values.)"""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        _hide_suggestions(self.execution_context.result)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        _hide_suggestions(result)
         yield None

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import strawberry
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
-from gql.errors import ErrorPolicy
+from gql.context import Context
+from gql.errors import ErrorPolicy, HideSuggestions
+from gql.limits import SPEC_LIMITS, QueryLimiter, QueryLimits
 from gql.resolvers.agent_mutations import AgentMutations
 from gql.resolvers.agent_queries import AgentQueries
 from gql.resolvers.approval_mutations import ApprovalMutations
@@ -17,6 +21,7 @@ from gql.resolvers.execution_mutations import ExecutionMutations
 from gql.resolvers.identity_mutations import IdentityMutations
 from gql.resolvers.node_queries import NodeQueries
 from gql.scalars import SCALARS
+from gql.subscriptions.cohorts import sharing_key
 from gql.subscriptions.fields import Subscription
 from gql.types.agent import Agent
 from gql.types.agent_type import AgentType
@@ -52,14 +57,51 @@ class AgentgraphSchema(strawberry.Schema):
         # reference id, by the ErrorPolicy extension (gql/errors.py).
         return None
 
+    async def stream(  # type: ignore[override]
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+        allowed_operation_types: Any = None,
+    ) -> Any:
+        """Both WebSocket protocols subscribe through here: identical subscriptions of viewers
+        who see the same things share one cohort (gql/subscriptions/cohorts.py)."""
+        parent = super()
 
-def build_schema(*, production: bool = False) -> strawberry.Schema:
+        def run(context: Any) -> Any:
+            return parent.stream(
+                query, variable_values, context, root_value, operation_name,
+                operation_extensions, allowed_operation_types,
+            )  # fmt: skip
+
+        if isinstance(context_value, Context):
+            key = sharing_key(query, variable_values, operation_name, context_value.viewer)
+            if key is not None:
+                return context_value.services.cohorts.stream(key, context_value, run)
+        return await run(context_value)
+
+
+def build_schema(
+    *, production: bool = False, limits: QueryLimits = SPEC_LIMITS
+) -> strawberry.Schema:
+    """The schema with the query limits of SPEC §8 (``limits``, defaults as specified); in
+    production also without introspection and without "Did you mean" suggestions."""
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        ErrorPolicy,
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: QueryLimiter(limits),
+    ]
+    if production:
+        extensions += [DisableIntrospection, HideSuggestions]
     return AgentgraphSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=NODE_TYPES,
-        extensions=[ErrorPolicy],
+        extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALARS),
     )
 

@@ -170,9 +170,10 @@ def _count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 
 async def stats_for_projects(
-    conn: AsyncConnection, project_ids: Sequence[uuid.UUID]
+    conn: AsyncConnection, viewer: Viewer, project_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Row[Any]]:
-    """AgentInstanceMetrics per project, computed in SQL (one statement for all projects)."""
+    """AgentInstanceMetrics per project over the agents the viewer may see (an agent token: its
+    own agent only), computed in SQL, one statement for all projects."""
     status = agents.c.status
     active = tuple(s.value for s in ACTIVE_STATUSES)
     query = (
@@ -191,4 +192,6 @@ async def stats_for_projects(
         .where(agents.c.project_id.in_(project_ids))
         .group_by(agents.c.project_id)
     )
+    if viewer.agent_id is not None and not viewer.is_superuser:
+        query = query.where(agents.c.id == viewer.agent_id)
     return {row.project_id: row for row in await conn.execute(query)}

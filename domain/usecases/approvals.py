@@ -27,9 +27,11 @@ from domain.plans import effective_status, end_trigger, require_execution_in, va
 from domain.recovery import RecoveryStrategy
 from domain.store import agent_writes, work_writes
 from domain.store.database import Database
-from domain.usecases.executions import ExecutionWork, cancel_approvals, start_step, step_index
+from domain.usecases.execution_work import ExecutionWork, cancel_approvals, start_step, step_index
 
 MAX_REASON_LENGTH = 2000
+# Who expires approvals: the system, which may act on any project.
+CLOCK = Viewer(is_superuser=True)
 
 
 async def approve(
@@ -83,6 +85,18 @@ async def _decide(
             approvalStatus=ApprovalStatus.EXPIRED.name,
         )
     return decided
+
+
+async def expire_approval(database: Database, approval_id: uuid.UUID) -> Row[Any]:
+    """The clock's decision on an overdue approval (the sweeper): EXPIRED, counted as rejected."""
+    async with database.transaction() as conn:
+        work, approval = await _open_approval(conn, CLOCK, approval_id)
+        if approval.status != ApprovalStatus.PENDING.value or not approval.overdue:
+            raise Conflict("Approval is not pending past its expiry.")
+        step = next(s for s in await work.steps() if s.id == approval.step_id)
+        expired = await _refuse(work, approval.id, step, ApprovalStatus.EXPIRED, None, None)
+        await work.commit()
+    return expired
 
 
 async def _open_approval(

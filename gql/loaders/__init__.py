@@ -72,7 +72,7 @@ class Loaders:
 
     @cached_property
     def stats_by_project_id(self) -> StatsByProjectIdLoader:
-        return StatsByProjectIdLoader(self._db)
+        return StatsByProjectIdLoader(self._db, self._viewer)
 
     @cached_property
     def agent_by_id(self) -> AgentByIdLoader:

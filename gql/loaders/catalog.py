@@ -42,8 +42,8 @@ class ProjectByIdLoader(KeyLoader[uuid.UUID, Any]):
 
 
 class StatsByProjectIdLoader(KeyLoader[uuid.UUID, Any]):
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, viewer: Viewer) -> None:
         async def fetch(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
-            return await agent_store.stats_for_projects(conn, ids)
+            return await agent_store.stats_for_projects(conn, viewer, ids)
 
         super().__init__(database, fetch)

@@ -49,6 +49,9 @@ async def _agent_type(info: Info, pk: uuid.UUID) -> Node | None:
 
 
 async def _project(info: Info, pk: uuid.UUID) -> Node | None:
+    # Agent tokens read their agent (its project comes along as context), not projects as such.
+    if info.context.viewer.is_agent:
+        return None
     row = await info.context.loaders.project_by_id.load(pk)
     return Project.from_row(row) if row else None
 

@@ -46,6 +46,9 @@ class Listener:
         self.durable: deque[LiveEvent] = deque()
         self.beats: dict[Any, LiveEvent] = {}
         self.overflowed = False
+        self.overflow_seen = False  # the subscriber's stream noticed, and ends with its cursor
+        self.high_water = 0  # the most durable events ever waiting at once
+        self.on_overflow: Callable[[], None] | None = None
         self._ready = asyncio.Event()
 
     def offer(self, event: LiveEvent) -> None:
@@ -54,11 +57,15 @@ class Listener:
         if not event.durable:
             self.beats[event.agent_id] = event
         elif len(self.durable) >= self.capacity:
+            # Drop everything: the subscriber resumes from its cursor, and memory stays flat.
             self.overflowed = True
             self.durable.clear()
             self.beats.clear()
+            if self.on_overflow is not None:
+                self.on_overflow()
         else:
             self.durable.append(event)
+            self.high_water = max(self.high_water, len(self.durable))
         self._ready.set()
 
     async def next(self) -> LiveEvent:

@@ -7,18 +7,22 @@ below the last replayed cursor are dropped.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from functools import partial
+from typing import Any
 
 from domain.errors import RateLimited
 from domain.store import eventlog
 from gql.context import Context
-from gql.subscriptions.hub import Overflow
+from gql.subscriptions.hub import Listener, Overflow
 from gql.subscriptions.live import LiveEvent, from_row
 from gql.subscriptions.scope import Scope, replay_projects
 from gql.types.event import AgentEvent
 
 REPLAY_PAGE = 500
+# How long an overflowed subscriber may stay stuck in a send before its operation is ended.
+STUCK_GRACE_S = 30.0
 
 
 class SubscriberTooSlow(RateLimited):
@@ -62,7 +66,20 @@ async def _deliverable(context: Context, scope: Scope, event: LiveEvent) -> Agen
     context.refresh_loaders()
     if await context.loaders.agent_by_id.load(event.agent_id) is None:
         return None
+    context.current_event = event
     return AgentEvent.from_live(event)
+
+
+def _end_if_stuck(listener: Listener, task: asyncio.Task[Any] | None) -> None:
+    """After an overflow, a subscriber that is merely slow soon reads on and gets the error with
+    its cursor. One that never reads leaves its operation stuck in a socket send; end it after a
+    grace period, so nothing of it stays on the server but the closed socket."""
+
+    def cancel() -> None:
+        if task is not None and not task.done() and not listener.overflow_seen:
+            task.cancel()
+
+    asyncio.get_running_loop().call_later(STUCK_GRACE_S, cancel)
 
 
 async def agent_event_stream(
@@ -70,7 +87,9 @@ async def agent_event_stream(
 ) -> AsyncGenerator[AgentEvent, None]:
     hub = context.services.hub
     listener = hub.listen(scope.matches)
-    last = after
+    listener.on_overflow = partial(_end_if_stuck, listener, asyncio.current_task())
+    # Without a cursor, the resume point is where the hub stood when the subscriber joined.
+    last = after if after is not None else hub.last_seq
     try:
         if after is not None:
             async for event in _replayed(context, scope, after):
@@ -82,6 +101,7 @@ async def agent_event_stream(
             try:
                 event = await listener.next()
             except Overflow:
+                listener.overflow_seen = True
                 raise SubscriberTooSlow(last) from None
             if event.durable:
                 if last is not None and event.seq is not None and event.seq <= last:

@@ -84,8 +84,11 @@ class Project(Node):
             updated_at=row.updated_at,
         )
 
-    @strawberry.field(description="The user who owns the project.")
+    @strawberry.field(description="The user who owns the project (not shown to agent tokens).")
     async def owner(self, info: Info) -> User:
+        # An agent runtime reads its agent and the project around it, not people's accounts.
+        if info.context.viewer.is_agent:
+            raise NotFound("User")
         row = await info.context.loaders.user_by_id.load(self.owner_pk)
         if row is None:
             raise NotFound("User")
@@ -122,7 +125,9 @@ class Project(Node):
             count=lambda: loaders.agent_count_by_project_id.load((self.pk, listing.flt)),
         )
 
-    @strawberry.field(description="Aggregates over the project's agents, computed in SQL.")
+    @strawberry.field(
+        description="Aggregates over the project's agents the caller may see, computed in SQL."
+    )
     async def agent_stats(self, info: Info) -> AgentInstanceMetrics:
         row = await info.context.loaders.stats_by_project_id.load(self.pk)
         if row is None:

@@ -199,3 +199,29 @@ async def test_node_refetches_every_type(api: GraphQLClient, world: World) -> No
     assert [n["__typename"] for n in found["nodes"]] == [
         "Agent", "AgentConfig", "AgentCapability", "AgentMetric", "StatusTransition", "Project", "AgentType",
     ]  # fmt: skip
+
+
+async def test_an_agent_token_sees_its_agent_and_no_more_of_its_project(
+    api: GraphQLClient, world: World
+) -> None:
+    from tests.support import factories
+
+    [mine, _other] = await _populate(api, world, 2)
+    token = (await factories.agent_token(api, world.owner["token"], mine))["token"]
+    data = await api.ok(
+        """query($id: ID!) { agent(id: $id) { name project { slug agentStats { totalInstances }
+           agents { totalCount edges { node { id } } } } } }""",
+        {"id": mine},
+        token=token,
+    )
+    project = data["agent"]["project"]
+    assert project["agentStats"] == {"totalInstances": 1}
+    assert (
+        project["agents"]["totalCount"] == 1 and project["agents"]["edges"][0]["node"]["id"] == mine
+    )
+    owner = await api.execute(
+        "query($id: ID!) { agent(id: $id) { project { owner { email } } } }",
+        {"id": mine},
+        token=token,
+    )
+    assert owner.code == "NOT_FOUND"

@@ -3,8 +3,6 @@ the same tests over both protocols."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.subscriptions.conftest import World
@@ -39,12 +37,11 @@ async def test_pause_resume_terminate_arrive_in_commit_order(
     try:
         await client.subscribe(STATE_CHANGED, {"project": world.project_id})
         await client.expect_silence(0.3)  # subscribed; nothing happened yet
-        started = time.monotonic()
         await _move(api, world, "pauseAgent", agent["id"], "maintenance")
         await _move(api, world, "resumeAgent", agent["id"])
         await _move(api, world, "terminateAgent", agent["id"], "retired")
+        # Live delivery takes milliseconds (bench/ measures it); the timeout only guards a hang.
         events = await client.events("agentStateChanged", 3)
-        assert time.monotonic() - started < 1.0
     finally:
         await client.close()
     assert [(e["fromStatus"], e["toStatus"]) for e in events] == [

@@ -31,9 +31,14 @@ class WSClient:
         max_queue: int | None = 64,
     ) -> WSClient:
         headers = {"Authorization": f"Bearer {header_token}"} if header_token else None
+        # A client that stopped reading cannot finish a closing handshake: don't wait 10 s for it.
         connection = await connect(
-            url, subprotocols=[protocol], additional_headers=headers, max_queue=max_queue
-        )  # type: ignore[list-item]
+            url,
+            subprotocols=[protocol],  # type: ignore[list-item]
+            additional_headers=headers,
+            max_queue=max_queue,
+            close_timeout=1,
+        )
         client = cls(connection, protocol)
         if init:
             payload = {"authorization": f"Bearer {token}"} if token else {}

@@ -1,4 +1,6 @@
-"""Heartbeat health sweeping: agents whose heartbeat is overdue become STALE (a durable event).
+"""The sweeper: what the clock decides. Agents whose heartbeat is overdue become STALE (a durable
+HEALTH_CHANGED event); pending approvals past their expiry count as rejected (the step stops,
+the execution fails, the agent goes back to IDLE), as if someone had decided them.
 
 One sweeper per database: each process tries a session-level advisory lock on a connection of
 its own; the holder sweeps, the others wait to take over if it goes away.
@@ -13,10 +15,12 @@ from datetime import timedelta
 
 import asyncpg
 
+from domain.errors import DomainError
 from domain.events import AgentHealth, EventKind
-from domain.store import eventlog, health
+from domain.store import eventlog, sweeps
 from domain.store.database import Database
 from domain.store.eventlog import NewEvent
+from domain.usecases.approvals import expire_approval
 
 logger = logging.getLogger("agentgraph.health")
 
@@ -26,7 +30,7 @@ SWEEPER_LOCK = 7_301_845_114
 async def sweep_once(database: Database, timeout: timedelta) -> int:
     """Mark overdue agents STALE and record HEALTH_CHANGED for each; returns how many."""
     async with database.transaction() as conn:
-        rows = await health.mark_stale(conn, timeout)
+        rows = await sweeps.mark_stale(conn, timeout)
         await eventlog.append(
             conn,
             [
@@ -42,6 +46,18 @@ async def sweep_once(database: Database, timeout: timedelta) -> int:
     return len(rows)
 
 
+async def expire_overdue_approvals(database: Database) -> int:
+    """Record the expiry of every overdue pending approval; returns how many."""
+    async with database.read() as conn:
+        overdue = await sweeps.overdue_approvals(conn)
+    expired = 0
+    for approval_id in overdue:
+        with contextlib.suppress(DomainError):  # decided or deleted meanwhile
+            await expire_approval(database, approval_id)
+            expired += 1
+    return expired
+
+
 async def run_sweeper(database: Database, timeout: timedelta, interval_s: float) -> None:
     """Forever: hold the sweeper lock (or wait for it), sweep every ``interval_s``."""
     while True:
@@ -52,6 +68,7 @@ async def run_sweeper(database: Database, timeout: timedelta, interval_s: float)
                 await asyncio.sleep(interval_s)
             while True:
                 await sweep_once(database, timeout)
+                await expire_overdue_approvals(database)
                 await asyncio.sleep(interval_s)
                 await lock_conn.fetchval("SELECT 1")  # still holding the lock?
         except asyncio.CancelledError:

@@ -1,16 +1,16 @@
-"""SQL of the health sweeper."""
+"""SQL of the sweeper: overdue heartbeats and overdue approvals."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Row, func, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.events import AgentHealth
 from domain.lifecycle import AgentStatus
-from domain.store.tables import agents
+from domain.store.tables import agents, approvals
 
 
 async def mark_stale(conn: AsyncConnection, timeout: timedelta) -> list[Row[Any]]:
@@ -26,3 +26,14 @@ async def mark_stale(conn: AsyncConnection, timeout: timedelta) -> list[Row[Any]
         .returning(agents.c.id, agents.c.project_id)
     )
     return list(await conn.execute(statement))
+
+
+async def overdue_approvals(conn: AsyncConnection, limit: int = 100) -> list[Any]:
+    """Ids of pending approvals past their expiry (oldest first)."""
+    query = (
+        select(approvals.c.id)
+        .where(approvals.c.status == "pending", approvals.c.expires_at <= func.now())
+        .order_by(approvals.c.expires_at)
+        .limit(limit)
+    )
+    return list((await conn.execute(query)).scalars())

@@ -1,0 +1,207 @@
+"""Cohorts: subscribers who ask the same thing and may see the same things share one stream.
+
+A monitoring wall of 1,000 screens on one project's state changes is one subscription to the
+database and one resolution per event, not a thousand (Hasura multiplexes its live queries the
+same way). Subscribers join a cohort when their document, variables and visibility (the same
+user, or any superuser) match one that is running; each member keeps a bounded mailbox of
+resolved results, so a slow screen cannot slow the others or grow memory.
+
+Subscriptions with an `after` cursor replay history that a running cohort has already passed,
+so they run on their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    VariableNode,
+    parse,
+)
+from strawberry.types.execution import ExecutionResult
+
+from domain.access import Viewer
+from gql.context import Context
+from gql.subscriptions.live import LiveEvent
+from gql.subscriptions.streams import STUCK_GRACE_S, SubscriberTooSlow
+
+StreamFactory = Callable[[Context], Any]
+
+
+def sharing_key(
+    query: str | None, variables: dict[str, Any] | None, operation_name: str | None, viewer: Viewer
+) -> Hashable | None:
+    """The cohort a subscription may join, or None when it must run alone."""
+    if not query or not viewer.is_authenticated:
+        return None
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    operation = next((o for o in operations if o.name and o.name.value == operation_name), None)
+    if operation is None and len(operations) == 1:
+        operation = operations[0]
+    if operation is None or operation.operation is not OperationType.SUBSCRIPTION:
+        return None
+    for selection in operation.selection_set.selections:
+        if not isinstance(selection, FieldNode):
+            return None
+        for argument in selection.arguments or ():
+            if argument.name.value != "after":
+                continue
+            value = argument.value
+            if isinstance(value, VariableNode):
+                if (variables or {}).get(value.name.value) is not None:
+                    return None
+            elif value.to_dict().get("kind") != "null_value":
+                return None
+    if viewer.is_superuser:
+        who: tuple[Any, ...] = ("superuser",)
+    elif viewer.agent_id is not None:
+        who = ("agent", viewer.agent_id)
+    else:
+        who = ("user", viewer.user_id)
+    return (query, operation_name, json.dumps(variables or {}, sort_keys=True, default=str), who)
+
+
+_END = object()
+
+
+@dataclass(eq=False)
+class Member:
+    """One subscriber of a cohort: durable results in order (bounded), heartbeats coalesced."""
+
+    capacity: int
+    durable: deque[Any] = field(default_factory=deque)
+    beats: dict[Any, Any] = field(default_factory=dict)
+    cursor: int | None = None
+    overflowed: bool = False
+    overflow_seen: bool = False
+    ended: bool = False
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[Any] | None = None
+
+    def offer(self, result: ExecutionResult, event: LiveEvent | None) -> None:
+        if self.overflowed:
+            return
+        if event is not None and not event.durable:
+            self.beats[event.agent_id] = result
+        elif len(self.durable) >= self.capacity:
+            self.overflowed = True
+            self.durable.clear()
+            self.beats.clear()
+            asyncio.get_running_loop().call_later(STUCK_GRACE_S, self._cancel_if_stuck)
+        else:
+            self.durable.append((result, event))
+        self.ready.set()
+
+    def end(self) -> None:
+        self.ended = True
+        self.ready.set()
+
+    def _cancel_if_stuck(self) -> None:
+        # A member that never reads is stuck in a socket send: end its operation.
+        if self.task is not None and not self.task.done() and not self.overflow_seen:
+            self.task.cancel()
+
+    async def results(self) -> AsyncIterator[ExecutionResult]:
+        self.task = asyncio.current_task()
+        while True:
+            if self.overflowed:
+                self.overflow_seen = True
+                error = SubscriberTooSlow(self.cursor)
+                yield ExecutionResult(
+                    data=None,
+                    errors=[
+                        GraphQLError(
+                            error.message, extensions={"code": error.code, **error.extensions()}
+                        )
+                    ],
+                )
+                return
+            if self.durable:
+                result, event = self.durable.popleft()
+                if event is not None and event.seq is not None:
+                    self.cursor = event.seq
+                yield result
+            elif self.beats:
+                yield self.beats.pop(next(iter(self.beats)))
+            elif self.ended:
+                return
+            else:
+                self.ready.clear()
+                await self.ready.wait()
+
+
+class Cohort:
+    def __init__(
+        self, registry: Cohorts, key: Hashable, context: Context, factory: StreamFactory
+    ) -> None:
+        self.registry = registry
+        self.key = key
+        self.context = context
+        self.members: set[Member] = set()
+        self.results_resolved = 0
+        self._task = asyncio.create_task(self._run(factory), name="agentgraph-cohort")
+
+    async def _run(self, factory: StreamFactory) -> None:
+        try:
+            source = await factory(self.context)
+            async with contextlib.aclosing(source):
+                async for result in source:
+                    self.results_resolved += 1
+                    event = self.context.current_event
+                    for member in list(self.members):
+                        member.offer(result, event)
+        finally:
+            self.registry.forget(self)
+            for member in list(self.members):
+                member.end()
+
+    def join(self, capacity: int) -> Member:
+        member = Member(capacity=capacity, cursor=self.context.services.hub.last_seq)
+        self.members.add(member)
+        return member
+
+    def leave(self, member: Member) -> None:
+        self.members.discard(member)
+        if not self.members:
+            self.registry.forget(self)
+            self._task.cancel()
+
+
+class Cohorts:
+    """The cohorts running in this process, by sharing key."""
+
+    def __init__(self) -> None:
+        self.running: dict[Hashable, Cohort] = {}
+
+    def forget(self, cohort: Cohort) -> None:
+        if self.running.get(cohort.key) is cohort:
+            del self.running[cohort.key]
+
+    async def stream(
+        self, key: Hashable, context: Context, factory: StreamFactory
+    ) -> AsyncGenerator[ExecutionResult, None]:
+        """A member's stream of the cohort for ``key`` (started on first use)."""
+        cohort = self.running.get(key)
+        if cohort is None:
+            shared = Context(context.services, context.viewer, client_address="cohort")
+            cohort = self.running[key] = Cohort(self, key, shared, factory)
+        member = cohort.join(context.settings.subscriber_queue_size)
+        try:
+            async for result in member.results():
+                yield result
+        finally:
+            cohort.leave(member)

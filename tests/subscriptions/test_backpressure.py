@@ -1,0 +1,165 @@
+"""A slow subscriber cannot grow the server's memory: its queue is bounded, heartbeats coalesce,
+and an overflow ends the subscription with the cursor to resume from."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+from urllib.parse import urlparse
+
+from starlette.applications import Starlette
+from websockets.asyncio.client import connect
+
+from domain.events import EventKind
+from domain.store import eventlog
+from domain.store.eventlog import NewEvent
+from gql.ids import from_global_id
+from tests.subscriptions.conftest import World
+from tests.support.api import GraphQLClient
+from tests.support.ws import TRANSPORT_WS, WSClient
+
+STATE = """
+subscription($agent: ID!, $after: String) {
+  agentStateChanged(agentId: $agent, after: $after) {
+    cursor kind agent { name state { workflowData } configs { key value } }
+  }
+}
+"""
+EVENTS = 10_000
+
+
+async def _slow_client(url: str, token: str) -> WSClient:
+    """A client whose socket buffer is tiny and which stops reading after one message."""
+    parsed = urlparse(url)
+    sock = socket.create_connection((parsed.hostname, parsed.port))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    connection = await connect(url, sock=sock, subprotocols=[TRANSPORT_WS], max_queue=1, close_timeout=1)  # type: ignore[list-item]
+    client = WSClient(connection, TRANSPORT_WS)
+    await client.send({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+    assert (await client.receive())["type"] == "connection_ack"
+    return client
+
+
+async def _flood(app: Starlette, agent_pk: Any, project_pk: Any, count: int) -> None:
+    """Commit ``count`` durable events for the agent (load generation, in batches)."""
+    database = app.state.services.database
+    for start in range(0, count, 500):
+        batch = [
+            NewEvent(EventKind.STATE_UPDATED, agent_pk, project_pk, {"n": n})
+            for n in range(start, min(start + 500, count))
+        ]
+        async with database.transaction() as conn:
+            await eventlog.append(conn, batch)
+
+
+async def test_a_client_that_never_reads_is_bounded_and_ended_with_its_cursor(
+    api: GraphQLClient, world: World, live_url: str, app: Starlette
+) -> None:
+    token = world.owner["token"]
+    padding = "x" * 400
+    agent = await world.spawn(
+        api, "Busy", configs=[{"key": f"pad{i}", "value": padding} for i in range(5)]
+    )
+    agent_pk = from_global_id(agent["id"], "Agent")
+    project_pk = from_global_id(world.project_id, "Project")
+    hub = app.state.services.hub
+    before = len(hub.listeners)
+
+    client = await _slow_client(live_url, token)
+    await client.subscribe(STATE, {"agent": agent["id"]})
+    for _ in range(100):
+        if len(hub.listeners) > before:
+            break
+        await asyncio.sleep(0.02)
+    [listener] = hub.listeners - set()  # the only subscriber of this test
+    await _flood(app, agent_pk, project_pk, EVENTS)
+    for _ in range(300):
+        if listener.overflowed:
+            break
+        await asyncio.sleep(0.05)
+
+    # Bounded: never more than the queue's capacity waited, and the queue was dropped.
+    capacity = app.state.services.settings.subscriber_queue_size
+    assert listener.overflowed
+    assert listener.high_water <= capacity
+    assert len(listener.durable) == 0
+
+    # The client reads on: what reached its socket, then the error with the resume cursor.
+    delivered: list[dict[str, Any]] = []
+    ending: dict[str, Any] | None = None
+    while ending is None:
+        message = await client.receive(timeout=10)
+        if message["type"] == "next" and message["payload"].get("errors"):
+            ending = message["payload"]["errors"][0]
+        elif message["type"] == "next":
+            delivered.append(message["payload"]["data"]["agentStateChanged"])
+    assert (await client.receive())["type"] == "complete"
+    await client.close()
+    assert ending["extensions"]["code"] == "RATE_LIMITED"
+    cursor = ending["extensions"]["cursor"]
+    assert len(delivered) < EVENTS
+    assert cursor == (delivered[-1]["cursor"] if delivered else cursor)
+    for _ in range(50):
+        if len(hub.listeners) == before:
+            break
+        await asyncio.sleep(0.02)
+    assert len(hub.listeners) == before, "the subscription left nothing registered"
+
+    # Resuming from the cursor continues exactly after the last delivered event.
+    resumed = await WSClient.open(live_url, TRANSPORT_WS, token=token)
+    try:
+        await resumed.subscribe(STATE, {"agent": agent["id"], "after": cursor})
+        following = await resumed.events("agentStateChanged", 3)
+    finally:
+        await resumed.close()
+    assert [int(e["cursor"]) for e in following] == [
+        int(cursor) + 1,
+        int(cursor) + 2,
+        int(cursor) + 3,
+    ]
+
+
+async def test_heartbeats_coalesce_per_agent_for_a_slow_subscriber(
+    api: GraphQLClient, world: World, live_url: str, app: Starlette
+) -> None:
+    token = world.owner["token"]
+    first = await world.spawn(api, "First")
+    second = await world.spawn(api, "Second")
+    client = await WSClient.open(live_url, TRANSPORT_WS, token=token)
+    try:
+        await client.subscribe(
+            "subscription($p: ID!) { agentHeartbeat(projectId: $p) { cursor kind health resourceUsage agent { name } } }",
+            {"p": world.project_id},
+        )
+        await client.expect_silence(0.2)
+        beat = "mutation($i: HeartbeatInput!) { heartbeat(input: $i) { id } }"
+        await api.ok(
+            beat, {"i": {"agentId": first["id"], "resourceUsage": {"cpu": 0.1}}}, token=token
+        )
+        event = await client.next_event("agentHeartbeat")
+        assert event == {"cursor": None, "kind": "HEARTBEAT", "health": "HEALTHY",
+                         "resourceUsage": {"cpu": 0.1}, "agent": {"name": "First"}}  # fmt: skip
+    finally:
+        await client.close()
+
+    # The coalescing itself: many beats waiting for one agent leave only the latest.
+    from gql.subscriptions.hub import Listener
+    from gql.subscriptions.live import LiveEvent
+
+    listener = Listener(lambda _: True, capacity=10)
+    agent_a, agent_b = (from_global_id(a["id"], "Agent") for a in (first, second))
+    project = from_global_id(world.project_id, "Project")
+    import datetime
+
+    now = datetime.datetime.now(datetime.UTC)
+    for n in range(1000):
+        listener.offer(
+            LiveEvent(
+                EventKind.HEARTBEAT, agent_a if n % 2 else agent_b, project, now, data={"n": n}
+            )
+        )
+    assert len(listener.beats) == 2 and not listener.overflowed
+    latest = [await listener.next(), await listener.next()]
+    assert sorted(e.data["n"] for e in latest) == [998, 999]

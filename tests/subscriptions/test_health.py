@@ -1,0 +1,67 @@
+"""HEALTH_CHANGED: an overdue heartbeat turns an agent STALE (once, however many servers run),
+and its next heartbeat turns it HEALTHY again — durable events both."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+
+from domain.usecases.sweeps import run_sweeper
+from tests.subscriptions.conftest import World
+from tests.support.api import GraphQLClient
+from tests.support.ws import TRANSPORT_WS, WSClient
+
+HEALTH = """
+subscription($agent: ID!) {
+  agentEvents(agentId: $agent, kinds: [HEALTH_CHANGED]) { cursor kind health agent { health } }
+}
+"""
+BEAT = "mutation($i: HeartbeatInput!) { heartbeat(input: $i) { health } }"
+
+
+async def test_overdue_heartbeats_go_stale_once_and_recover(
+    api: GraphQLClient, world: World, live_url: str, app: Starlette
+) -> None:
+    token = world.owner["token"]
+    agent = await world.spawn(api, "Beating")
+    services = app.state.services
+    # A second sweeper on the same database, as another server process would run: it must not
+    # double-publish (the advisory lock lets one sweep).
+    rival = asyncio.create_task(
+        run_sweeper(
+            services.database, timedelta(seconds=services.settings.heartbeat_timeout_s), 0.2
+        )
+    )
+    client = await WSClient.open(live_url, TRANSPORT_WS, token=token)
+    try:
+        await client.subscribe(HEALTH, {"agent": agent["id"]})
+        await client.expect_silence(0.2)
+        long_ago = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+        stale = await api.ok(BEAT, {"i": {"agentId": agent["id"], "at": long_ago}}, token=token)
+        assert stale["heartbeat"]["health"] == "STALE"
+
+        went_stale = await client.next_event("agentEvents", timeout=15)
+        assert (went_stale["kind"], went_stale["health"]) == ("HEALTH_CHANGED", "STALE")
+        await client.expect_silence(1.0)  # once, not once per sweeper or per sweep
+
+        recovered = await api.ok(BEAT, {"i": {"agentId": agent["id"]}}, token=token)
+        assert recovered["heartbeat"]["health"] == "HEALTHY"
+        back = await client.next_event("agentEvents")
+        assert (back["health"], back["agent"]["health"]) == ("HEALTHY", "HEALTHY")
+        assert int(back["cursor"]) > int(went_stale["cursor"])
+    finally:
+        await client.close()
+        rival.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await rival
+    async with services.database.read() as conn:
+        kinds = (
+            await conn.execute(
+                text("SELECT data->>'health' FROM events WHERE kind = 'health_changed'")
+            )
+        ).scalars()
+        assert list(kinds) == ["stale", "healthy"]
