@@ -35,7 +35,9 @@ async def _slow_client(url: str, token: str) -> WSClient:
     sock = socket.create_connection((parsed.hostname, parsed.port))
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.setblocking(False)
-    connection = await connect(url, sock=sock, subprotocols=[TRANSPORT_WS], max_queue=1, close_timeout=1)  # type: ignore[list-item]
+    connection = await connect(
+        url, sock=sock, subprotocols=[TRANSPORT_WS], max_queue=1, close_timeout=1
+    )  # type: ignore[list-item]
     client = WSClient(connection, TRANSPORT_WS)
     await client.send({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
     assert (await client.receive())["type"] == "connection_ack"
