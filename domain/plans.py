@@ -18,10 +18,9 @@ from domain.errors import Conflict, InvalidTransition, ValidationFailed
 from domain.executions import ExecutionStatus, StepStatus
 from domain.lifecycle import AgentStatus, Trigger, allowed_triggers
 from domain.safety import RiskLevel, SafetyLevel, assess_step
-from domain.values import validate_name
+from domain.values import validate_json_object, validate_name, validate_text
 
 MAX_PLAN_STEPS = 100
-MAX_TEXT_LENGTH = 10_000
 MAX_NAME_LENGTH = 200  # tools and checkpoint names (their columns are String(200))
 
 # Totals must fit their columns: bigint tokens, numeric(12,4) cost (< 10^8).
@@ -200,49 +199,6 @@ def resume_index(checkpoint_names: Iterable[str], step_count: int) -> int:
 
 
 # --- values runtimes send ---------------------------------------------------------------------
-
-
-def validate_text(
-    value: str | None, field: str, *, required: bool = True, max_length: int = MAX_TEXT_LENGTH
-) -> str | None:
-    """``value`` stripped; VALIDATION_ERROR when required and empty, too long, or holding NUL."""
-    text = (value or "").strip()
-    if not text:
-        if required:
-            raise ValidationFailed(field, "must not be empty")
-        return None
-    if len(text) > max_length:
-        raise ValidationFailed(field, f"must be at most {max_length} characters")
-    if "\x00" in text:
-        raise ValidationFailed(field, "must not contain NUL characters")
-    return text
-
-
-def validate_json(value: object, field: str) -> object:
-    """``value`` if PostgreSQL can store it as JSONB: no NUL characters, no NaN or Infinity."""
-    pending: list[object] = [value]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, str):
-            if "\x00" in node:
-                raise ValidationFailed(field, "must not contain NUL characters")
-        elif isinstance(node, float):
-            if not math.isfinite(node):
-                raise ValidationFailed(field, "must not contain NaN or Infinity")
-        elif isinstance(node, dict):
-            pending.extend(node.keys())
-            pending.extend(node.values())
-        elif isinstance(node, list):
-            pending.extend(node)
-    return value
-
-
-def validate_json_object(value: object, field: str) -> dict[str, object]:
-    """``value`` if it is a storable JSON object."""
-    if not isinstance(value, dict):
-        raise ValidationFailed(field, "must be a JSON object")
-    validate_json(value, field)
-    return value
 
 
 def validate_plan_size(count: int, field: str = "steps") -> None:

@@ -77,7 +77,7 @@ def parse_config_value(
     """
     shown = "the value" if sensitive else _shown(value)
     if value_type is ConfigValueType.STRING:
-        _reject_nul(value, field)
+        validate_json(value, field)
         return value
     if value_type is ConfigValueType.INTEGER:
         if _INTEGER.fullmatch(value):
@@ -206,11 +206,50 @@ def validate_non_negative(value: float, field: str) -> float:
     return value
 
 
+MAX_TEXT_LENGTH = 10_000
+
+
+def validate_text(
+    value: str | None, field: str, *, required: bool = True, max_length: int = MAX_TEXT_LENGTH
+) -> str | None:
+    """``value`` stripped; VALIDATION_ERROR when required and empty, too long, or holding NUL."""
+    text = (value or "").strip()
+    if not text:
+        if required:
+            raise ValidationFailed(field, "must not be empty")
+        return None
+    if len(text) > max_length:
+        raise ValidationFailed(field, f"must be at most {max_length} characters")
+    if "\x00" in text:
+        raise ValidationFailed(field, "must not contain NUL characters")
+    return text
+
+
+def validate_json(value: object, field: str) -> object:
+    """``value`` if PostgreSQL can store it as JSONB: no NUL characters (text and JSONB cannot
+    hold U+0000), no NaN or Infinity (JSON has no such numbers)."""
+    pending: list[object] = [value]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                raise ValidationFailed(field, "must not contain NUL characters")
+        elif isinstance(node, float):
+            if not math.isfinite(node):
+                raise ValidationFailed(field, "must not contain NaN or Infinity")
+        elif isinstance(node, dict):
+            pending.extend(node.keys())
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return value
+
+
 def validate_json_object(value: object, field: str) -> dict[str, object]:
     """``value`` if it is a JSON object (a ``dict``) PostgreSQL can store."""
     if not isinstance(value, dict):
         raise ValidationFailed(field, "must be a JSON object")
-    _reject_nul(value, field)
+    validate_json(value, field)
     return value
 
 
@@ -218,7 +257,7 @@ def validate_json_array(value: object, field: str) -> list[object]:
     """``value`` if it is a JSON array (a ``list``) PostgreSQL can store."""
     if not isinstance(value, list):
         raise ValidationFailed(field, "must be a JSON array")
-    _reject_nul(value, field)
+    validate_json(value, field)
     return value
 
 
@@ -227,7 +266,7 @@ def _parse_json_text(text: str, field: str, shown: str) -> object:
         parsed = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
         raise ValidationFailed(field, f"{shown} is not valid JSON") from None
-    _reject_nul(parsed, field)
+    validate_json(parsed, field)
     return parsed
 
 
@@ -241,21 +280,6 @@ def _finite_float(text: str) -> float:
     if not math.isfinite(number):  # e.g. 1e999
         raise ValueError(f"{text} is out of range")
     return number
-
-
-def _reject_nul(value: object, field: str) -> None:
-    # PostgreSQL text and JSONB cannot hold U+0000; rejecting it here beats a database error.
-    pending: list[object] = [value]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, str):
-            if "\x00" in node:
-                raise ValidationFailed(field, "must not contain NUL characters")
-        elif isinstance(node, dict):
-            pending.extend(node.keys())
-            pending.extend(node.values())
-        elif isinstance(node, list):
-            pending.extend(node)
 
 
 def _has_control_character(text: str) -> bool:

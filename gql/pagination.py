@@ -11,9 +11,10 @@ import binascii
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.errors import ValidationFailed
 from domain.store.keyset import Keyset, Page
@@ -70,6 +71,41 @@ class PageArgs:
     after: str | None = None
     last: int | None = None
     before: str | None = None
+
+
+class CursorKind(Protocol):
+    """How one list's cursors are made from rows and read back into keyset keys."""
+
+    @property
+    def tag(self) -> str: ...
+
+    def cursor(self, row: Any) -> str: ...
+
+    def key(self, values: list[Any]) -> tuple[Any, ...]: ...
+
+
+@dataclass(frozen=True)
+class Cursors:
+    """A CursorKind for an ordering fixed by the list (newest first, by name, …)."""
+
+    tag: str
+    values: Callable[[Any], list[Any]]
+    decode: Callable[[list[Any]], tuple[Any, ...]]
+
+    def cursor(self, row: Any) -> str:
+        return encode_cursor(self.tag, self.values(row))
+
+    def key(self, values: list[Any]) -> tuple[Any, ...]:
+        return self.decode(values)
+
+
+def page_keyset(info: Any, args: PageArgs, kind: CursorKind) -> Keyset:
+    """``keyset_for`` with the server's page sizes."""
+    settings = info.context.settings
+    return keyset_for(
+        args, kind.tag, kind.key,
+        default_size=settings.default_page_size, max_size=settings.max_page_size,
+    )  # fmt: skip
 
 
 def keyset_for(
@@ -133,3 +169,22 @@ def connection(
         ),
         count_fn=count,
     )
+
+
+async def root_connection(
+    info: Any,
+    keyset: Keyset,
+    kind: CursorKind,
+    *,
+    node: Callable[[Any], T],
+    page: Callable[[AsyncConnection], Awaitable[Page]],
+    count: Callable[[AsyncConnection], Awaitable[int]],
+) -> Connection[T]:
+    """A root field's connection: its page read now, its totalCount only if asked for."""
+    database = info.context.database
+    rows = await database.read_retrying(page)
+
+    async def total() -> int:
+        return int(await database.read_retrying(count))
+
+    return connection(rows, keyset, node=node, cursor=kind.cursor, count=total)

@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import Text
 
-from domain.events import EventKind
+from domain.events import AgentHealth, EventKind
 from domain.store.database import dumps
 from domain.store.tables import events, transitions
 
@@ -52,6 +52,14 @@ class NewEvent:
 # NOTIFY payloads are limited to 8000 bytes; ours carry ids, the cursor and the event's small
 # data dict. Should data ever be large, it is left out and readers fetch the row by seq.
 MAX_INLINE_DATA = 4000
+
+
+def health_changes(agents: Sequence[Any], health: AgentHealth) -> list[NewEvent]:
+    """HEALTH_CHANGED events for rows carrying ``id`` and ``project_id``."""
+    return [
+        NewEvent(EventKind.HEALTH_CHANGED, row.id, row.project_id, {"health": health.value})
+        for row in agents
+    ]
 
 
 def notify_payload(seq: int, at: datetime, event: NewEvent) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +28,16 @@ async def mark_stale(conn: AsyncConnection, timeout: timedelta) -> list[Row[Any]
         .returning(agents.c.id, agents.c.project_id)
     )
     return list(await conn.execute(statement))
+
+
+async def mark_healthy(conn: AsyncConnection, agent_ids: Sequence[uuid.UUID]) -> None:
+    """Agents reported STALE that sent a heartbeat again."""
+    statement = (
+        update(agents)
+        .where(agents.c.id.in_(agent_ids))
+        .values(reported_health=AgentHealth.HEALTHY.value)
+    )
+    await conn.execute(statement)
 
 
 async def overdue_approvals(conn: AsyncConnection, limit: int = 100) -> list[Any]:

@@ -23,11 +23,12 @@ from domain.errors import Conflict, NotFound
 from domain.events import EventKind
 from domain.executions import ApprovalStatus, ExecutionEventType, ExecutionStatus, StepStatus
 from domain.lifecycle import Trigger
-from domain.plans import effective_status, end_trigger, require_execution_in, validate_text
+from domain.plans import effective_status, end_trigger, require_execution_in
 from domain.recovery import RecoveryStrategy
 from domain.store import agent_writes, work_writes
 from domain.store.database import Database
 from domain.usecases.execution_work import ExecutionWork, cancel_approvals, start_step, step_index
+from domain.values import validate_text
 
 MAX_REASON_LENGTH = 2000
 # Who expires approvals: the system, which may act on any project.

@@ -41,10 +41,7 @@ from domain.plans import (
     require_execution_in,
     resume_index,
     validate_cost,
-    validate_json,
-    validate_json_object,
     validate_plan_size,
-    validate_text,
     validate_tokens,
     validated_step,
 )
@@ -61,7 +58,7 @@ from domain.usecases.execution_work import (
     excerpt,
     open_execution,
 )
-from domain.values import validate_name
+from domain.values import validate_json, validate_json_object, validate_name, validate_text
 
 
 async def start_execution(

@@ -19,7 +19,7 @@ from domain.access import Viewer
 from domain.errors import NotFound, ValidationFailed
 from domain.events import AgentHealth, EventKind
 from domain.metrics import MAX_POINTS_PER_BATCH, MetricType
-from domain.store import agent_writes, eventlog, ingest
+from domain.store import agent_writes, eventlog, ingest, sweeps
 from domain.store.database import Database
 from domain.store.eventlog import NewEvent
 from domain.usecases.moves import check_revision
@@ -90,22 +90,9 @@ async def record_heartbeats(
         if missing:
             raise NotFound("Agent", next(iter(missing)))
         recovered = [row for row in rows if row.reported_health == AgentHealth.STALE.value]
-        for row in recovered:
-            await agent_writes.update_agent(
-                conn, row.id, {"reported_health": AgentHealth.HEALTHY.value}, bump_revision=False
-            )
-        await eventlog.append(
-            conn,
-            [
-                NewEvent(
-                    EventKind.HEALTH_CHANGED,
-                    row.id,
-                    row.project_id,
-                    {"health": AgentHealth.HEALTHY.value},
-                )
-                for row in recovered
-            ],
-        )
+        if recovered:
+            await sweeps.mark_healthy(conn, [row.id for row in recovered])
+            await eventlog.append(conn, eventlog.health_changes(recovered, AgentHealth.HEALTHY))
     return rows
 
 

@@ -16,10 +16,9 @@ from datetime import timedelta
 import asyncpg
 
 from domain.errors import DomainError
-from domain.events import AgentHealth, EventKind
+from domain.events import AgentHealth
 from domain.store import eventlog, sweeps
 from domain.store.database import Database
-from domain.store.eventlog import NewEvent
 from domain.usecases.approvals import expire_approval
 
 logger = logging.getLogger("agentgraph.health")
@@ -31,18 +30,7 @@ async def sweep_once(database: Database, timeout: timedelta) -> int:
     """Mark overdue agents STALE and record HEALTH_CHANGED for each; returns how many."""
     async with database.transaction() as conn:
         rows = await sweeps.mark_stale(conn, timeout)
-        await eventlog.append(
-            conn,
-            [
-                NewEvent(
-                    EventKind.HEALTH_CHANGED,
-                    row.id,
-                    row.project_id,
-                    {"health": AgentHealth.STALE.value},
-                )
-                for row in rows
-            ],
-        )
+        await eventlog.append(conn, eventlog.health_changes(rows, AgentHealth.STALE))
     return len(rows)
 
 

@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+import uuid
+from functools import partial
+
 import strawberry
 
 from domain.errors import NotFound
 from domain.store import agents as agent_store
 from domain.store import work
+from gql import cursors
 from gql.context import Info
 from gql.ids import from_global_id
-from gql.pagination import Connection, PageArgs, connection, keyset_for
+from gql.pagination import Connection, PageArgs, page_keyset, root_connection
 from gql.permissions import AgentRuntime, SignedIn
 from gql.types.agent import Agent
 from gql.types.agent_inputs import AgentFilterInput, AgentOrderInput
-from gql.types.approval import Approval, approval_cursor, approval_key
+from gql.types.approval import Approval
 from gql.types.enums import ApprovalStatus
 from gql.types.execution import Execution
 from gql.types.project import agent_listing
+
+
+async def _visible_project(info: Info, project_id: strawberry.ID | None) -> uuid.UUID | None:
+    """The projectId argument's project, which the caller must be able to see (else NOT_FOUND)."""
+    if project_id is None:
+        return None
+    pk = from_global_id(project_id, "Project", "projectId")
+    if await info.context.loaders.project_by_id.load(pk) is None:
+        raise NotFound("Project", project_id)
+    return pk
 
 
 @strawberry.type
@@ -36,33 +50,23 @@ class AgentQueries:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Agent]:
-        context = info.context
-        project_pk = None
-        if project_id is not None:
-            project_pk = from_global_id(project_id, "Project", "projectId")
-            if await context.loaders.project_by_id.load(project_pk) is None:
-                raise NotFound("Project", project_id)
+        project_pk = await _visible_project(info, project_id)
         listing = agent_listing(filter, order_by)
-        settings = context.settings
-        keyset = keyset_for(
-            PageArgs(first, after, last, before), listing.tag, listing.key,
-            default_size=settings.default_page_size, max_size=settings.max_page_size,
+        keyset = page_keyset(info, PageArgs(first, after, last, before), listing)
+        scope = {
+            "viewer": info.context.viewer,
+            "project_id": project_pk,
+            "flt": listing.flt,
+            "heartbeat_timeout": info.context.heartbeat_timeout,
+        }
+        return await root_connection(
+            info, keyset, listing, node=Agent.from_row,
+            page=partial(
+                agent_store.page_agents, **scope, order=listing.order,
+                descending=listing.descending, keyset=keyset,
+            ),
+            count=partial(agent_store.count_agents, **scope),
         )  # fmt: skip
-        async with context.database.read() as conn:
-            page = await agent_store.page_agents(
-                conn, context.viewer, project_id=project_pk, flt=listing.flt,
-                order=listing.order, descending=listing.descending, keyset=keyset,
-                heartbeat_timeout=context.heartbeat_timeout,
-            )  # fmt: skip
-
-        async def count() -> int:
-            async with context.database.read() as conn:
-                return await agent_store.count_agents(
-                    conn, context.viewer, project_id=project_pk, flt=listing.flt,
-                    heartbeat_timeout=context.heartbeat_timeout,
-                )  # fmt: skip
-
-        return connection(page, keyset, node=Agent.from_row, cursor=listing.cursor, count=count)
 
     @strawberry.field(description="An agent by id.", permission_classes=[AgentRuntime])
     async def agent(self, info: Info, id: strawberry.ID) -> Agent:
@@ -90,27 +94,15 @@ class AgentQueries:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Approval]:
-        context = info.context
-        project_pk = None
-        if project_id is not None:
-            project_pk = from_global_id(project_id, "Project", "projectId")
-            if await context.loaders.project_by_id.load(project_pk) is None:
-                raise NotFound("Project", project_id)
-        settings = context.settings
-        keyset = keyset_for(
-            PageArgs(first=first, after=after), "approval", approval_key,
-            default_size=settings.default_page_size, max_size=settings.max_page_size,
+        project_pk = await _visible_project(info, project_id)
+        keyset = page_keyset(info, PageArgs(first=first, after=after), cursors.APPROVALS)
+        scope = {
+            "viewer": info.context.viewer,
+            "project_id": project_pk,
+            "status": status.value if status else None,
+        }
+        return await root_connection(
+            info, keyset, cursors.APPROVALS, node=Approval.from_row,
+            page=partial(work.page_approvals, **scope, keyset=keyset),
+            count=partial(work.count_approvals, **scope),
         )  # fmt: skip
-        status_value = status.value if status else None
-        async with context.database.read() as conn:
-            page = await work.page_approvals(
-                conn, context.viewer, project_id=project_pk, status=status_value, keyset=keyset
-            )
-
-        async def count() -> int:
-            async with context.database.read() as conn:
-                return await work.count_approvals(
-                    conn, context.viewer, project_id=project_pk, status=status_value
-                )
-
-        return connection(page, keyset, node=Approval.from_row, cursor=approval_cursor, count=count)

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
+from functools import partial
 
 import strawberry
 
 from domain.errors import NotFound
 from domain.store import catalog
+from gql import cursors
 from gql.context import Info
 from gql.ids import from_global_id
-from gql.pagination import Connection, PageArgs, connection, encode_cursor, keyset_for
+from gql.pagination import Connection, PageArgs, page_keyset, root_connection
 from gql.permissions import SignedIn
 from gql.types.agent_type import AgentType
 from gql.types.project import Project
 from gql.types.user import User
-
-
-def _sizes(info: Info) -> dict[str, int]:
-    s = info.context.settings
-    return {"default_size": s.default_page_size, "max_size": s.max_page_size}
 
 
 @strawberry.type
@@ -45,26 +40,12 @@ class CatalogQueries:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[AgentType]:
-        keyset = keyset_for(
-            PageArgs(first=first, after=after), "agent-type",
-            lambda v: (str(v[0]), uuid.UUID(v[1])), **_sizes(info),
-        )  # fmt: skip
-        viewer = info.context.viewer
-        database = info.context.database
-        async with database.read() as conn:
-            page = await catalog.page_agent_types(
-                conn, viewer, active_only=active_only is not False, keyset=keyset
-            )
-
-        async def count() -> int:
-            async with database.read() as conn:
-                return await catalog.count_agent_types(
-                    conn, viewer, active_only=active_only is not False
-                )
-
-        return connection(
-            page, keyset, node=AgentType.from_row,
-            cursor=lambda r: encode_cursor("agent-type", [r.name, str(r.id)]), count=count,
+        keyset = page_keyset(info, PageArgs(first=first, after=after), cursors.AGENT_TYPES)
+        scope = {"viewer": info.context.viewer, "active_only": active_only is not False}
+        return await root_connection(
+            info, keyset, cursors.AGENT_TYPES, node=AgentType.from_row,
+            page=partial(catalog.page_agent_types, **scope, keyset=keyset),
+            count=partial(catalog.count_agent_types, **scope),
         )  # fmt: skip
 
     @strawberry.field(description="An agent type by id.", permission_classes=[SignedIn])
@@ -91,23 +72,12 @@ class CatalogQueries:
     async def projects(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Project]:
-        keyset = keyset_for(
-            PageArgs(first=first, after=after), "project",
-            lambda v: (datetime.fromisoformat(v[0]), uuid.UUID(v[1])), **_sizes(info),
-        )  # fmt: skip
+        keyset = page_keyset(info, PageArgs(first=first, after=after), cursors.PROJECTS)
         viewer = info.context.viewer
-        database = info.context.database
-        async with database.read() as conn:
-            page = await catalog.page_projects(conn, viewer, keyset=keyset)
-
-        async def count() -> int:
-            async with database.read() as conn:
-                return await catalog.count_projects(conn, viewer)
-
-        return connection(
-            page, keyset, node=Project.from_row,
-            cursor=lambda r: encode_cursor("project", [r.created_at.isoformat(), str(r.id)]),
-            count=count,
+        return await root_connection(
+            info, keyset, cursors.PROJECTS, node=Project.from_row,
+            page=partial(catalog.page_projects, viewer=viewer, keyset=keyset),
+            count=partial(catalog.count_projects, viewer=viewer),
         )  # fmt: skip
 
     @strawberry.field(description="A project by id.", permission_classes=[SignedIn])

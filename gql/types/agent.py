@@ -16,9 +16,10 @@ from domain.lifecycle import AgentStatus
 from domain.metrics import MAX_SERIES_BUCKETS, MetricAggregate
 from domain.safety import SafetyLevel
 from domain.store.metrics import MetricFilter, SeriesQuery
+from gql import cursors
 from gql.context import Info
 from gql.ids import to_global_id
-from gql.pagination import Connection, PageArgs, connection, encode_cursor, keyset_for
+from gql.pagination import Connection, PageArgs, connection, page_keyset
 from gql.scalars import JSON, DateTime
 from gql.types.agent_type import AgentType
 from gql.types.node import Node
@@ -36,15 +37,6 @@ if TYPE_CHECKING:
     from gql.types.approval import Approval
     from gql.types.execution import Execution
     from gql.types.project import Project
-
-
-def _sizes(info: Info) -> dict[str, Any]:
-    settings = info.context.settings
-    return {"default_size": settings.default_page_size, "max_size": settings.max_page_size}
-
-
-def _time_and_uuid(values: list[Any]) -> tuple[Any, ...]:
-    return (datetime.fromisoformat(values[0]), uuid.UUID(values[1]))
 
 
 def _metric_filter(
@@ -165,17 +157,14 @@ class Agent(Node):
         after: str | None = None,
     ) -> Connection[AgentMetric]:
         flt = _metric_filter(name, since, until, tags)
-        keyset = keyset_for(
-            PageArgs(first=first, after=after), "metric", lambda v: (datetime.fromisoformat(v[0]), int(v[1])),
-            **_sizes(info),
-        )  # fmt: skip
+        keyset = page_keyset(info, PageArgs(first=first, after=after), cursors.METRICS)
         loaders = info.context.loaders
         page = await loaders.metric_page_by_agent_id.load((self.pk, (flt, keyset)))
         return connection(
             page,
             keyset,
             node=AgentMetric.from_row,
-            cursor=lambda r: encode_cursor("metric", [r.recorded_at.isoformat(), r.id]),
+            cursor=cursors.METRICS.cursor,
             count=lambda: loaders.metric_count_by_agent_id.load((self.pk, flt)),
         )
 
@@ -232,17 +221,14 @@ class Agent(Node):
     async def status_history(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[StatusTransition]:
-        keyset = keyset_for(
-            PageArgs(first=first, after=after), "transition", lambda v: (int(v[0]),),
-            **_sizes(info),
-        )  # fmt: skip
+        keyset = page_keyset(info, PageArgs(first=first, after=after), cursors.TRANSITIONS)
         loaders = info.context.loaders
         page = await loaders.transition_page_by_agent_id.load((self.pk, keyset))
         return connection(
             page,
             keyset,
             node=StatusTransition.from_row,
-            cursor=lambda r: encode_cursor("transition", [r.seq]),
+            cursor=cursors.TRANSITIONS.cursor,
             count=lambda: _count(loaders.transition_count_by_agent_id.load(self.pk)),
         )
 
@@ -256,10 +242,7 @@ class Agent(Node):
     ) -> Connection[Annotated[Execution, strawberry.lazy("gql.types.execution")]]:
         from gql.types.execution import Execution
 
-        keyset = keyset_for(
-            PageArgs(first=first, after=after), "execution", _time_and_uuid,
-            **_sizes(info),
-        )  # fmt: skip
+        keyset = page_keyset(info, PageArgs(first=first, after=after), cursors.EXECUTIONS)
         loaders = info.context.loaders
         status_value = status.value if status else None
         page = await loaders.execution_page_by_agent_id.load((self.pk, (status_value, keyset)))
@@ -267,7 +250,7 @@ class Agent(Node):
             page,
             keyset,
             node=Execution.from_row,
-            cursor=lambda r: encode_cursor("execution", [r.started_at.isoformat(), str(r.id)]),
+            cursor=cursors.EXECUTIONS.cursor,
             count=lambda: loaders.execution_count_by_agent_id.load((self.pk, status_value)),
         )
 
@@ -279,12 +262,9 @@ class Agent(Node):
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Annotated[Approval, strawberry.lazy("gql.types.approval")]]:
-        from gql.types.approval import Approval, approval_cursor, approval_key
+        from gql.types.approval import Approval
 
-        keyset = keyset_for(
-            PageArgs(first=first, after=after), "approval", approval_key,
-            **_sizes(info),
-        )  # fmt: skip
+        keyset = page_keyset(info, PageArgs(first=first, after=after), cursors.APPROVALS)
         loaders = info.context.loaders
         status_value = status.value if status else None
         page = await loaders.approval_page_by_agent_id.load((self.pk, (status_value, keyset)))
@@ -292,7 +272,7 @@ class Agent(Node):
             page,
             keyset,
             node=Approval.from_row,
-            cursor=approval_cursor,
+            cursor=cursors.APPROVALS.cursor,
             count=lambda: loaders.approval_count_by_agent_id.load((self.pk, status_value)),
         )
 

@@ -12,7 +12,6 @@ from domain.errors import NotFound
 from domain.executions import ApprovalStatus
 from gql.context import Info
 from gql.ids import to_global_id
-from gql.pagination import encode_cursor
 from gql.scalars import DateTime
 from gql.types.node import Node
 from gql.types.user import User
@@ -20,14 +19,6 @@ from gql.types.user import User
 if TYPE_CHECKING:
     from gql.types.agent import Agent
     from gql.types.execution import Execution, ExecutionStep
-
-
-def approval_cursor(row: Any) -> str:
-    return encode_cursor("approval", [row.requested_at.isoformat(), str(row.id)])
-
-
-def approval_key(values: list[Any]) -> tuple[Any, ...]:
-    return (datetime.fromisoformat(values[0]), uuid.UUID(values[1]))
 
 
 @strawberry.type(description="A request for a human to approve or reject one step.")

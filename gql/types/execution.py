@@ -11,9 +11,10 @@ from domain.errors import NotFound
 from domain.executions import ExecutionStatus, StepStatus
 from domain.recovery import RecoveryStrategy
 from domain.safety import RiskLevel
+from gql import cursors
 from gql.context import Info
 from gql.ids import to_global_id
-from gql.pagination import Connection, PageArgs, connection, encode_cursor, keyset_for
+from gql.pagination import Connection, PageArgs, connection, page_keyset
 from gql.scalars import JSON, DateTime
 from gql.types.node import Node
 
@@ -155,18 +156,14 @@ class Execution(Node):
     async def events(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[ExecutionEvent]:
-        settings = info.context.settings
-        keyset = keyset_for(
-            PageArgs(first=first, after=after), "execution-event", lambda v: (int(v[0]),),
-            default_size=settings.default_page_size, max_size=settings.max_page_size,
-        )  # fmt: skip
+        keyset = page_keyset(info, PageArgs(first=first, after=after), cursors.EXECUTION_EVENTS)
         loaders = info.context.loaders
         page = await loaders.event_page_by_execution_id.load((self.pk, keyset))
         return connection(
             page,
             keyset,
             node=lambda r: ExecutionEvent(event_type=r.event_type, data=r.data, at=r.at),
-            cursor=lambda r: encode_cursor("execution-event", [r.id]),
+            cursor=cursors.EXECUTION_EVENTS.cursor,
             count=lambda: _count(loaders.event_count_by_execution_id.load(self.pk)),
         )
 

@@ -12,7 +12,7 @@ from domain.errors import NotFound
 from domain.store.agents import AGENT_SORT_KEYS, AgentFilter
 from gql.context import Info
 from gql.ids import to_global_id
-from gql.pagination import Connection, PageArgs, connection, encode_cursor, keyset_for
+from gql.pagination import Connection, PageArgs, connection, encode_cursor, page_keyset
 from gql.scalars import DateTime
 from gql.types.agent_inputs import AgentFilterInput, AgentOrderInput, agent_filter, agent_order
 from gql.types.node import Node
@@ -109,11 +109,7 @@ class Project(Node):
         from gql.types.agent import Agent
 
         listing = agent_listing(filter, order_by)
-        settings = info.context.settings
-        keyset = keyset_for(
-            PageArgs(first, after, last, before), listing.tag, listing.key,
-            default_size=settings.default_page_size, max_size=settings.max_page_size,
-        )  # fmt: skip
+        keyset = page_keyset(info, PageArgs(first, after, last, before), listing)
         loaders = info.context.loaders
         params = AgentPageParams(listing.flt, listing.order, listing.descending, keyset)
         page = await loaders.agent_page_by_project_id.load((self.pk, params))

@@ -25,12 +25,10 @@ from domain.plans import (
     require_execution_in,
     resume_index,
     validate_cost,
-    validate_json,
-    validate_json_object,
     validate_plan_size,
-    validate_text,
     validate_tokens,
 )
+from domain.values import validate_json, validate_json_object, validate_text
 from tests.domain.test_purity import PURE_MODULES, foreign_imports
 
 S = StepStatus

@@ -1,0 +1,38 @@
+"""The cursors of every list with a fixed ordering: what a cursor holds, and its keyset key."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from gql.pagination import Cursors
+
+
+def _time_and_uuid(values: list[Any]) -> tuple[Any, ...]:
+    return (datetime.fromisoformat(values[0]), uuid.UUID(values[1]))
+
+
+def _integer(values: list[Any]) -> tuple[Any, ...]:
+    return (int(values[0]),)
+
+
+METRICS = Cursors(
+    "metric",
+    lambda row: [row.recorded_at.isoformat(), row.id],
+    lambda values: (datetime.fromisoformat(values[0]), int(values[1])),
+)
+TRANSITIONS = Cursors("transition", lambda row: [row.seq], _integer)
+EXECUTIONS = Cursors(
+    "execution", lambda row: [row.started_at.isoformat(), str(row.id)], _time_and_uuid
+)
+EXECUTION_EVENTS = Cursors("execution-event", lambda row: [row.id], _integer)
+APPROVALS = Cursors(
+    "approval", lambda row: [row.requested_at.isoformat(), str(row.id)], _time_and_uuid
+)
+AGENT_TYPES = Cursors(
+    "agent-type",
+    lambda row: [row.name, str(row.id)],
+    lambda values: (str(values[0]), uuid.UUID(values[1])),
+)
+PROJECTS = Cursors("project", lambda row: [row.created_at.isoformat(), str(row.id)], _time_and_uuid)
