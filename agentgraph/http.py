@@ -15,6 +15,11 @@ if TYPE_CHECKING:
     from agentgraph.bootstrap import Services
 
 
+def _checked_out(services: Services) -> int:
+    pool = services.database.engine.pool
+    return int(getattr(pool, "checkedout", lambda: 0)())
+
+
 def routes(services: Services) -> list[BaseRoute]:
     from gql.app import graphql_app
     from gql.limits import RequestBodyLimit
@@ -41,12 +46,37 @@ def routes(services: Services) -> list[BaseRoute]:
         return JSONResponse({"status": "ready", "revision": revision})
 
     async def metrics(request: Request) -> Response:
-        pool = services.database.engine.pool
-        lines = [
-            "# HELP agentgraph_db_pool_checked_out Connections in use.",
-            "# TYPE agentgraph_db_pool_checked_out gauge",
-            f"agentgraph_db_pool_checked_out {getattr(pool, 'checkedout', lambda: 0)()}",
-        ]
+        hub = services.hub
+        backend = hub.broadcast._backend
+        gauges = {
+            "agentgraph_db_pool_checked_out": (
+                "Database connections in use.",
+                _checked_out(services),
+            ),
+            "agentgraph_subscription_listeners": (
+                "Event listeners (cohorts and solo subscriptions).",
+                len(hub.listeners),
+            ),
+            "agentgraph_subscription_cohorts": (
+                "Cohorts of shared subscriptions.",
+                len(services.cohorts.running),
+            ),
+            "agentgraph_subscription_cohort_members": (
+                "Subscribers in cohorts.",
+                sum(len(c.members) for c in services.cohorts.running.values()),
+            ),
+            "agentgraph_events_last_delivered_seq": (
+                "Cursor of the last durable event delivered.",
+                hub.last_seq,
+            ),
+            "agentgraph_listen_reconnects": (
+                "Times the LISTEN connection was re-established.",
+                getattr(backend, "reconnects", 0),
+            ),
+        }
+        lines = []
+        for name, (help_text, value) in gauges.items():
+            lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f"{name} {value}"]
         return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
 
     return [
