@@ -21,7 +21,7 @@ from agentgraph.settings import Settings
 from domain.store.database import Database
 from domain.store.listener import PostgresListenBackend
 from domain.throttle import LoginThrottle
-from domain.usecases.sweeps import run_sweeper
+from domain.usecases.sweeps import SWEEPER_TASK, run_sweeper
 from gql.subscriptions.cohorts import Cohorts
 from gql.subscriptions.hub import EventHub
 
@@ -107,7 +107,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
                 timedelta(seconds=settings.heartbeat_timeout_s),
                 settings.health_sweep_interval_s,
             ),
-            name="agentgraph-sweeper",
+            name=SWEEPER_TASK,
         )
         try:
             yield

@@ -13,7 +13,6 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from agentgraph.demo_fleet import FLEET, PROJECT_NAME, PROJECT_SLUG, DemoAgent
@@ -21,13 +20,15 @@ from agentgraph.settings import Settings
 from domain.access import Viewer
 from domain.lifecycle import Trigger
 from domain.metrics import MetricType
+from domain.store import catalog as catalog_store
 from domain.store import identity as identity_store
 from domain.store.database import Database
-from domain.store.models import Project
 from domain.usecases import agents, catalog, executions, identity, ingest
 from domain.values import ConfigValueType
 
 DEMO_ADMIN_EMAIL = "admin@agentgraph.demo"
+# The loader looks at every project, as a superuser would.
+SYSTEM = Viewer(is_superuser=True)
 
 
 class _OneTransaction:
@@ -49,15 +50,10 @@ class _OneTransaction:
 
 async def demo_state(database: Database) -> str:
     """ "loaded", "empty" (no projects at all) or "other" (data, but no demo project)."""
-    projects = Project.__table__
     async with database.read() as conn:
-        demo = (
-            await conn.execute(select(projects.c.id).where(projects.c.slug == PROJECT_SLUG))
-        ).first()
-        count = (await conn.execute(select(func.count()).select_from(projects))).scalar_one()
-    if demo is not None:
-        return "loaded"
-    return "empty" if count == 0 else "other"
+        if await catalog_store.project_by_slug(conn, SYSTEM, PROJECT_SLUG) is not None:
+            return "loaded"
+        return "empty" if await catalog_store.count_projects(conn, SYSTEM) == 0 else "other"
 
 
 async def load_demo_fleet(

@@ -22,7 +22,7 @@ def _checked_out(services: Services) -> int:
 
 def routes(services: Services) -> list[BaseRoute]:
     from gql.app import graphql_app
-    from gql.limits import RequestBodyLimit
+    from gql.body_limit import RequestBodyLimit
 
     graphql = graphql_app(services)
 

@@ -9,16 +9,15 @@ dies, another process takes the lock, and hubs fill any gap from the log by seq.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from urllib.parse import urlparse
 
-import asyncpg
 from broadcaster import Broadcast
 
 from agentgraph.settings import Settings
 from domain.store.database import Database
 from domain.store.eventlog import EVENTS_CHANNEL, HEARTBEATS_CHANNEL
+from domain.store.leadership import Leadership, leadership
 from domain.store.listener import PostgresListenBackend
 
 logger = logging.getLogger("agentgraph.relay")
@@ -42,24 +41,17 @@ async def start_relay(settings: Settings, database: Database) -> asyncio.Task[No
 
 async def run_relay(dsn: str, redis_url: str, retry_s: float = 1.0) -> None:
     while True:
-        lock_conn = None
         try:
-            lock_conn = await asyncpg.connect(dsn)
-            while not await lock_conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK):
-                await asyncio.sleep(retry_s)
-            await _relay(dsn, redis_url, lock_conn)
+            async with leadership(dsn, RELAY_LOCK, retry_s=retry_s) as lead:
+                await _relay(dsn, redis_url, lead)
         except asyncio.CancelledError:
             raise
-        except Exception as error:
+        except Exception as error:  # a database or Redis restart: relay again once back
             logger.warning("relay paused: %s", type(error).__name__)
             await asyncio.sleep(retry_s)
-        finally:
-            if lock_conn is not None:
-                with contextlib.suppress(Exception):
-                    await lock_conn.close()
 
 
-async def _relay(dsn: str, redis_url: str, lock_conn: asyncpg.Connection) -> None:
+async def _relay(dsn: str, redis_url: str, lead: Leadership) -> None:
     source = Broadcast(backend=PostgresListenBackend(dsn))
     sink = Broadcast(redis_url)
     async with source, sink:
@@ -74,7 +66,7 @@ async def _relay(dsn: str, redis_url: str, lock_conn: asyncpg.Connection) -> Non
         try:
             while True:
                 await asyncio.sleep(2.0)
-                await lock_conn.fetchval("SELECT 1")  # still the leader?
+                await lead.check()  # still the leader?
                 for task in tasks:
                     if task.done():
                         task.result()

@@ -66,6 +66,13 @@ class Viewer:
     def can_see_agent(self, agent_id: uuid.UUID, owner_id: uuid.UUID) -> bool:
         return self.owns_project(owner_id) or self.agent_id == agent_id
 
+    def can_see_user(self, user_id: uuid.UUID, *, within_own_project: bool = False) -> bool:
+        """People's accounts: your own; any for superusers; the people acting in a project you
+        own (its owner, who decided an approval) — and never to an agent runtime."""
+        if self.is_agent:
+            return False
+        return self.is_superuser or self.user_id == user_id or within_own_project
+
     def can_read_secrets_of(self, agent_id: uuid.UUID, owner_id: uuid.UUID) -> bool:
         """Sensitive config values: the project owner, a superuser, or the agent's own token."""
         return self.can_see_agent(agent_id, owner_id)

@@ -9,18 +9,26 @@ from typing import Any
 from gql.pagination import Cursors
 
 
+def _bigint(value: Any) -> int:
+    """A cursor's integer key, within PostgreSQL's bigint (else the cursor is not ours)."""
+    number = int(value)
+    if not 0 <= number < 2**63:
+        raise ValueError("out of range")
+    return number
+
+
 def _time_and_uuid(values: list[Any]) -> tuple[Any, ...]:
     return (datetime.fromisoformat(values[0]), uuid.UUID(values[1]))
 
 
 def _integer(values: list[Any]) -> tuple[Any, ...]:
-    return (int(values[0]),)
+    return (_bigint(values[0]),)
 
 
 METRICS = Cursors(
     "metric",
     lambda row: [row.recorded_at.isoformat(), row.id],
-    lambda values: (datetime.fromisoformat(values[0]), int(values[1])),
+    lambda values: (datetime.fromisoformat(values[0]), _bigint(values[1])),
 )
 TRANSITIONS = Cursors("transition", lambda row: [row.seq], _integer)
 EXECUTIONS = Cursors(

@@ -31,6 +31,15 @@ def _domain_error(error: BaseException | None) -> DomainError | None:
     return None
 
 
+def _about_the_document(error: GraphQLError) -> bool:
+    """Errors in the request itself: parse and validation errors (no original error), and
+    variables that do not coerce to their types (graphql-core reports them, without a path, as
+    "Variable '$x' got invalid value …"). Anything else raised while running is ours."""
+    if error.original_error is None or isinstance(error.original_error, GraphQLError):
+        return True
+    return error.path is None and error.message.startswith("Variable '$")
+
+
 def classify(error: GraphQLError) -> GraphQLError:
     """The client-facing version of ``error``."""
     existing = error.extensions or {}
@@ -42,13 +51,7 @@ def classify(error: GraphQLError) -> GraphQLError:
         return GraphQLError(
             domain.message, error.nodes, error.source, error.positions, error.path, None, extensions
         )
-    # Parse and validation errors have no original error; errors coercing variables (an unknown
-    # enum value, a number JSON cannot carry) have no path: both are the client's input.
-    if (
-        error.original_error is None
-        or error.path is None
-        or isinstance(error.original_error, GraphQLError)
-    ):
+    if _about_the_document(error):
         return GraphQLError(
             error.message, error.nodes, error.source, error.positions, error.path, None,
             {**existing, "code": "VALIDATION_ERROR"},

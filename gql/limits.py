@@ -67,8 +67,6 @@ from graphql import (
 )
 from graphql.error import GraphQLSyntaxError
 from graphql.validation.validate import ValidationAbortedError
-from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
@@ -345,63 +343,3 @@ class QueryLimiter(SchemaExtension):
         for error in context.pre_execution_errors or ():
             if isinstance(error, ValidationAbortedError) and error.message == "Validation aborted.":
                 _relabel(error, "too costly to validate (validation aborted).")
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-class RequestBodyLimit:
-    """ASGI middleware: an HTTP body over ``max_bytes`` is answered 413 (QUERY_TOO_COMPLEX)
-    as soon as its Content-Length, or the bytes received so far, pass the limit."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(f"{declared} bytes", scope, receive, send)
-            return
-        received = 0
-        responded = False
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _BodyTooLarge
-            return message
-
-        async def watching_send(message: Message) -> None:
-            nonlocal responded
-            responded = responded or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, watching_send)
-        except _BodyTooLarge:
-            if responded:
-                raise
-            await self._refuse(f"more than {self.max_bytes} bytes", scope, receive, send)
-
-    async def _refuse(self, size: str, scope: Scope, receive: Receive, send: Send) -> None:
-        message = f"Request body too large: {size} (the limit is {self.max_bytes} bytes)."
-        body = {"errors": [{"message": message, "extensions": {"code": QUERY_TOO_COMPLEX}}]}
-        await JSONResponse(body, status_code=413)(scope, receive, send)
-
-
-def _content_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", ()):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None

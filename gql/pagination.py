@@ -188,3 +188,8 @@ async def root_connection(
         return int(await database.read_retrying(count))
 
     return connection(rows, keyset, node=node, cursor=kind.cursor, count=total)
+
+
+async def count_of(pending: Awaitable[int | None]) -> int:
+    """A totalCount from a loader that answers None for parents without rows."""
+    return int(await pending or 0)

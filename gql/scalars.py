@@ -24,7 +24,11 @@ def _parse_datetime(value: Any) -> datetime:
     except ValueError as error:
         raise ValidationFailed("DateTime", f"'{value}' is not an ISO 8601 date-time") from error
     # A date-time without an offset is taken as UTC rather than the server's local time.
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00 is before year 1 in UTC
+        raise ValidationFailed("DateTime", f"'{value}' is out of range") from None
 
 
 # Annotations use these names; the schema maps them to scalars through SCALARS (scalar_map).

@@ -11,6 +11,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from gql.context import Context
 from gql.errors import ErrorPolicy, HideSuggestions
+from gql.input_guard import RejectNulCharacters
 from gql.limits import SPEC_LIMITS, QueryLimiter, QueryLimits
 from gql.resolvers.agent_mutations import AgentMutations
 from gql.resolvers.agent_queries import AgentQueries
@@ -87,12 +88,14 @@ class AgentgraphSchema(strawberry.Schema):
 def build_schema(
     *, production: bool = False, limits: QueryLimits = SPEC_LIMITS
 ) -> strawberry.Schema:
-    """The schema with the query limits of SPEC §8 (``limits``, defaults as specified); in
-    production also without introspection and without "Did you mean" suggestions."""
+    """The schema with the query limits of SPEC §8 (``limits``, defaults as specified) and no
+    NUL characters in arguments; in production also without introspection and without
+    "Did you mean" suggestions."""
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         ErrorPolicy,
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: QueryLimiter(limits),
+        RejectNulCharacters,
     ]
     if production:
         extensions += [DisableIntrospection, HideSuggestions]

@@ -69,6 +69,8 @@ class Database:
             # A database restart leaves pooled connections dead; checking each one out with a
             # ping replaces them transparently instead of failing one request per connection.
             pool_pre_ping=True,
+            # Error messages must not carry bound values (sensitive config values, tokens' hashes).
+            hide_parameters=True,
             json_serializer=dumps,
             connect_args={
                 "server_settings": {

@@ -122,20 +122,6 @@ async def append(conn: AsyncConnection, new_events: Sequence[NewEvent]) -> list[
     return seqs
 
 
-async def announce_heartbeats(
-    conn: AsyncConnection, beats: Sequence[tuple[uuid.UUID, uuid.UUID, datetime]]
-) -> None:
-    """Publish heartbeats (agent, project, at). Not logged: the latest value wins."""
-    payloads = [
-        json.dumps(
-            {"agent": str(a), "project": str(p), "at": at.isoformat()}, separators=(",", ":")
-        )
-        for a, p, at in beats
-    ]
-    if payloads:
-        await conn.execute(_NOTIFY_ALL, {"channel": HEARTBEATS_CHANNEL, "payloads": payloads})
-
-
 async def events_after(conn: AsyncConnection, after: int, limit: int = 1000) -> list[Row[Any]]:
     """Durable events with seq > ``after``, in order (replay and gap filling)."""
     query = select(events).where(events.c.seq > after).order_by(events.c.seq).limit(limit)

@@ -7,14 +7,15 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, bindparam, insert, text
+from sqlalchemy import Row, bindparam, insert, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.access import Viewer
 from domain.store.database import dumps
 from domain.store.eventlog import HEARTBEATS_CHANNEL
-from domain.store.tables import metrics
+from domain.store.scopes import visible_agents
+from domain.store.tables import agents, metrics, projects
 
 # One statement for a whole batch: move each visible agent's heartbeat forward (never back),
 # fold the reported usage into its state, and publish one NOTIFY per beat (delivered on commit).
@@ -54,6 +55,17 @@ async def apply_heartbeats(
     conn: AsyncConnection, viewer: Viewer, beats: Sequence[Mapping[str, Any]]
 ) -> list[Row[Any]]:
     """Apply heartbeats; returns one row per agent that was visible and updated."""
+    agent_ids = sorted({beat["agent_id"] for beat in beats})
+    if len(agent_ids) > 1:
+        # Several rows: lock them in id order first, so two overlapping batches (or a batch and
+        # the sweeper) queue behind each other instead of deadlocking.
+        await conn.execute(
+            select(agents.c.id)
+            .select_from(agents.join(projects, projects.c.id == agents.c.project_id))
+            .where(agents.c.id.in_(agent_ids), visible_agents(viewer))
+            .order_by(agents.c.id)
+            .with_for_update(key_share=True, of=agents)  # FOR NO KEY UPDATE OF agents
+        )
     rows = await conn.execute(
         _HEARTBEATS,
         {

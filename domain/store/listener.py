@@ -89,9 +89,6 @@ class PostgresListenBackend(BroadcastBackend):
     async def next_published(self) -> Event:
         return await self._queue.get()
 
-    async def wait_connected(self) -> None:
-        await self._connected.wait()
-
     def _on_notify(self, connection: Any, pid: int, channel: str, payload: str) -> None:
         self._queue.put_nowait(Event(channel=channel, message=payload))
 

@@ -137,5 +137,5 @@ async def summaries_for_agents(
     return {agent_id: found.get(agent_id) for agent_id in agent_ids}
 
 
-async def metric_by_id(conn: AsyncConnection, ident: int) -> Row[Any] | None:
-    return (await conn.execute(select(metrics).where(metrics.c.id == ident))).first()
+async def metrics_by_ids(conn: AsyncConnection, ids: Sequence[int]) -> list[Row[Any]]:
+    return list(await conn.execute(select(metrics).where(metrics.c.id.in_(ids))))

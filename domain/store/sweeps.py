@@ -16,14 +16,27 @@ from domain.store.tables import agents, approvals
 
 
 async def mark_stale(conn: AsyncConnection, timeout: timedelta) -> list[Row[Any]]:
-    """Agents whose last heartbeat is older than ``timeout`` and not yet reported STALE."""
-    statement = (
-        update(agents)
+    """Agents whose last heartbeat is older than ``timeout`` and not yet reported STALE.
+
+    Rows are locked in id order, skipping any a writer holds right now (the next sweep gets
+    them): the sweeper never waits on, or deadlocks with, heartbeats and lifecycle moves.
+    """
+    overdue = (
+        select(agents.c.id)
         .where(
             agents.c.last_heartbeat_at < func.now() - timeout,
             agents.c.reported_health.is_distinct_from(AgentHealth.STALE.value),
             agents.c.status != AgentStatus.TERMINATED.value,
         )
+        .order_by(agents.c.id)
+        .with_for_update(key_share=True, skip_locked=True)  # FOR NO KEY UPDATE SKIP LOCKED
+    )
+    ids = list((await conn.execute(overdue)).scalars())
+    if not ids:
+        return []
+    statement = (
+        update(agents)
+        .where(agents.c.id.in_(ids))
         .values(reported_health=AgentHealth.STALE.value)
         .returning(agents.c.id, agents.c.project_id)
     )

@@ -12,10 +12,12 @@ from sqlalchemy import Row, func
 
 from domain.access import Viewer
 from domain.errors import Forbidden, NotFound, ValidationFailed
+from domain.events import EventKind
 from domain.lifecycle import AgentStatus, Trigger
 from domain.safety import SafetyLevel
 from domain.store import agent_writes, catalog, eventlog, history, runtime_writes
 from domain.store.database import Database
+from domain.store.eventlog import NewEvent
 from domain.usecases.executions import cancel_open_work
 from domain.usecases.moves import check_revision, move_agent, spawned_event
 from domain.values import (
@@ -25,6 +27,7 @@ from domain.values import (
     validate_json_object,
     validate_name,
     validate_semver,
+    validate_text,
 )
 
 
@@ -74,7 +77,9 @@ def config_values(spec: ConfigSpec, field_prefix: str) -> dict[str, Any]:
         "key": key,
         "value": spec.value,
         "value_type": spec.value_type.value,
-        "description": spec.description,
+        "description": validate_text(
+            spec.description, f"{field_prefix}.description", required=False
+        ),
         "is_sensitive": spec.is_sensitive,
     }
 
@@ -92,7 +97,9 @@ def capability_values(spec: CapabilitySpec, field_prefix: str) -> dict[str, Any]
         "version": version,
         "enabled": spec.enabled,
         "parameters": parameters,
-        "description": spec.description,
+        "description": validate_text(
+            spec.description, f"{field_prefix}.description", required=False
+        ),
     }
 
 
@@ -110,10 +117,7 @@ def _endpoint(value: str | None) -> str | None:
 def _version(value: str | None) -> str:
     if value is None:
         return "1.0.0"
-    text = value.strip()
-    if not text or len(text) > 64:
-        raise ValidationFailed("input.version", "must be 1 to 64 characters")
-    return text
+    return validate_text(value, "input.version", max_length=64) or "1.0.0"
 
 
 async def spawn_agent(database: Database, viewer: Viewer, request: SpawnRequest) -> Row[Any]:
@@ -226,8 +230,15 @@ async def report_error(
             },
         )
         assert move.event is not None
-        [seq] = await eventlog.append(conn, [move.event])
-        [transition] = await history.transitions_by_seqs(conn, [seq])
+        # The state changed too (error count, last error): dashboards watching state hear it.
+        state_updated = NewEvent(
+            EventKind.STATE_UPDATED,
+            agent.id,
+            agent.project_id,
+            {"fields": ["error_count", "last_error"]},
+        )
+        seqs = await eventlog.append(conn, [move.event, state_updated])
+        [transition] = await history.transitions_by_seqs(conn, seqs[:1])
     return Transitioned(move.agent, transition)
 
 

@@ -207,8 +207,3 @@ def _log_decision(
         approval=str(approval_id), execution=str(work.execution.id), step=index,
         decision=outcome.value,
     )  # fmt: skip
-
-
-def _index(step: Row[Any]) -> int:
-    # Row.index is also tuple.index to a type checker; the mapping names the column.
-    return int(step._mapping["index"])

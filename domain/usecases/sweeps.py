@@ -13,17 +13,17 @@ import contextlib
 import logging
 from datetime import timedelta
 
-import asyncpg
-
 from domain.errors import DomainError
 from domain.events import AgentHealth
 from domain.store import eventlog, sweeps
 from domain.store.database import Database
+from domain.store.leadership import leadership
 from domain.usecases.approvals import expire_approval
 
 logger = logging.getLogger("agentgraph.health")
 
 SWEEPER_LOCK = 7_301_845_114
+SWEEPER_TASK = "agentgraph-sweeper"
 
 
 async def sweep_once(database: Database, timeout: timedelta) -> int:
@@ -49,22 +49,15 @@ async def expire_overdue_approvals(database: Database) -> int:
 async def run_sweeper(database: Database, timeout: timedelta, interval_s: float) -> None:
     """Forever: hold the sweeper lock (or wait for it), sweep every ``interval_s``."""
     while True:
-        lock_conn = None
         try:
-            lock_conn = await asyncpg.connect(database.asyncpg_dsn())
-            while not await lock_conn.fetchval("SELECT pg_try_advisory_lock($1)", SWEEPER_LOCK):
-                await asyncio.sleep(interval_s)
-            while True:
-                await sweep_once(database, timeout)
-                await expire_overdue_approvals(database)
-                await asyncio.sleep(interval_s)
-                await lock_conn.fetchval("SELECT 1")  # still holding the lock?
+            async with leadership(database.asyncpg_dsn(), SWEEPER_LOCK, retry_s=interval_s) as lead:
+                while True:
+                    await sweep_once(database, timeout)
+                    await expire_overdue_approvals(database)
+                    await asyncio.sleep(interval_s)
+                    await lead.check()
         except asyncio.CancelledError:
             raise
-        except Exception as error:
-            logger.warning("health sweeper paused: %s", type(error).__name__)
+        except Exception as error:  # a database restart: lead again once it is back
+            logger.warning("sweeper paused: %s", type(error).__name__)
             await asyncio.sleep(interval_s)
-        finally:
-            if lock_conn is not None:
-                with contextlib.suppress(Exception):
-                    await lock_conn.close()

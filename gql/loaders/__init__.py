@@ -23,6 +23,7 @@ from gql.loaders.runtime import (
     CapabilityByIdLoader,
     ConfigByIdLoader,
     ConfigsByAgentIdLoader,
+    MetricByIdLoader,
     MetricCountByAgentIdLoader,
     MetricPageByAgentIdLoader,
     MetricSeriesByAgentIdLoader,
@@ -105,6 +106,10 @@ class Loaders:
     @cached_property
     def capability_by_id(self) -> CapabilityByIdLoader:
         return CapabilityByIdLoader(self._db)
+
+    @cached_property
+    def metric_by_id(self) -> MetricByIdLoader:
+        return MetricByIdLoader(self._db)
 
     @cached_property
     def metric_page_by_agent_id(self) -> MetricPageByAgentIdLoader:

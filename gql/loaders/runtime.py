@@ -45,6 +45,14 @@ class CapabilityByIdLoader(KeyLoader[uuid.UUID, Any]):
         super().__init__(database, fetch)
 
 
+class MetricByIdLoader(KeyLoader[int, Any]):
+    def __init__(self, database: Database) -> None:
+        async def fetch(conn: AsyncConnection, ids: Sequence[int]) -> dict[Any, Any]:
+            return by_attribute(await metrics.metrics_by_ids(conn, ids))
+
+        super().__init__(database, fetch)
+
+
 class MetricPageByAgentIdLoader(ParamLoader[uuid.UUID, tuple[metrics.MetricFilter, Keyset], Page]):
     def __init__(self, database: Database) -> None:
         async def fetch(

@@ -31,9 +31,7 @@ async def _agent_of(info: Info, agent_pk: uuid.UUID) -> Any:
 
 
 async def _user(info: Info, pk: uuid.UUID) -> Node | None:
-    viewer = info.context.viewer
-    # Users are visible to themselves and to superusers only.
-    if not (viewer.is_superuser or viewer.user_id == pk):
+    if not info.context.viewer.can_see_user(pk):
         return None
     row = await info.context.loaders.user_by_id.load(pk)
     return User.from_row(row) if row else None
@@ -78,10 +76,10 @@ async def _capability(info: Info, pk: uuid.UUID) -> Node | None:
 
 
 async def _metric(info: Info, pk: uuid.UUID) -> Node | None:
-    from domain.store.metrics import metric_by_id
-
-    async with info.context.database.read() as conn:
-        row = await metric_by_id(conn, pk.int)
+    ident = pk.int  # metric points have bigint ids, carried in the global id as a UUID
+    if ident >= 2**63:
+        return None
+    row = await info.context.loaders.metric_by_id.load(ident)
     if row is None or await _agent_of(info, row.agent_id) is None:
         return None
     return AgentMetric.from_row(row)

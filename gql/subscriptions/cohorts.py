@@ -54,6 +54,11 @@ def sharing_key(
         operation = operations[0]
     if operation is None or operation.operation is not OperationType.SUBSCRIPTION:
         return None
+    defaults = {
+        d.variable.name.value
+        for d in operation.variable_definitions or ()
+        if d.default_value is not None
+    }
     for selection in operation.selection_set.selections:
         if not isinstance(selection, FieldNode):
             return None
@@ -62,7 +67,8 @@ def sharing_key(
                 continue
             value = argument.value
             if isinstance(value, VariableNode):
-                if (variables or {}).get(value.name.value) is not None:
+                name = value.name.value
+                if (variables or {}).get(name) is not None or name in defaults:
                     return None
             elif value.to_dict().get("kind") != "null_value":
                 return None

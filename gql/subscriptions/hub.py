@@ -30,6 +30,7 @@ logger = logging.getLogger("agentgraph.hub")
 # How often an idle hub asks the log whether it missed something (covers a lost notification
 # that no later one reveals, e.g. a relay that died between commit and publish).
 TAIL_CHECK_S = 5.0
+TAIL_CHECK_TASK = "agentgraph-hub-tail-check"
 
 
 class Overflow(Exception):
@@ -98,7 +99,7 @@ class EventHub:
         self._tasks = [
             asyncio.create_task(self._consume(EVENTS_CHANNEL, self._on_durable, ready[0])),
             asyncio.create_task(self._consume(HEARTBEATS_CHANNEL, self._on_heartbeat, ready[1])),
-            asyncio.create_task(self._tail_check()),
+            asyncio.create_task(self._tail_check(), name=TAIL_CHECK_TASK),
         ]
         for event in ready:
             await event.wait()

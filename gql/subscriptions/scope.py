@@ -53,16 +53,18 @@ class ProjectOwners:
     async def may_see(self, context: Context, viewer: Viewer, event: LiveEvent) -> bool:
         """The per-event check: never deliver what the subscriber may not see."""
         if viewer.is_superuser or viewer.agent_id == event.agent_id:
-            return True
-        if viewer.user_id is None:
-            return False
-        return await self.owner(context, event.project_id) == viewer.user_id
+            return True  # no lookup needed
+        owner = await self.owner(context, event.project_id)
+        return owner is not None and viewer.can_see_agent(event.agent_id, owner)
+
+
+MAX_CURSOR = 2**63  # event cursors are bigint sequence numbers
 
 
 def parse_cursor(after: str | None) -> int | None:
     if after is None:
         return None
-    if not after.isdigit():
+    if not (after.isascii() and after.isdigit()) or int(after) >= MAX_CURSOR:
         raise ValidationFailed("after", "must be a cursor returned by an earlier event")
     return int(after)
 

@@ -12,7 +12,8 @@ from collections.abc import AsyncGenerator
 from functools import partial
 from typing import Any
 
-from domain.errors import RateLimited
+from domain.errors import RateLimited, ValidationFailed
+from domain.events import DURABLE_KINDS
 from domain.store import eventlog
 from gql.context import Context
 from gql.subscriptions.hub import Listener, Overflow
@@ -37,8 +38,10 @@ class SubscriberTooSlow(RateLimited):
 
 
 async def _replayed(context: Context, scope: Scope, after: int) -> AsyncGenerator[LiveEvent, None]:
+    kinds = [k.value for k in scope.kinds if k in DURABLE_KINDS]
+    if not kinds:
+        return  # heartbeats are not kept: there is nothing to replay
     projects = await replay_projects(context, scope)
-    kinds = [k.value for k in scope.kinds if k.value != "heartbeat"]
     while True:
         page = partial(
             eventlog.replay,
@@ -50,7 +53,9 @@ async def _replayed(context: Context, scope: Scope, after: int) -> AsyncGenerato
         )
         rows = await context.database.read_retrying(page)
         for row in rows:
-            yield from_row(row)
+            event = from_row(row)
+            if scope.matches(event):
+                yield event
             after = row.seq
         if len(rows) < REPLAY_PAGE:
             return
@@ -86,6 +91,9 @@ async def agent_event_stream(
     context: Context, scope: Scope, after: int | None
 ) -> AsyncGenerator[AgentEvent, None]:
     hub = context.services.hub
+    if after is not None and after > await context.database.read_retrying(eventlog.last_seq):
+        # A cursor from the future (another database, a typo) would silently mute the stream.
+        raise ValidationFailed("after", "is ahead of the newest event")
     listener = hub.listen(scope.matches)
     listener.on_overflow = partial(_end_if_stuck, listener, asyncio.current_task())
     # Without a cursor, the resume point is where the hub stood when the subscriber joined.

@@ -19,7 +19,7 @@ from domain.store.metrics import MetricFilter, SeriesQuery
 from gql import cursors
 from gql.context import Info
 from gql.ids import to_global_id
-from gql.pagination import Connection, PageArgs, connection, page_keyset
+from gql.pagination import Connection, PageArgs, connection, count_of, page_keyset
 from gql.scalars import JSON, DateTime
 from gql.types.agent_type import AgentType
 from gql.types.node import Node
@@ -229,7 +229,7 @@ class Agent(Node):
             keyset,
             node=StatusTransition.from_row,
             cursor=cursors.TRANSITIONS.cursor,
-            count=lambda: _count(loaders.transition_count_by_agent_id.load(self.pk)),
+            count=lambda: count_of(loaders.transition_count_by_agent_id.load(self.pk)),
         )
 
     @strawberry.field(description="Executions, newest first.")
@@ -275,7 +275,3 @@ class Agent(Node):
             cursor=cursors.APPROVALS.cursor,
             count=lambda: loaders.approval_count_by_agent_id.load((self.pk, status_value)),
         )
-
-
-async def _count(pending: Any) -> int:
-    return int(await pending or 0)

@@ -86,9 +86,12 @@ class Approval(Node):
             raise NotFound("ExecutionStep")
         return ExecutionStep.from_row(row)
 
-    @strawberry.field(description="Who decided.")
+    @strawberry.field(description="Who decided (not shown to agent tokens).")
     async def decided_by(self, info: Info) -> User | None:
-        if self.decided_by_pk is None:
+        viewer = info.context.viewer
+        if self.decided_by_pk is None or not viewer.can_see_user(
+            self.decided_by_pk, within_own_project=True
+        ):
             return None
         row = await info.context.loaders.user_by_id.load(self.decided_by_pk)
         return User.from_row(row) if row is not None else None

@@ -14,7 +14,7 @@ from domain.safety import RiskLevel
 from gql import cursors
 from gql.context import Info
 from gql.ids import to_global_id
-from gql.pagination import Connection, PageArgs, connection, page_keyset
+from gql.pagination import Connection, PageArgs, connection, count_of, page_keyset
 from gql.scalars import JSON, DateTime
 from gql.types.node import Node
 
@@ -164,9 +164,5 @@ class Execution(Node):
             keyset,
             node=lambda r: ExecutionEvent(event_type=r.event_type, data=r.data, at=r.at),
             cursor=cursors.EXECUTION_EVENTS.cursor,
-            count=lambda: _count(loaders.event_count_by_execution_id.load(self.pk)),
+            count=lambda: count_of(loaders.event_count_by_execution_id.load(self.pk)),
         )
-
-
-async def _count(pending: Any) -> int:
-    return int(await pending or 0)

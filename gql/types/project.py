@@ -86,8 +86,7 @@ class Project(Node):
 
     @strawberry.field(description="The user who owns the project (not shown to agent tokens).")
     async def owner(self, info: Info) -> User:
-        # An agent runtime reads its agent and the project around it, not people's accounts.
-        if info.context.viewer.is_agent:
+        if not info.context.viewer.can_see_user(self.owner_pk, within_own_project=True):
             raise NotFound("User")
         row = await info.context.loaders.user_by_id.load(self.owner_pk)
         if row is None:

@@ -225,3 +225,27 @@ async def test_an_agent_token_sees_its_agent_and_no_more_of_its_project(
         token=token,
     )
     assert owner.code == "NOT_FOUND"
+
+
+async def test_nodes_of_metric_points_cost_the_same_statements_for_3_or_30(
+    api: GraphQLClient, world: World, sql_counter: StatementCounter
+) -> None:
+    [agent_id] = await _populate(api, world, 1)
+    token = world.owner["token"]
+    points = [{"name": "m", "value": float(i)} for i in range(30)]
+    await api.ok(RECORD, {"agent": agent_id, "metrics": points}, token=token)
+    listed = await api.ok(
+        "query($id: ID!) { agent(id: $id) { metrics(first: 30) { edges { node { id } } } } }",
+        {"id": agent_id},
+        token=token,
+    )
+    ids = [e["node"]["id"] for e in listed["agent"]["metrics"]["edges"]]
+    counts = []
+    for batch in (ids[:3], ids):
+        sql_counter.reset()
+        found = await api.ok(
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": batch}, token=token
+        )
+        assert [n["id"] for n in found["nodes"]] == batch
+        counts.append(sql_counter.count)
+    assert counts[0] == counts[1], counts

@@ -264,3 +264,25 @@ async def _row_counts(app: Any) -> dict[str, int]:
         return {
             t: (await conn.execute(text(f"SELECT count(*) FROM {t}"))).scalar_one() for t in tables
         }
+
+
+async def test_overlapping_heartbeat_batches_never_deadlock(
+    api: GraphQLClient, world: World
+) -> None:
+    import asyncio
+    import random
+
+    token = world.owner["token"]
+    agents = [await world.spawn(api, f"B{i}") for i in range(12)]
+    long_ago = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+
+    async def batch() -> list[str | None]:
+        codes = []
+        for _ in range(6):
+            chosen = random.sample(agents, 8)
+            beats = [{"agentId": a["id"], "at": random.choice([long_ago, None])} for a in chosen]
+            codes.append((await api.execute(HEARTBEATS, {"inputs": beats}, token=token)).code)
+        return codes
+
+    results = await asyncio.gather(*(batch() for _ in range(4)))
+    assert all(code is None for codes in results for code in codes), results

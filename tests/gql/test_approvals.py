@@ -166,3 +166,24 @@ async def _age(app: Starlette, approval_id: str) -> None:
             ),
             {"id": pk},
         )
+
+
+async def test_agent_tokens_do_not_see_who_decided(api: GraphQLClient, world: World) -> None:
+    from tests.gql.execution_helpers import Runtime, step, waiting_execution
+    from tests.support import factories
+
+    runtime = Runtime(api, world.owner["token"])
+    agent = await world.spawn(api, "Watched")
+    _, approval_id = await waiting_execution(runtime, agent["id"], [step("deploy", "HIGH")])
+    await runtime.approve(approval_id)
+    token = (await factories.agent_token(api, world.owner["token"], agent["id"]))["token"]
+    query = "query($id: ID!) { agent(id: $id) { approvals { edges { node { status decidedBy { email } } } } } }"
+    as_runtime = await api.ok(query, {"id": agent["id"]}, token=token)
+    assert as_runtime["agent"]["approvals"]["edges"][0]["node"] == {
+        "status": "APPROVED",
+        "decidedBy": None,
+    }
+    as_owner = await api.ok(query, {"id": agent["id"]}, token=world.owner["token"])
+    assert as_owner["agent"]["approvals"]["edges"][0]["node"]["decidedBy"] == {
+        "email": world.owner["email"]
+    }

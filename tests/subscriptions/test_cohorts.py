@@ -8,6 +8,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 
+from tests.conftest import BACKGROUND_TASKS
 from tests.subscriptions.conftest import World
 from tests.support import factories
 from tests.support.api import GraphQLClient
@@ -44,7 +45,7 @@ async def _statements_for_one_event(
         for client in clients:
             await client.subscribe(WATCH, {"project": world.project_id})
         await asyncio.sleep(0.3)
-        with StatementCounter(app.state.services.database.engine) as counter:
+        with StatementCounter(app.state.services.database.engine, BACKGROUND_TASKS) as counter:
             await api.ok(move, {"id": agent_id}, token=world.owner["token"])
             mutation = counter.count
             for client in clients:
@@ -125,3 +126,24 @@ async def test_a_member_that_stops_reading_does_not_hold_up_the_others(
     finally:
         await reader.close()
         await sleeper.close()
+
+
+async def test_a_cursor_given_as_a_variable_default_is_never_shared(
+    api: GraphQLClient, world: World, live_url: str
+) -> None:
+    agent = await world.spawn(api, "Replayed")
+    await api.ok(PAUSE, {"id": agent["id"]}, token=world.owner["token"])
+    document = """subscription($a: ID!, $after: String = "0") {
+      agentStateChanged(agentId: $a, after: $after) { cursor toStatus } }"""
+    clients = [
+        await WSClient.open(live_url, PROTOCOLS[0], token=world.owner["token"]) for _ in range(2)
+    ]
+    try:
+        for client in clients:
+            await client.subscribe(document, {"a": agent["id"]})
+        for client in clients:
+            replay = await client.events("agentStateChanged", 2)
+            assert [e["toStatus"] for e in replay] == ["IDLE", "PAUSED"]
+    finally:
+        for client in clients:
+            await client.close()

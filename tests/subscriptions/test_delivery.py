@@ -116,3 +116,37 @@ async def test_resume_from_a_cursor_without_gap_or_duplicate(
         await client.close()
     cursors = [int(e["cursor"]) for e in first + missed + [live]]
     assert cursors == sorted(set(cursors))
+
+
+async def test_cursor_arguments_are_checked(
+    api: GraphQLClient, world: World, live_url: str
+) -> None:
+    agent = await world.spawn(api)
+    client = await WSClient.open(live_url, PROTOCOLS[0], token=world.owner["token"])
+    try:
+        for cursor in ("1180591620717411303424", "²", "abc", "999999999"):
+            await client.subscribe(STATE_CHANGED, {"agent": agent["id"], "after": cursor})
+            message = await client.receive()
+            errors = message["payload"]["errors"]
+            assert [e["extensions"]["code"] for e in errors] == ["VALIDATION_ERROR"], message
+            assert errors[0]["extensions"]["field"] == "after"
+            assert "SELECT" not in errors[0]["message"]
+            assert (await client.receive())["type"] == "complete"
+    finally:
+        await client.close()
+
+
+async def test_a_heartbeat_only_replay_replays_nothing(
+    api: GraphQLClient, world: World, live_url: str
+) -> None:
+    agent = await world.spawn(api)
+    await _move(api, world, "pauseAgent", agent["id"])
+    client = await WSClient.open(live_url, PROTOCOLS[0], token=world.owner["token"])
+    try:
+        await client.subscribe(
+            'subscription($a: ID!) { agentEvents(agentId: $a, kinds: [HEARTBEAT], after: "0") { kind } }',
+            {"a": agent["id"]},
+        )
+        await client.expect_silence(0.5)
+    finally:
+        await client.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 from typing import Any
 
@@ -10,11 +11,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 class StatementCounter:
-    def __init__(self, engine: AsyncEngine) -> None:
+    """Statements sent while counting, except by background tasks named in ``ignore_tasks``
+    (the sweeper and the hub's tail check run on their own clocks)."""
+
+    def __init__(self, engine: AsyncEngine, ignore_tasks: frozenset[str] = frozenset()) -> None:
         self._engine = engine.sync_engine
+        self._ignore = ignore_tasks
         self.statements: list[str] = []
 
     def _record(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        task = asyncio.current_task()
+        if task is not None and task.get_name() in self._ignore:
+            return
         self.statements.append(statement)
 
     def reset(self) -> None:
