@@ -4,7 +4,7 @@ VENV := .venv
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install bytecode run test lint schema clean
+.PHONY: install bytecode run test bench lint schema clean
 
 install: $(STAMP)
 
@@ -21,13 +21,16 @@ $(STAMP): pyproject.toml uv.lock
 # Bytecode for our own modules too: where PYTHONDONTWRITEBYTECODE is set, every process would
 # otherwise compile them again (the test suite starts many). Only changed files are redone.
 bytecode: install
-	@$(VENV)/bin/python -m compileall -q -j 0 agentgraph gql domain migrations tests > /dev/null
+	@$(VENV)/bin/python -m compileall -q -j 0 agentgraph gql domain migrations tests bench > /dev/null
 
 run: bytecode
 	$(VENV)/bin/agentgraph serve --demo
 
 test: bytecode
 	$(VENV)/bin/python -m pytest
+
+bench: bytecode
+	$(VENV)/bin/python -m bench.fleet
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,1 @@
+"""Agentgraph's benchmark harness (`make bench`): figures, never pass/fail."""
