@@ -229,8 +229,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="per measurement")
     args = parser.parse_args()
     rows = asyncio.run(run([int(s) for s in args.sizes.split(",")], args.seconds))
-    header = f"{'agents':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'SQL/req':>8} {'floor p50':>10} {'× floor':>8}"
-    print("nested fleet query (100 agents × state, 12 configs, 3 capabilities, last 10 metrics)")
+    header = f"{'agents':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'SQL/req':>8} {'floor p50':>10} {'x floor':>8}"
+    print("nested fleet query (100 agents with state, 12 configs, 3 capabilities, last 10 metrics)")
     print(header)
     for r in rows:
         print(
