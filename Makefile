@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml uv.lock
 		|| { echo "Agentgraph needs Python 3.11+ (found: $$($(PYTHON) --version 2>&1))"; exit 1; }
 	@test -x $(VENV)/bin/python || { echo "creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
 	@test -x $(VENV)/bin/uv || { echo "installing uv $(UV_VERSION) into $(VENV)"; \
+		$(VENV)/bin/python -m pip --version > /dev/null 2>&1 || $(VENV)/bin/python -m ensurepip --default-pip > /dev/null; \
 		$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"; }
 	@echo "installing locked dependencies (uv.lock)"
 	@UV_PROJECT_ENVIRONMENT=$(VENV) $(VENV)/bin/uv sync --frozen --inexact --compile-bytecode --quiet

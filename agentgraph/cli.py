@@ -65,7 +65,7 @@ def _migrate_to(url: str, revision: str) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from agentgraph.bootstrap import create_app
+    from agentgraph.bootstrap import create_app, tune_garbage_collection
 
     settings = _settings()
     url = _database_url(settings)
@@ -76,6 +76,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
         asyncio.run(load_demo_fleet(url, settings, report=say, only_if_empty=True))
     app = create_app(settings, database_url=url)
+    tune_garbage_collection()
     # uvicorn re-raises SIGTERM after its graceful shutdown; with the default handler the process
     # would die without running exit handlers, leaving the embedded PostgreSQL running.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -23,7 +23,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from agentgraph.bootstrap import create_app
+from agentgraph.bootstrap import create_app, tune_garbage_collection
 from agentgraph.embedded_db import embedded_server, start_embedded_postgres
 from agentgraph.migrate import upgrade_async
 from agentgraph.settings import Settings
@@ -161,6 +161,7 @@ async def run(sizes: list[int], seconds: float) -> list[dict[str, Any]]:
     dsn = url.replace("postgresql+asyncpg://", "postgresql://")
     settings = Settings(database_url=url, data_dir=workdir, secret_key="bench-secret-" + "x" * 40)
     app = create_app(settings, database_url=url)
+    tune_garbage_collection()  # as `agentgraph serve` does
     rows = []
     try:
         async with app.router.lifespan_context(app):
