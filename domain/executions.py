@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -40,6 +40,14 @@ class ApprovalStatus(StrEnum):
 
 
 APPROVAL_TTL = timedelta(hours=24)
+
+
+def approval_status_at(status: str, expires_at: datetime, now: datetime) -> ApprovalStatus:
+    """What an approval is: a PENDING one past its expiry counts as EXPIRED (a rejection)."""
+    current = ApprovalStatus(status)
+    if current is ApprovalStatus.PENDING and expires_at <= now:
+        return ApprovalStatus.EXPIRED
+    return current
 
 
 class ExecutionEventType(StrEnum):

@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.dataloader import DataLoader
 
+from domain.errors import NotFound
 from domain.store.database import Database
 
 K = TypeVar("K", bound=Hashable)
@@ -63,3 +64,11 @@ class ParamLoader(DataLoader[tuple[K, P], V], Generic[K, P, V]):
 def by_attribute(rows: Sequence[Any], attribute: str = "id") -> dict[Any, Any]:
     """Index rows by one of their columns."""
     return {getattr(row, attribute): row for row in rows}
+
+
+async def load_required(loader: DataLoader[Any, Any], key: Any, what: str) -> Any:
+    """The row behind ``key``; NOT_FOUND (naming ``what``) when it is missing or not visible."""
+    row = await loader.load(key)
+    if row is None:
+        raise NotFound(what)
+    return row

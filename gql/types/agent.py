@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from domain.errors import NotFound, ValidationFailed
+from domain.errors import ValidationFailed
 from domain.events import AgentHealth, health_of
 from domain.executions import ApprovalStatus, ExecutionStatus
 from domain.lifecycle import AgentStatus
@@ -19,6 +19,7 @@ from domain.store.metrics import MetricFilter, SeriesQuery
 from gql import cursors
 from gql.context import Info
 from gql.ids import to_global_id
+from gql.loaders.base import load_required
 from gql.pagination import Connection, PageArgs, connection, count_of, page_keyset
 from gql.scalars import JSON, DateTime
 from gql.types.agent_type import AgentType
@@ -104,23 +105,19 @@ class Agent(Node):
     async def project(self, info: Info) -> Annotated[Project, strawberry.lazy("gql.types.project")]:
         from gql.types.project import Project
 
-        row = await info.context.loaders.project_by_id.load(self.project_pk)
-        if row is None:
-            raise NotFound("Project")
+        row = await load_required(info.context.loaders.project_by_id, self.project_pk, "Project")
         return Project.from_row(row)
 
     @strawberry.field(description="The template the agent was spawned from.")
     async def agent_type(self, info: Info) -> AgentType:
-        row = await info.context.loaders.agent_type_by_id.load(self.agent_type_pk)
-        if row is None:
-            raise NotFound("AgentType")
+        row = await load_required(
+            info.context.loaders.agent_type_by_id, self.agent_type_pk, "AgentType"
+        )
         return AgentType.from_row(row)
 
     @strawberry.field(description="Runtime state.")
     async def state(self, info: Info) -> AgentState:
-        row = await info.context.loaders.state_by_agent_id.load(self.pk)
-        if row is None:
-            raise NotFound("AgentState")
+        row = await load_required(info.context.loaders.state_by_agent_id, self.pk, "AgentState")
         return AgentState.from_row(row)
 
     @strawberry.field(description="Configuration entries, by key; keys limits them to those keys.")

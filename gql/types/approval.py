@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from domain.errors import NotFound
-from domain.executions import ApprovalStatus
+from domain.executions import ApprovalStatus, approval_status_at
 from gql.context import Info
 from gql.ids import to_global_id
+from gql.loaders.base import load_required
 from gql.scalars import DateTime
 from gql.types.node import Node
 from gql.types.user import User
@@ -38,9 +38,7 @@ class Approval(Node):
 
     @classmethod
     def from_row(cls, row: Any) -> Approval:
-        status = row.status
-        if status == ApprovalStatus.PENDING and row.expires_at <= _now():
-            status = ApprovalStatus.EXPIRED
+        status = approval_status_at(row.status, row.expires_at, datetime.now(UTC))
         return cls(
             id=strawberry.ID(to_global_id("Approval", row.id)),
             pk=row.id,
@@ -59,9 +57,7 @@ class Approval(Node):
     async def agent(self, info: Info) -> Annotated[Agent, strawberry.lazy("gql.types.agent")]:
         from gql.types.agent import Agent
 
-        row = await info.context.loaders.agent_by_id.load(self.agent_pk)
-        if row is None:
-            raise NotFound("Agent")
+        row = await load_required(info.context.loaders.agent_by_id, self.agent_pk, "Agent")
         return Agent.from_row(row)
 
     @strawberry.field(description="The execution the step belongs to.")
@@ -70,9 +66,9 @@ class Approval(Node):
     ) -> Annotated[Execution, strawberry.lazy("gql.types.execution")]:
         from gql.types.execution import Execution
 
-        row = await info.context.loaders.execution_by_id.load(self.execution_pk)
-        if row is None:
-            raise NotFound("Execution")
+        row = await load_required(
+            info.context.loaders.execution_by_id, self.execution_pk, "Execution"
+        )
         return Execution.from_row(row)
 
     @strawberry.field(description="The step waiting for the decision.")
@@ -81,9 +77,7 @@ class Approval(Node):
     ) -> Annotated[ExecutionStep, strawberry.lazy("gql.types.execution")]:
         from gql.types.execution import ExecutionStep
 
-        row = await info.context.loaders.step_by_id.load(self.step_pk)
-        if row is None:
-            raise NotFound("ExecutionStep")
+        row = await load_required(info.context.loaders.step_by_id, self.step_pk, "ExecutionStep")
         return ExecutionStep.from_row(row)
 
     @strawberry.field(description="Who decided (not shown to agent tokens).")
@@ -95,9 +89,3 @@ class Approval(Node):
             return None
         row = await info.context.loaders.user_by_id.load(self.decided_by_pk)
         return User.from_row(row) if row is not None else None
-
-
-def _now() -> datetime:
-    from datetime import UTC
-
-    return datetime.now(UTC)

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from domain.errors import NotFound
 from domain.events import AgentHealth, EventKind, health_of
 from domain.lifecycle import AgentStatus
 from gql.context import Info
+from gql.loaders.base import load_required
 from gql.scalars import JSON, DateTime
 from gql.types.agent import Agent
 
@@ -45,9 +45,7 @@ class AgentEvent:
 
     @strawberry.field(description="The agent, as it is now; resolvable to any depth.")
     async def agent(self, info: Info) -> Agent:
-        row = await info.context.loaders.agent_by_id.load(self.agent_pk)
-        if row is None:
-            raise NotFound("Agent")
+        row = await load_required(info.context.loaders.agent_by_id, self.agent_pk, "Agent")
         return Agent.from_row(row)
 
     async def _transition(self, info: Info) -> Any:

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from domain.errors import NotFound
 from domain.executions import ExecutionStatus, StepStatus
 from domain.recovery import RecoveryStrategy
 from domain.safety import RiskLevel
 from gql import cursors
 from gql.context import Info
 from gql.ids import to_global_id
+from gql.loaders.base import load_required
 from gql.pagination import Connection, PageArgs, connection, count_of, page_keyset
 from gql.scalars import JSON, DateTime
 from gql.types.node import Node
@@ -137,9 +137,7 @@ class Execution(Node):
     async def agent(self, info: Info) -> Annotated[Agent, strawberry.lazy("gql.types.agent")]:
         from gql.types.agent import Agent
 
-        row = await info.context.loaders.agent_by_id.load(self.agent_pk)
-        if row is None:
-            raise NotFound("Agent")
+        row = await load_required(info.context.loaders.agent_by_id, self.agent_pk, "Agent")
         return Agent.from_row(row)
 
     @strawberry.field(description="The plan, in order.")

@@ -6,8 +6,8 @@ import uuid
 
 import strawberry
 
-from domain.errors import NotFound
 from gql.context import Info
+from gql.loaders.base import load_required
 from gql.types.agent import Agent
 from gql.types.user import User
 
@@ -37,9 +37,7 @@ class AgentTokenPayload:
 
     @strawberry.field(description="The agent this token acts as.")
     async def agent(self, info: Info) -> Agent:
-        row = await info.context.loaders.agent_by_id.load(self.agent_pk)
-        if row is None:
-            raise NotFound("Agent")
+        row = await load_required(info.context.loaders.agent_by_id, self.agent_pk, "Agent")
         return Agent.from_row(row)
 
 

@@ -12,6 +12,7 @@ from domain.errors import NotFound
 from domain.store.agents import AGENT_SORT_KEYS, AgentFilter
 from gql.context import Info
 from gql.ids import to_global_id
+from gql.loaders.base import load_required
 from gql.pagination import Connection, PageArgs, connection, encode_cursor, page_keyset
 from gql.scalars import DateTime
 from gql.types.agent_inputs import AgentFilterInput, AgentOrderInput, agent_filter, agent_order
@@ -88,9 +89,7 @@ class Project(Node):
     async def owner(self, info: Info) -> User:
         if not info.context.viewer.can_see_user(self.owner_pk, within_own_project=True):
             raise NotFound("User")
-        row = await info.context.loaders.user_by_id.load(self.owner_pk)
-        if row is None:
-            raise NotFound("User")
+        row = await load_required(info.context.loaders.user_by_id, self.owner_pk, "User")
         return User.from_row(row)
 
     @strawberry.field(description="The project's agents (visible to the caller), paginated.")

@@ -214,3 +214,14 @@ def test_add_usage_refuses_to_overflow_the_totals() -> None:
         add_usage(0, MAX_COST, 0, Decimal("0.0001"))
     with pytest.raises(ValidationFailed):
         add_usage(2**63 - 1, Decimal(0), 1, Decimal(0))
+
+
+def test_a_pending_approval_past_its_expiry_counts_as_expired() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from domain.executions import ApprovalStatus, approval_status_at
+
+    now = datetime(2026, 11, 22, tzinfo=UTC)
+    assert approval_status_at("pending", now + timedelta(seconds=1), now) is ApprovalStatus.PENDING
+    assert approval_status_at("pending", now, now) is ApprovalStatus.EXPIRED
+    assert approval_status_at("approved", now - timedelta(days=1), now) is ApprovalStatus.APPROVED
