@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from domain.errors import ValidationFailed
-from domain.store.database import Database
-from domain.usecases import identity
 from domain.values import validate_email, validate_password
+from store.database import Database
+from usecases import accounts
 
 
 def check_credentials(email: str, password: str) -> None:
@@ -25,7 +25,7 @@ async def create_superuser(url: str, email: str, password: str) -> bool:
     """
     database = Database(url, pool_size=1, max_overflow=0, application_name="agentgraph-admin")
     try:
-        return await identity.create_superuser(database, email, password)
+        return await accounts.create_superuser(database, email, password)
     except ValidationFailed as error:
         raise ValidationFailed(f"--{error.field}", error.reason) from None
     finally:

@@ -8,7 +8,6 @@ import gc
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
@@ -17,14 +16,19 @@ from broadcaster import Broadcast
 from starlette.applications import Starlette
 
 from agentgraph.embedded_db import start_embedded_postgres
+from agentgraph.http import routes
 from agentgraph.relay import start_relay
 from agentgraph.settings import Settings
-from domain.store.database import Database
-from domain.store.listener import PostgresListenBackend
 from domain.throttle import LoginThrottle
-from domain.usecases.sweeps import SWEEPER_TASK, run_sweeper
-from gql.subscriptions.cohorts import Cohorts
-from gql.subscriptions.hub import EventHub
+from gql.app import graphql_app
+from gql.config import SurfaceConfig
+from gql.limits import QueryLimits
+from store.database import Database
+from store.listener import PostgresListenBackend
+from usecases.accounts import TokenConfig
+from usecases.live.hub import EventHub
+from usecases.services import Services
+from usecases.sweeps import SWEEPER_TASK, run_sweeper
 
 
 def resolve_database_url(settings: Settings) -> str:
@@ -46,18 +50,6 @@ def resolve_secret_key(settings: Settings) -> str:
     path.touch(mode=0o600)
     path.write_text(key)
     return key
-
-
-@dataclass
-class Services:
-    """What a running server holds; built by ``create_app`` and handed to every request."""
-
-    settings: Settings
-    database: Database
-    secret_key: str
-    hub: EventHub
-    cohorts: Cohorts
-    login_throttle: LoginThrottle
 
 
 def create_broadcast(settings: Settings, database: Database) -> Broadcast:
@@ -82,12 +74,35 @@ def create_services(settings: Settings, database_url: str | None = None) -> Serv
         queue_capacity=settings.subscriber_queue_size,
     )
     return Services(
-        settings=settings,
         database=database,
-        secret_key=resolve_secret_key(settings),
         hub=hub,
-        cohorts=Cohorts(),
         login_throttle=LoginThrottle(settings.login_max_failures, settings.login_window_s),
+        tokens=TokenConfig(
+            secret_key=resolve_secret_key(settings),
+            access_ttl_s=settings.access_token_ttl_s,
+            refresh_ttl_s=settings.refresh_token_ttl_s,
+        ),
+        heartbeat_timeout=timedelta(seconds=settings.heartbeat_timeout_s),
+    )
+
+
+def surface_config(settings: Settings) -> SurfaceConfig:
+    """What the GraphQL surface needs to know of the settings."""
+    return SurfaceConfig(
+        production=settings.is_production,
+        limits=QueryLimits(
+            max_depth=settings.max_query_depth,
+            max_aliases=settings.max_aliases,
+            max_tokens=settings.max_tokens,
+            max_cost=settings.max_query_cost,
+            default_page_size=settings.default_page_size,
+        ),
+        default_page_size=settings.default_page_size,
+        max_page_size=settings.max_page_size,
+        heartbeat_timeout=timedelta(seconds=settings.heartbeat_timeout_s),
+        ws_init_timeout=timedelta(seconds=settings.ws_init_timeout_s),
+        ws_keepalive_s=settings.ws_keepalive_s,
+        subscriber_queue_size=settings.subscriber_queue_size,
     )
 
 
@@ -102,10 +117,9 @@ def tune_garbage_collection() -> None:
 
 def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> Starlette:
     """The ASGI application: /graphql (HTTP and WebSocket), /healthz, /readyz, /metrics."""
-    from agentgraph.http import routes
-
     settings = settings or Settings()
     services = create_services(settings, database_url)
+    graphql = graphql_app(services, surface_config(settings))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -130,6 +144,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             await services.hub.stop()
             await services.database.dispose()
 
-    app = Starlette(routes=routes(services), lifespan=lifespan)
+    app = Starlette(routes=routes(services, graphql, settings), lifespan=lifespan)
     app.state.services = services
+    app.state.settings = settings
+    app.state.graphql = graphql
     return app

@@ -1,6 +1,8 @@
 """`agentgraph`: serve, migrate, downgrade, create-superuser, seed-demo, export-schema.
 
 Every failure a user can cause ends in one line on stderr and a non-zero exit, never a traceback.
+Each command imports what it runs when it runs, so `--help` and usage errors answer at once
+without loading the server (uvicorn, Strawberry, SQLAlchemy).
 """
 
 from __future__ import annotations
@@ -12,24 +14,16 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
+from agentgraph.console import CommandError, say
 from agentgraph.settings import Settings
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
 
 
-class CommandError(Exception):
-    """A failure to report as one line."""
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"agentgraph: {message} (see 'agentgraph --help')\n")
-
-
-def say(message: str) -> None:
-    """Progress output for long steps (stderr, so stdout stays clean for export-schema)."""
-    print(f"agentgraph: {message}", file=sys.stderr, flush=True)
 
 
 def _settings() -> Settings:

@@ -20,11 +20,11 @@ from agentgraph.settings import Settings
 from domain.access import Viewer
 from domain.lifecycle import Trigger
 from domain.metrics import MetricType
-from domain.store import catalog as catalog_store
-from domain.store import identity as identity_store
-from domain.store.database import Database
-from domain.usecases import agents, catalog, executions, identity, ingest
 from domain.values import ConfigValueType
+from store import accounts as account_store
+from store import catalog as catalog_store
+from store.database import Database
+from usecases import accounts, agents, catalog, executions, ingest
 
 DEMO_ADMIN_EMAIL = "admin@agentgraph.demo"
 # The loader looks at every project, as a superuser would.
@@ -90,9 +90,9 @@ async def load_demo_fleet(
 
 
 async def _load(database: Database, password: str, report: Callable[[str], None]) -> None:
-    await identity.create_superuser(database, DEMO_ADMIN_EMAIL, password)
+    await accounts.create_superuser(database, DEMO_ADMIN_EMAIL, password)
     async with database.read() as conn:
-        admin = await identity_store.user_by_email(conn, DEMO_ADMIN_EMAIL)
+        admin = await account_store.user_by_email(conn, DEMO_ADMIN_EMAIL)
     assert admin is not None
     viewer = Viewer(user_id=admin.id, is_superuser=True)
     project = await catalog.create_project(database, viewer, name=PROJECT_NAME, slug=PROJECT_SLUG)

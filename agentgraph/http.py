@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from agentgraph.migrate import current_revision, head_revision
-
-if TYPE_CHECKING:
-    from agentgraph.bootstrap import Services
+from agentgraph.settings import Settings
+from gql.app import AgentgraphGraphQL
+from gql.body_limit import RequestBodyLimit
+from usecases.services import Services
 
 
 def _checked_out(services: Services) -> int:
@@ -20,11 +19,8 @@ def _checked_out(services: Services) -> int:
     return int(getattr(pool, "checkedout", lambda: 0)())
 
 
-def routes(services: Services) -> list[BaseRoute]:
-    from gql.app import graphql_app
-    from gql.body_limit import RequestBodyLimit
-
-    graphql = graphql_app(services)
+def routes(services: Services, graphql: AgentgraphGraphQL, settings: Settings) -> list[BaseRoute]:
+    """/graphql (HTTP and WebSocket) and the operational routes beside it."""
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -59,11 +55,11 @@ def routes(services: Services) -> list[BaseRoute]:
             ),
             "agentgraph_subscription_cohorts": (
                 "Cohorts of shared subscriptions.",
-                len(services.cohorts.running),
+                len(graphql.cohorts.running),
             ),
             "agentgraph_subscription_cohort_members": (
                 "Subscribers in cohorts.",
-                sum(len(c.members) for c in services.cohorts.running.values()),
+                sum(len(c.members) for c in graphql.cohorts.running.values()),
             ),
             "agentgraph_events_last_delivered_seq": (
                 "Cursor of the last durable event delivered.",
@@ -85,7 +81,7 @@ def routes(services: Services) -> list[BaseRoute]:
         Route("/metrics", metrics),
         Route(
             "/graphql",
-            RequestBodyLimit(graphql, services.settings.max_body_bytes),
+            RequestBodyLimit(graphql, settings.max_body_bytes),
             methods=["GET", "POST"],
         ),
         WebSocketRoute("/graphql", graphql),

@@ -7,7 +7,7 @@ import asyncio
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from agentgraph.cli import CommandError
+from agentgraph.console import CommandError
 
 
 async def check_database(url: str, timeout_s: float = 5.0) -> None:

@@ -15,10 +15,10 @@ from urllib.parse import urlparse
 from broadcaster import Broadcast
 
 from agentgraph.settings import Settings
-from domain.store.database import Database
-from domain.store.eventlog import EVENTS_CHANNEL, HEARTBEATS_CHANNEL
-from domain.store.leadership import Leadership, leadership
-from domain.store.listener import PostgresListenBackend
+from store.database import Database
+from store.eventlog import EVENTS_CHANNEL, HEARTBEATS_CHANNEL
+from store.leadership import Leadership, leadership
+from store.listener import PostgresListenBackend
 
 logger = logging.getLogger("agentgraph.relay")
 

@@ -27,8 +27,8 @@ from agentgraph.bootstrap import create_app, tune_garbage_collection
 from agentgraph.embedded_db import embedded_server, start_embedded_postgres
 from agentgraph.migrate import upgrade_async
 from agentgraph.settings import Settings
-from domain.identity.tokens import issue_access_token
 from tests.support.sql_counter import StatementCounter
+from usecases.credentials.tokens import issue_access_token
 
 FLEET = """
 query Fleet($project: ID!) {

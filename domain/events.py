@@ -1,9 +1,12 @@
-"""Agent event kinds and heartbeat health (pure)."""
+"""Agent events: their kinds, the event record every layer passes along, heartbeat health."""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 
 class EventKind(StrEnum):
@@ -31,3 +34,20 @@ def health_of(last_heartbeat_at: datetime | None, now: datetime, timeout: timede
     if last_heartbeat_at is None:
         return AgentHealth.UNKNOWN
     return AgentHealth.HEALTHY if now - last_heartbeat_at <= timeout else AgentHealth.STALE
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEvent:
+    """One event as it travels from the log (or a NOTIFY) to subscribers."""
+
+    kind: EventKind
+    agent_id: uuid.UUID
+    project_id: uuid.UUID
+    at: datetime
+    seq: int | None = None  # None for heartbeats: they are not kept
+    data: dict[str, Any] = field(default_factory=dict)
+    complete: bool = True  # False when NOTIFY left the data out (read the row by seq)
+
+    @property
+    def durable(self) -> bool:
+        return self.seq is not None

@@ -1,7 +1,7 @@
 """Rules of an execution's plan (SPEC §4), pure: what runs next, where a resume starts,
 how an execution's end moves its agent, and the checks on what runtimes report.
 
-The use cases in ``domain/usecases/executions.py`` and ``approvals.py`` apply these inside one
+The use cases in ``usecases/executions.py`` and ``approvals.py`` apply these inside one
 transaction each; nothing here touches the database.
 """
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
@@ -14,17 +13,15 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
-from domain.access import ANONYMOUS
+from domain.access import ANONYMOUS, Viewer
 from domain.errors import DomainError, Unavailable
-from domain.usecases.identity import authenticate
+from gql.config import SurfaceConfig
 from gql.context import Context
-from gql.limits import QueryLimits
 from gql.schema import build_schema
+from gql.subscriptions.cohorts import Cohorts
 from gql.subscriptions.legacy_ws import GraphQLWSHandler
-
-if TYPE_CHECKING:
-    from agentgraph.bootstrap import Services
-
+from usecases.accounts import authenticate
+from usecases.services import Services
 
 logger = logging.getLogger("agentgraph.http")
 
@@ -39,27 +36,25 @@ def _bearer(value: Any) -> str | None:
 class AgentgraphGraphQL(GraphQL[Context, None]):
     graphql_ws_handler_class = GraphQLWSHandler
 
-    def __init__(self, services: Services) -> None:
-        settings = services.settings
+    def __init__(self, services: Services, config: SurfaceConfig) -> None:
         super().__init__(
-            build_schema(
-                production=settings.is_production,
-                limits=QueryLimits(
-                    max_depth=settings.max_query_depth,
-                    max_aliases=settings.max_aliases,
-                    max_tokens=settings.max_tokens,
-                    max_cost=settings.max_query_cost,
-                    default_page_size=settings.default_page_size,
-                ),
-            ),
-            graphql_ide=None if settings.is_production else "graphiql",
+            build_schema(production=config.production, limits=config.limits),
+            graphql_ide=None if config.production else "graphiql",
             allow_queries_via_get=False,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
-            connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_s),
+            connection_init_wait_timeout=config.ws_init_timeout,
             keep_alive=True,
-            keep_alive_interval=settings.ws_keepalive_s,
+            keep_alive_interval=config.ws_keepalive_s,
         )
         self.services = services
+        self.config = config
+        # Subscribers who ask the same thing and may see the same things share one stream.
+        self.cohorts = Cohorts()
+
+    def _context(self, viewer: Viewer, client: str, **extra: Any) -> Context:
+        return Context(
+            self.services, self.config, self.cohorts, viewer, client_address=client, **extra
+        )
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -69,26 +64,28 @@ class AgentgraphGraphQL(GraphQL[Context, None]):
         if isinstance(request, WebSocket):
             # The viewer is settled at connection_init (on_ws_connect), from its payload or,
             # failing that, from the upgrade request's Authorization header.
-            return Context(self.services, ANONYMOUS, client_address=client, upgrade_token=header)
+            return self._context(ANONYMOUS, client, upgrade_token=header)
         try:
-            viewer = await authenticate(self.services.database, self.services.secret_key, header)
+            viewer = await authenticate(
+                self.services.database, self.services.tokens.secret_key, header
+            )
         except DomainError as error:
             # A bad token is not fatal by itself: public fields (login) still work; every other
             # field reports this error instead of a generic UNAUTHENTICATED.
-            return Context(self.services, ANONYMOUS, client_address=client, auth_error=error)
+            return self._context(ANONYMOUS, client, auth_error=error)
         except (OSError, DBAPIError):
             logger.warning("could not authenticate: the database is unavailable")
-            return Context(
-                self.services, ANONYMOUS, client_address=client, auth_error=Unavailable()
-            )
-        return Context(self.services, viewer, client_address=client)
+            return self._context(ANONYMOUS, client, auth_error=Unavailable())
+        return self._context(viewer, client)
 
     async def on_ws_connect(self, context: Context) -> Any:
         params = context.connection_params or {}
         token = _bearer(params.get("authorization") or params.get("Authorization"))
         token = token or context.upgrade_token
         try:
-            viewer = await authenticate(self.services.database, self.services.secret_key, token)
+            viewer = await authenticate(
+                self.services.database, self.services.tokens.secret_key, token
+            )
         except DomainError as error:
             raise ConnectionRejectionError({"message": error.message}) from error
         if not viewer.is_authenticated:
@@ -98,5 +95,6 @@ class AgentgraphGraphQL(GraphQL[Context, None]):
         return None
 
 
-def graphql_app(services: Services) -> AgentgraphGraphQL:
-    return AgentgraphGraphQL(services)
+def graphql_app(services: Services, config: SurfaceConfig) -> AgentgraphGraphQL:
+    """The /graphql endpoint (HTTP and both WebSocket protocols) over ``services``."""
+    return AgentgraphGraphQL(services, config)

@@ -10,18 +10,21 @@ from strawberry.types import Info as StrawberryInfo
 
 from domain.access import Viewer
 from domain.errors import DomainError
+from domain.events import LiveEvent
+from gql.config import SurfaceConfig
 from gql.loaders import Loaders
+from store.database import Database
+from usecases.services import Services
 
 if TYPE_CHECKING:
-    from agentgraph.bootstrap import Services
-    from agentgraph.settings import Settings
-    from domain.store.database import Database
-    from gql.subscriptions.live import LiveEvent
+    from gql.subscriptions.cohorts import Cohorts
 
 
 @dataclass
 class Context:
     services: Services
+    config: SurfaceConfig
+    cohorts: Cohorts
     viewer: Viewer
     client_address: str = "unknown"
     # Set by Strawberry for WebSocket connections (the connection_init payload).
@@ -41,17 +44,17 @@ class Context:
         """Fresh, empty loaders (each subscription event is resolved against current data)."""
         self.loaders = Loaders(self.database, self.viewer, self.heartbeat_timeout)
 
+    def for_viewer(self, viewer: Viewer, client_address: str) -> Context:
+        """A context of the same server for another caller (a cohort's shared resolution)."""
+        return Context(self.services, self.config, self.cohorts, viewer, client_address)
+
     @property
     def database(self) -> Database:
         return self.services.database
 
     @property
-    def settings(self) -> Settings:
-        return self.services.settings
-
-    @property
     def heartbeat_timeout(self) -> timedelta:
-        return timedelta(seconds=self.settings.heartbeat_timeout_s)
+        return self.config.heartbeat_timeout
 
 
 Info = StrawberryInfo[Context, None]

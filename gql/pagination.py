@@ -17,7 +17,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.errors import ValidationFailed
-from domain.store.keyset import Keyset, Page
+from store.keyset import Keyset, Page
 
 T = TypeVar("T")
 
@@ -101,10 +101,10 @@ class Cursors:
 
 def page_keyset(info: Any, args: PageArgs, kind: CursorKind) -> Keyset:
     """``keyset_for`` with the server's page sizes."""
-    settings = info.context.settings
+    config = info.context.config
     return keyset_for(
         args, kind.tag, kind.key,
-        default_size=settings.default_page_size, max_size=settings.max_page_size,
+        default_size=config.default_page_size, max_size=config.max_page_size,
     )  # fmt: skip
 
 

@@ -13,13 +13,14 @@ from gql.context import Context
 from gql.errors import ErrorPolicy, HideSuggestions
 from gql.input_guard import RejectNulCharacters
 from gql.limits import SPEC_LIMITS, QueryLimiter, QueryLimits
+from gql.resolvers.account_mutations import AccountMutations
 from gql.resolvers.agent_mutations import AgentMutations
 from gql.resolvers.agent_queries import AgentQueries
+from gql.resolvers.agent_token_mutations import AgentTokenMutations
 from gql.resolvers.approval_mutations import ApprovalMutations
 from gql.resolvers.catalog_mutations import CatalogMutations
 from gql.resolvers.catalog_queries import CatalogQueries
 from gql.resolvers.execution_mutations import ExecutionMutations
-from gql.resolvers.identity_mutations import IdentityMutations
 from gql.resolvers.node_queries import NodeQueries
 from gql.scalars import SCALARS
 from gql.subscriptions.cohorts import sharing_key
@@ -41,7 +42,12 @@ class Query(NodeQueries, CatalogQueries, AgentQueries):
 
 @strawberry.type(description="Writes. Each mutation is one transaction: all or nothing.")
 class Mutation(
-    IdentityMutations, CatalogMutations, AgentMutations, ExecutionMutations, ApprovalMutations
+    AccountMutations,
+    AgentTokenMutations,
+    CatalogMutations,
+    AgentMutations,
+    ExecutionMutations,
+    ApprovalMutations,
 ):
     pass
 
@@ -81,7 +87,7 @@ class AgentgraphSchema(strawberry.Schema):
         if isinstance(context_value, Context):
             key = sharing_key(query, variable_values, operation_name, context_value.viewer)
             if key is not None:
-                return context_value.services.cohorts.stream(key, context_value, run)
+                return context_value.cohorts.stream(key, context_value, run)
         return await run(context_value)
 
 

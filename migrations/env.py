@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy import Connection, pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from domain.store.models import Base
+from store.models import Base
 
 # Any constant works; it only has to be the same in every process migrating this database.
 MIGRATION_LOCK_KEY = 7_301_845_112

@@ -21,10 +21,10 @@ from starlette.applications import Starlette
 
 from agentgraph.bootstrap import create_app
 from agentgraph.settings import Settings
-from domain.usecases.sweeps import SWEEPER_TASK
-from gql.subscriptions.hub import TAIL_CHECK_TASK
 from tests.support.api import GraphQLClient
 from tests.support.sql_counter import StatementCounter
+from usecases.live.hub import TAIL_CHECK_TASK
+from usecases.sweeps import SWEEPER_TASK
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_SECRET = "test-secret-key-not-for-production-0123456789"

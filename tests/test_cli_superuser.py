@@ -10,9 +10,9 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 
-from domain.usecases.identity import create_superuser
 from tests.support import factories
 from tests.support.api import GraphQLClient
+from usecases.accounts import create_superuser
 
 AGENTGRAPH = Path(sys.executable).with_name("agentgraph")
 ME = "{ me { email isSuperuser } }"

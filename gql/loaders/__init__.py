@@ -6,7 +6,6 @@ from datetime import timedelta
 from functools import cached_property
 
 from domain.access import Viewer
-from domain.store.database import Database
 from gql.loaders.agents import (
     AgentByIdLoader,
     AgentCountByProjectIdLoader,
@@ -49,6 +48,7 @@ from gql.loaders.work import (
     StepByIdLoader,
     StepsByExecutionIdLoader,
 )
+from store.database import Database
 
 
 class Loaders:

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.access import Viewer
-from domain.store import agents as store
-from domain.store.database import Database
-from domain.store.keyset import Keyset, Page
 from gql.loaders.base import KeyLoader, ParamLoader, by_attribute
+from store import agents as store
+from store.database import Database
+from store.keyset import Keyset, Page
 
 
 @dataclass(frozen=True)

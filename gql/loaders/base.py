@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.dataloader import DataLoader
 
 from domain.errors import NotFound
-from domain.store.database import Database
+from store.database import Database
 
 K = TypeVar("K", bound=Hashable)
 P = TypeVar("P", bound=Hashable)

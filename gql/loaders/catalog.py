@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.access import Viewer
-from domain.store import agents as agent_store
-from domain.store import catalog
-from domain.store.database import Database
 from gql.loaders.base import KeyLoader, by_attribute
+from store import agents as agent_store
+from store import catalog
+from store.database import Database
 
 
 class UserByIdLoader(KeyLoader[uuid.UUID, Any]):

@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.store import history, metrics, runtime
-from domain.store.database import Database
-from domain.store.keyset import Keyset, Page
 from gql.loaders.base import KeyLoader, ParamLoader, by_attribute
+from store import history, metrics, runtime
+from store.database import Database
+from store.keyset import Keyset, Page
 
 
 class ConfigsByAgentIdLoader(KeyLoader[uuid.UUID, list[Any]]):

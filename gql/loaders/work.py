@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.access import Viewer
-from domain.store import work
-from domain.store.database import Database
-from domain.store.keyset import Keyset, Page
 from gql.loaders.base import KeyLoader, ParamLoader, by_attribute
+from store import work
+from store.database import Database
+from store.keyset import Keyset, Page
 
 
 class ExecutionByIdLoader(KeyLoader[uuid.UUID, Any]):

@@ -8,7 +8,6 @@ import strawberry
 from domain.lifecycle import Trigger
 from domain.metrics import MetricType
 from domain.safety import SafetyLevel
-from domain.usecases import agents, ingest, runtime
 from domain.values import ConfigValueType
 from gql.context import Info
 from gql.ids import from_global_id, to_global_id
@@ -28,6 +27,7 @@ from gql.types.agent_payloads import AgentTransitionPayload, BatchResult
 from gql.types.payloads import DeletePayload
 from gql.types.runtime import AgentCapability, AgentConfig
 from gql.types.transition import StatusTransition
+from usecases import agents, ingest, runtime
 
 
 def _payload(result: agents.Transitioned) -> AgentTransitionPayload:

@@ -8,8 +8,6 @@ from functools import partial
 import strawberry
 
 from domain.errors import NotFound
-from domain.store import agents as agent_store
-from domain.store import work
 from gql import cursors
 from gql.context import Info
 from gql.ids import from_global_id
@@ -21,6 +19,8 @@ from gql.types.approval import Approval
 from gql.types.enums import ApprovalStatus
 from gql.types.execution import Execution
 from gql.types.project import agent_listing
+from store import agents as agent_store
+from store import work
 
 
 async def _visible_project(info: Info, project_id: strawberry.ID | None) -> uuid.UUID | None:

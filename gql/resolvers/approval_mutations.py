@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.usecases import approvals
 from gql.context import Info
 from gql.ids import from_global_id
 from gql.permissions import SignedIn
 from gql.types.approval import Approval
+from usecases import approvals
 
 
 @strawberry.type

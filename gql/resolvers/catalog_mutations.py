@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.usecases import catalog
 from gql.context import Info
 from gql.ids import from_global_id
 from gql.permissions import SignedIn, Superuser
 from gql.types.agent_type import AgentType
-from gql.types.identity_inputs import (
-    CreateAgentTypeInput,
-    CreateProjectInput,
-    UpdateAgentTypeInput,
-    given,
-)
+from gql.types.agent_type_inputs import CreateAgentTypeInput, UpdateAgentTypeInput
+from gql.types.inputs import given
 from gql.types.project import Project
+from gql.types.project_inputs import CreateProjectInput
+from usecases import catalog
 
 
 @strawberry.type

@@ -7,7 +7,6 @@ from functools import partial
 import strawberry
 
 from domain.errors import NotFound
-from domain.store import catalog
 from gql import cursors
 from gql.context import Info
 from gql.ids import from_global_id
@@ -16,6 +15,7 @@ from gql.permissions import SignedIn
 from gql.types.agent_type import AgentType
 from gql.types.project import Project
 from gql.types.user import User
+from store import catalog
 
 
 @strawberry.type

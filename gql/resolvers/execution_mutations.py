@@ -7,13 +7,13 @@ from __future__ import annotations
 import strawberry
 
 from domain.plans import StepSpec
-from domain.usecases import executions
 from gql.context import Info
 from gql.ids import from_global_id
 from gql.permissions import AgentRuntime
 from gql.scalars import JSON
 from gql.types.execution import Checkpoint, Execution
 from gql.types.execution_inputs import StartExecutionInput, StepInput, StepResultInput
+from usecases import executions
 
 
 @strawberry.type

@@ -31,8 +31,8 @@ from graphql import (
 from strawberry.types.execution import ExecutionResult
 
 from domain.access import Viewer
+from domain.events import LiveEvent
 from gql.context import Context
-from gql.subscriptions.live import LiveEvent
 from gql.subscriptions.streams import STUCK_GRACE_S, SubscriberTooSlow
 
 StreamFactory = Callable[[Context], Any]
@@ -203,9 +203,9 @@ class Cohorts:
         """A member's stream of the cohort for ``key`` (started on first use)."""
         cohort = self.running.get(key)
         if cohort is None:
-            shared = Context(context.services, context.viewer, client_address="cohort")
+            shared = context.for_viewer(context.viewer, client_address="cohort")
             cohort = self.running[key] = Cohort(self, key, shared, factory)
-        member = cohort.join(context.settings.subscriber_queue_size)
+        member = cohort.join(context.config.subscriber_queue_size)
         try:
             async for result in member.results():
                 yield result

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 
 from domain.access import Viewer
 from domain.errors import NotFound, ValidationFailed
-from domain.events import EventKind
-from domain.store import catalog
+from domain.events import EventKind, LiveEvent
 from gql.context import Context
 from gql.ids import from_global_id
-from gql.subscriptions.live import LiveEvent
+from store import catalog
 
 
 @dataclass(frozen=True)
@@ -34,28 +33,6 @@ class Scope:
             return False
         # An agent token sees its own agent only.
         return self.viewer.agent_id is None or event.agent_id == self.viewer.agent_id
-
-
-class ProjectOwners:
-    """project id → owner id, cached per process (projects never change owner)."""
-
-    def __init__(self) -> None:
-        self._owners: dict[uuid.UUID, uuid.UUID] = {}
-
-    async def owner(self, context: Context, project_id: uuid.UUID) -> uuid.UUID | None:
-        if project_id not in self._owners:
-            owners = await context.database.read_retrying(
-                lambda conn: catalog.project_owners(conn, [project_id])
-            )
-            self._owners.update(owners)
-        return self._owners.get(project_id)
-
-    async def may_see(self, context: Context, viewer: Viewer, event: LiveEvent) -> bool:
-        """The per-event check: never deliver what the subscriber may not see."""
-        if viewer.is_superuser or viewer.agent_id == event.agent_id:
-            return True  # no lookup needed
-        owner = await self.owner(context, event.project_id)
-        return owner is not None and viewer.can_see_agent(event.agent_id, owner)
 
 
 MAX_CURSOR = 2**63  # event cursors are bigint sequence numbers

@@ -13,13 +13,12 @@ from functools import partial
 from typing import Any
 
 from domain.errors import RateLimited, ValidationFailed
-from domain.events import DURABLE_KINDS
-from domain.store import eventlog
+from domain.events import DURABLE_KINDS, LiveEvent
 from gql.context import Context
-from gql.subscriptions.hub import Listener, Overflow
-from gql.subscriptions.live import LiveEvent, from_row
 from gql.subscriptions.scope import Scope, replay_projects
 from gql.types.event import AgentEvent
+from store import eventlog
+from usecases.live.hub import Listener, Overflow
 
 REPLAY_PAGE = 500
 # How long an overflowed subscriber may stay stuck in a send before its operation is ended.
@@ -51,19 +50,18 @@ async def _replayed(context: Context, scope: Scope, after: int) -> AsyncGenerato
             kinds=kinds,
             limit=REPLAY_PAGE,
         )
-        rows = await context.database.read_retrying(page)
-        for row in rows:
-            event = from_row(row)
+        found = await context.database.read_retrying(page)
+        for event in found:
             if scope.matches(event):
                 yield event
-            after = row.seq
-        if len(rows) < REPLAY_PAGE:
+            after = event.seq or after
+        if len(found) < REPLAY_PAGE:
             return
 
 
 async def _deliverable(context: Context, scope: Scope, event: LiveEvent) -> AgentEvent | None:
     """The event as the subscriber will see it, or None when it may not (or no longer can)."""
-    if not await context.services.hub.owners.may_see(context, scope.viewer, event):
+    if not await context.services.hub.owners.may_see(scope.viewer, event):
         return None
     # Each event is resolved against current data with fresh loaders; loading the agent here
     # also primes the loader the payload's `agent` field will use. (Loaders retry reads while

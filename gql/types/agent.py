@@ -15,7 +15,6 @@ from domain.executions import ApprovalStatus, ExecutionStatus
 from domain.lifecycle import AgentStatus
 from domain.metrics import MAX_SERIES_BUCKETS, MetricAggregate
 from domain.safety import SafetyLevel
-from domain.store.metrics import MetricFilter, SeriesQuery
 from gql import cursors
 from gql.context import Info
 from gql.ids import to_global_id
@@ -33,6 +32,7 @@ from gql.types.runtime import (
     MetricSummary,
 )
 from gql.types.transition import StatusTransition
+from store.metrics import MetricFilter, SeriesQuery
 
 if TYPE_CHECKING:
     from gql.types.approval import Approval

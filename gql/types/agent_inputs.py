@@ -6,9 +6,9 @@ import strawberry
 
 from domain.events import AgentHealth
 from domain.lifecycle import AgentStatus
-from domain.store.agents import AgentFilter
 from gql.ids import from_global_id
 from gql.types.enums import AgentOrderField, OrderDirection
+from store.agents import AgentFilter
 
 
 @strawberry.input(

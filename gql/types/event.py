@@ -16,7 +16,7 @@ from gql.scalars import JSON, DateTime
 from gql.types.agent import Agent
 
 if TYPE_CHECKING:
-    from gql.subscriptions.live import LiveEvent
+    from domain.events import LiveEvent
     from gql.types.approval import Approval
     from gql.types.execution import Execution
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from domain.errors import NotFound
-from domain.store.agents import AGENT_SORT_KEYS, AgentFilter
 from gql.context import Info
 from gql.ids import to_global_id
 from gql.loaders.base import load_required
@@ -18,6 +17,7 @@ from gql.scalars import DateTime
 from gql.types.agent_inputs import AgentFilterInput, AgentOrderInput, agent_filter, agent_order
 from gql.types.node import Node
 from gql.types.user import User
+from store.agents import AGENT_SORT_KEYS, AgentFilter
 
 if TYPE_CHECKING:
     from gql.types.agent import Agent

@@ -12,8 +12,8 @@ import pytest
 from argon2 import PasswordHasher
 
 from domain.errors import RateLimited, Unauthenticated
-from domain.identity import passwords, tokens
 from domain.throttle import LoginThrottle
+from usecases.credentials import passwords, tokens
 
 SECRET = "a-server-secret-for-unit-tests-0123456789"
 USER = uuid.UUID("6f1c2b9e-2f4c-4c1e-9c55-0d8f3c0a9b11")

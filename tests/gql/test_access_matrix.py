@@ -442,7 +442,7 @@ _NODE_TABLE: dict[str, tuple[str | None, ...]] = {
     "Checkpoint":          (UNAUTH,   NOPE,       OK,    OK,        OK,        NOPE),
     # An agent token reads its agent (and what is below it), nothing else (SPEC §5). Known
     # defect: node/nodes give agent tokens their agent's project (visible_projects in
-    # domain/store/scopes.py admits it) while project(id) refuses them: FORBIDDEN there, the
+    # store/scopes.py admits it) while project(id) refuses them: FORBIDDEN there, the
     # project here. The Project cells of both agent columns fail until that is fixed.
     "Project":             (UNAUTH,   NOPE,       OK,    OK,        NOPE,      NOPE),
     "AgentType":           (UNAUTH,   OK,         OK,    OK,        NOPE,      NOPE),

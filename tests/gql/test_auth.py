@@ -72,7 +72,7 @@ async def test_register_signs_in_and_me_returns_the_user(api: GraphQLClient) -> 
 async def test_register_returns_the_token_lifetime(api: GraphQLClient, app: Starlette) -> None:
     variables = {"input": {"email": "ttl@example.com", "password": DEFAULT_PASSWORD}}
     data = await api.ok(REGISTER, variables)
-    assert data["register"]["expiresIn"] == app.state.services.settings.access_token_ttl_s == 900
+    assert data["register"]["expiresIn"] == app.state.settings.access_token_ttl_s == 900
 
 
 async def test_emails_are_case_insensitive_and_unique(api: GraphQLClient) -> None:
@@ -193,7 +193,7 @@ def _aliased_logins(count: int, email: str, password: str) -> str:
 async def test_repeated_failures_are_rate_limited_per_email(
     api: GraphQLClient, app: Starlette
 ) -> None:
-    limit = app.state.services.settings.login_max_failures
+    limit = app.state.settings.login_max_failures
     session = await factories.register(api)
     wrong = {"input": {"email": session["email"], "password": "wrong password!"}}
     for _ in range(limit):
@@ -206,7 +206,7 @@ async def test_repeated_failures_are_rate_limited_per_email(
 
 
 async def test_a_successful_login_resets_the_count(api: GraphQLClient, app: Starlette) -> None:
-    limit = app.state.services.settings.login_max_failures
+    limit = app.state.settings.login_max_failures
     session = await factories.register(api)
     wrong = {"input": {"email": session["email"], "password": "wrong password!"}}
     for _ in range(limit - 1):
@@ -231,7 +231,7 @@ async def test_aliasing_login_does_not_multiply_guesses(
     # the first failure also ends its document, so a document may stop after one guess.)
     # Either way the guesses that reach a password check, over any number of documents, are
     # at most the limit. 50 aliases may instead be refused whole by the alias limit (SPEC §8).
-    limit = app.state.services.settings.login_max_failures
+    limit = app.state.settings.login_max_failures
     session = await factories.register(api)
     document = _aliased_logins(aliases, session["email"], "wrong password!")
     codes = await _guesses_until_refused(api, document, rounds=limit + 1)

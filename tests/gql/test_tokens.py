@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import text
 from starlette.applications import Starlette
 
-from domain.identity.tokens import signing_key
 from gql.ids import split_global_id
 from tests.conftest import TEST_SECRET
 from tests.support import factories
 from tests.support.api import GraphQLClient
+from usecases.credentials.tokens import signing_key
 
 ME = "{ me { id } }"
 REFRESH = """

@@ -17,9 +17,9 @@ from sqlalchemy import insert, select, text
 from starlette.applications import Starlette
 
 from domain.events import EventKind
-from domain.store import eventlog
-from domain.store.eventlog import NewEvent
-from domain.store.models import Event
+from store import eventlog
+from store.eventlog import NewEvent
+from store.models import Event
 
 events = Event.__table__
 
@@ -106,7 +106,7 @@ async def test_append_numbers_events_in_commit_order(app: Starlette) -> None:
 
 @pytest.mark.parametrize("size", [1, 3])
 async def test_append_writes_transitions_with_the_events_cursor(app: Starlette, size: int) -> None:
-    from domain.store.eventlog import TransitionRecord
+    from store.eventlog import TransitionRecord
 
     agent, project = await _agent(app)
     moves = [

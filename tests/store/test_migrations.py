@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from agentgraph.migrate import downgrade, head_revision, upgrade
-from domain.store.models import Base
+from store.models import Base
 from tests.conftest import _asyncpg_dsn
 
 

@@ -12,9 +12,9 @@ from starlette.applications import Starlette
 from websockets.asyncio.client import connect
 
 from domain.events import EventKind
-from domain.store import eventlog
-from domain.store.eventlog import NewEvent
 from gql.ids import from_global_id
+from store import eventlog
+from store.eventlog import NewEvent
 from tests.subscriptions.conftest import World
 from tests.support.api import GraphQLClient
 from tests.support.ws import TRANSPORT_WS, WSClient
@@ -83,7 +83,7 @@ async def test_a_client_that_never_reads_is_bounded_and_ended_with_its_cursor(
         await asyncio.sleep(0.05)
 
     # Bounded: never more than the queue's capacity waited, and the queue was dropped.
-    capacity = app.state.services.settings.subscriber_queue_size
+    capacity = app.state.settings.subscriber_queue_size
     assert listener.overflowed
     assert listener.high_water <= capacity
     assert len(listener.durable) == 0
@@ -147,8 +147,8 @@ async def test_heartbeats_coalesce_per_agent_for_a_slow_subscriber(
         await client.close()
 
     # The coalescing itself: many beats waiting for one agent leave only the latest.
-    from gql.subscriptions.hub import Listener
-    from gql.subscriptions.live import LiveEvent
+    from domain.events import LiveEvent
+    from usecases.live.hub import Listener
 
     listener = Listener(lambda _: True, capacity=10)
     agent_a, agent_b = (from_global_id(a["id"], "Agent") for a in (first, second))

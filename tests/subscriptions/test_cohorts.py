@@ -78,7 +78,7 @@ async def test_identical_subscriptions_share_one_resolution(
     try:
         for client in clients:
             await client.subscribe(WATCH, {"project": world.project_id})
-        running = services.cohorts.running
+        running = app.state.graphql.cohorts.running
         await _wait_for(lambda: sum(len(c.members) for c in running.values()) == 20)
         await _wait_for(lambda: len(services.hub.listeners) > listeners_before)
         [cohort] = running.values()
@@ -87,7 +87,7 @@ async def test_identical_subscriptions_share_one_resolution(
     finally:
         for client in clients:
             await client.close()
-    await _wait_for(lambda: not services.cohorts.running)
+    await _wait_for(lambda: not app.state.graphql.cohorts.running)
 
 
 async def test_viewers_who_see_different_things_never_share(
@@ -102,7 +102,7 @@ async def test_viewers_who_see_different_things_never_share(
         await stranger.subscribe(WATCH, {"project": world.project_id})
         refused = await stranger.receive()
         assert refused["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
-        await _wait_for(lambda: len(app.state.services.cohorts.running) == 1)
+        await _wait_for(lambda: len(app.state.graphql.cohorts.running) == 1)
     finally:
         await owner.close()
         await stranger.close()

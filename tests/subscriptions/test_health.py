@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from starlette.applications import Starlette
 
-from domain.usecases.sweeps import run_sweeper
 from tests.subscriptions.conftest import World
 from tests.support.api import GraphQLClient
 from tests.support.ws import TRANSPORT_WS, WSClient
+from usecases.sweeps import run_sweeper
 
 HEALTH = """
 subscription($agent: ID!) {
@@ -31,11 +31,7 @@ async def test_overdue_heartbeats_go_stale_once_and_recover(
     services = app.state.services
     # A second sweeper on the same database, as another server process would run: it must not
     # double-publish (the advisory lock lets one sweep).
-    rival = asyncio.create_task(
-        run_sweeper(
-            services.database, timedelta(seconds=services.settings.heartbeat_timeout_s), 0.2
-        )
-    )
+    rival = asyncio.create_task(run_sweeper(services.database, services.heartbeat_timeout, 0.2))
     client = await WSClient.open(live_url, TRANSPORT_WS, token=token)
     try:
         await client.subscribe(HEALTH, {"agent": agent["id"]})

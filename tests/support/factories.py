@@ -11,9 +11,9 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from domain.store.database import Database
-from domain.usecases.identity import create_superuser
+from store.database import Database
 from tests.support.api import GraphQLClient
+from usecases.accounts import create_superuser
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 

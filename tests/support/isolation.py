@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from domain.store.models import Base
+from store.models import Base
 
 _TABLES = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
 # Sequences keep counting: the server's event hub remembers the last cursor it delivered, and a

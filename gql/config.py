@@ -1,0 +1,22 @@
+"""How the GraphQL surface is configured: plain values the wiring builds from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from gql.limits import SPEC_LIMITS, QueryLimits
+
+
+@dataclass(frozen=True)
+class SurfaceConfig:
+    """Everything ``gql/`` reads from the configuration (defaults: SPEC's)."""
+
+    production: bool = False
+    limits: QueryLimits = field(default=SPEC_LIMITS)
+    default_page_size: int = 20
+    max_page_size: int = 100
+    heartbeat_timeout: timedelta = timedelta(seconds=30)
+    ws_init_timeout: timedelta = timedelta(seconds=10)
+    ws_keepalive_s: float = 15.0
+    subscriber_queue_size: int = 1000

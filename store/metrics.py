@@ -1,0 +1,141 @@
+"""Metric reads: raw points (newest first), time buckets and summaries, batched per agent."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Double, Row, Select, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.metrics import MetricAggregate
+from store.keyset import Keyset, Page, counts_per_parent, pages_per_parent
+from store.tables import metrics
+
+
+@dataclass(frozen=True)
+class MetricFilter:
+    name: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    # JSON text of an object the point's tags must contain (@>, served by the GIN index).
+    tags_json: str | None = None
+
+
+def _filtered(query: Select[Any], flt: MetricFilter) -> Select[Any]:
+    if flt.name is not None:
+        query = query.where(metrics.c.name == flt.name)
+    if flt.since is not None:
+        query = query.where(metrics.c.recorded_at >= flt.since)
+    if flt.until is not None:
+        query = query.where(metrics.c.recorded_at <= flt.until)
+    if flt.tags_json is not None:
+        query = query.where(metrics.c.tags.op("@>")(cast(literal(flt.tags_json), JSONB)))
+    return query
+
+
+METRIC_KEYS: list[ColumnElement[Any]] = [metrics.c.recorded_at, metrics.c.id]
+
+
+async def pages_for_agents(
+    conn: AsyncConnection, agent_ids: Sequence[uuid.UUID], flt: MetricFilter, keyset: Keyset
+) -> dict[uuid.UUID, Page]:
+    """Newest-first points per agent, one page each, in one statement."""
+    query = _filtered(select(metrics), flt)
+    return await pages_per_parent(
+        conn, query, metrics.c.agent_id, agent_ids, METRIC_KEYS, keyset, descending=True
+    )
+
+
+async def counts_for_agents(
+    conn: AsyncConnection, agent_ids: Sequence[uuid.UUID], flt: MetricFilter
+) -> dict[uuid.UUID, int]:
+    return await counts_per_parent(
+        conn, _filtered(select(metrics), flt), metrics.c.agent_id, agent_ids
+    )
+
+
+def _latest(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """``column`` of the newest point in the group (ties: the later insert)."""
+    newest_first = aggregate_order_by(column, metrics.c.recorded_at.desc(), metrics.c.id.desc())
+    return func.array_agg(newest_first)[1]
+
+
+def _aggregate(aggregate: MetricAggregate) -> ColumnElement[Any]:
+    value = metrics.c.value
+    if aggregate is MetricAggregate.LAST:
+        return _latest(value)
+    return {
+        MetricAggregate.AVG: func.avg(value),
+        MetricAggregate.MIN: func.min(value),
+        MetricAggregate.MAX: func.max(value),
+        MetricAggregate.SUM: func.sum(value),
+        MetricAggregate.COUNT: func.count(value),
+    }[aggregate]
+
+
+@dataclass(frozen=True)
+class SeriesQuery:
+    name: str
+    since: datetime
+    until: datetime
+    bucket_seconds: int
+    aggregate: MetricAggregate
+
+
+async def series_for_agents(
+    conn: AsyncConnection, agent_ids: Sequence[uuid.UUID], q: SeriesQuery
+) -> dict[uuid.UUID, list[Row[Any]]]:
+    """Buckets of ``bucket_seconds`` aligned on ``since``; empty buckets are simply absent."""
+    bucket = func.date_bin(
+        func.make_interval(0, 0, 0, 0, 0, 0, q.bucket_seconds), metrics.c.recorded_at, q.since
+    ).label("bucket")
+    query = (
+        select(
+            metrics.c.agent_id,
+            bucket,
+            cast(_aggregate(q.aggregate), Double).label("value"),
+            func.count().label("count"),
+        )
+        .where(
+            metrics.c.agent_id.in_(agent_ids),
+            metrics.c.name == q.name,
+            metrics.c.recorded_at >= q.since,
+            metrics.c.recorded_at < q.until,
+        )
+        .group_by(metrics.c.agent_id, bucket)
+        .order_by(metrics.c.agent_id, bucket)
+    )
+    grouped: dict[uuid.UUID, list[Row[Any]]] = {agent_id: [] for agent_id in agent_ids}
+    for row in await conn.execute(query):
+        grouped[row.agent_id].append(row)
+    return grouped
+
+
+async def summaries_for_agents(
+    conn: AsyncConnection, agent_ids: Sequence[uuid.UUID], flt: MetricFilter
+) -> dict[uuid.UUID, Row[Any] | None]:
+    value = metrics.c.value
+    query = _filtered(
+        select(
+            metrics.c.agent_id,
+            func.count().label("count"),
+            func.avg(value).label("avg"),
+            func.min(value).label("min"),
+            func.max(value).label("max"),
+            func.sum(value).label("sum"),
+            _latest(value).label("last"),
+            func.max(metrics.c.recorded_at).label("last_at"),
+        ).where(metrics.c.agent_id.in_(agent_ids)),
+        flt,
+    ).group_by(metrics.c.agent_id)
+    found = {row.agent_id: row for row in await conn.execute(query)}
+    return {agent_id: found.get(agent_id) for agent_id in agent_ids}
+
+
+async def metrics_by_ids(conn: AsyncConnection, ids: Sequence[int]) -> list[Row[Any]]:
+    return list(await conn.execute(select(metrics).where(metrics.c.id.in_(ids))))

@@ -1,0 +1,209 @@
+"""Deciding approvals (SPEC §4): approve or reject a step, exactly once.
+
+Only people decide (the GraphQL surface refuses agent tokens): the project's owner or a
+superuser; anyone else gets NOT_FOUND. Locks are taken in the order every execution use case
+takes them — agent, execution, approval — so concurrent deciders queue on the agent row and the
+first one through wins; the others find the approval decided and get CONFLICT. The update itself
+is conditional on ``status = 'pending'`` as well, so one decision holds whatever the locking.
+
+An approval past its expiry counts as rejected. Deciding one records that (approval EXPIRED,
+step rejected, execution failed, agent IDLE), commits, and answers CONFLICT.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Row, func
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.access import Viewer
+from domain.errors import Conflict, NotFound
+from domain.events import EventKind
+from domain.executions import ApprovalStatus, ExecutionEventType, ExecutionStatus, StepStatus
+from domain.lifecycle import Trigger
+from domain.plans import effective_status, end_trigger, require_execution_in
+from domain.recovery import RecoveryStrategy
+from domain.values import validate_text
+from store import agent_writes, work_writes
+from store.database import Database
+from usecases.execution_work import ExecutionWork, cancel_approvals, start_step, step_index
+
+MAX_REASON_LENGTH = 2000
+# Who expires approvals: the system, which may act on any project.
+CLOCK = Viewer(is_superuser=True)
+
+
+async def approve(
+    database: Database, viewer: Viewer, approval_id: uuid.UUID, reason: str | None = None
+) -> Row[Any]:
+    """Approve a pending step: it runs, the execution runs, the agent is EXECUTING again."""
+    text = validate_text(reason, "reason", required=False, max_length=MAX_REASON_LENGTH)
+    return await _decide(database, viewer, approval_id, ApprovalStatus.APPROVED, text)
+
+
+async def reject(
+    database: Database, viewer: Viewer, approval_id: uuid.UUID, reason: str
+) -> Row[Any]:
+    """Reject a pending step: it is rejected, later steps skipped, the execution FAILED."""
+    text = validate_text(reason, "reason", max_length=MAX_REASON_LENGTH)
+    return await _decide(database, viewer, approval_id, ApprovalStatus.REJECTED, text)
+
+
+async def _decide(
+    database: Database,
+    viewer: Viewer,
+    approval_id: uuid.UUID,
+    decision: ApprovalStatus,
+    reason: str | None,
+) -> Row[Any]:
+    expired_at = None
+    async with database.transaction() as conn:
+        work, approval = await _open_approval(conn, viewer, approval_id)
+        if approval.status != ApprovalStatus.PENDING.value:
+            status = ApprovalStatus(approval.status)
+            raise Conflict(
+                f"Approval is already {status.name}; it can be decided only once.",
+                approvalStatus=status.name,
+            )
+        require_execution_in(
+            work.execution.status, [ExecutionStatus.WAITING_APPROVAL], "decide an approval of"
+        )
+        step = next(s for s in await work.steps() if s.id == approval.step_id)
+        if approval.overdue:
+            expired_at = approval.expires_at
+            decided = await _refuse(work, approval.id, step, ApprovalStatus.EXPIRED, None, None)
+        elif decision is ApprovalStatus.APPROVED:
+            decided = await _approve(work, approval.id, step, viewer.user_id, reason)
+        else:
+            decided = await _refuse(work, approval.id, step, decision, viewer.user_id, reason)
+        await work.commit()
+    if expired_at is not None:
+        # Committed above: the expiry is recorded even though this decision is refused.
+        raise Conflict(
+            f"Approval expired at {expired_at.isoformat()}; it counts as rejected.",
+            approvalStatus=ApprovalStatus.EXPIRED.name,
+        )
+    return decided
+
+
+async def expire_approval(database: Database, approval_id: uuid.UUID) -> Row[Any]:
+    """The clock's decision on an overdue approval (the sweeper): EXPIRED, counted as rejected."""
+    async with database.transaction() as conn:
+        work, approval = await _open_approval(conn, CLOCK, approval_id)
+        if approval.status != ApprovalStatus.PENDING.value or not approval.overdue:
+            raise Conflict("Approval is not pending past its expiry.")
+        step = next(s for s in await work.steps() if s.id == approval.step_id)
+        expired = await _refuse(work, approval.id, step, ApprovalStatus.EXPIRED, None, None)
+        await work.commit()
+    return expired
+
+
+async def _open_approval(
+    conn: AsyncConnection, viewer: Viewer, approval_id: uuid.UUID
+) -> tuple[ExecutionWork, Row[Any]]:
+    """Lock agent, execution, approval (in that order); NOT_FOUND unless the viewer owns it."""
+    parents = await work_writes.approval_parents(conn, approval_id)
+    if parents is None:
+        raise NotFound("Approval", approval_id)
+    try:
+        agent = await agent_writes.lock_agent(conn, viewer, parents.agent_id)
+    except NotFound:
+        raise NotFound("Approval", approval_id) from None
+    if not viewer.owns_project(agent.owner_id):
+        raise NotFound("Approval", approval_id)
+    execution = await work_writes.lock_execution(conn, parents.execution_id)
+    approval = await work_writes.lock_approval(conn, approval_id)
+    if execution is None or approval is None:  # deleted with the agent meanwhile
+        raise NotFound("Approval", approval_id)
+    work = ExecutionWork(conn, viewer.actor, agent.id, agent.project_id, execution, agent=agent)
+    return work, approval
+
+
+async def _approve(
+    work: ExecutionWork,
+    approval_id: uuid.UUID,
+    step: Row[Any],
+    user_id: uuid.UUID | None,
+    reason: str | None,
+) -> Row[Any]:
+    # APPROVE follows a pause: a paused agent will resume into EXECUTING.
+    await work.move(Trigger.APPROVE, f"step {step_index(step)} approved")
+    decided = await _close_approval(work, approval_id, ApprovalStatus.APPROVED, user_id, reason)
+    _log_decision(work, approval_id, step_index(step), ApprovalStatus.APPROVED)
+    await start_step(work, step)
+    return decided
+
+
+async def _refuse(
+    work: ExecutionWork,
+    approval_id: uuid.UUID,
+    step: Row[Any],
+    outcome: ApprovalStatus,
+    user_id: uuid.UUID | None,
+    reason: str | None,
+) -> Row[Any]:
+    """REJECTED (by a person) or EXPIRED (by the clock): the step and the execution stop."""
+    error = "approval expired" if outcome is ApprovalStatus.EXPIRED else f"rejected: {reason}"
+    assert work.agent is not None
+    trigger = end_trigger(
+        effective_status(work.agent.status, work.agent.paused_from), rejected=True
+    )
+    if trigger is not None:
+        await work.move(trigger, f"step {step_index(step)} {error}")
+    decided = await _close_approval(work, approval_id, outcome, user_id, reason)
+    _log_decision(work, approval_id, step_index(step), outcome)
+    conn, execution_id = work.conn, work.execution.id
+    await work_writes.update_step(
+        conn, step.id, {"status": StepStatus.REJECTED.value, "error": error}
+    )
+    await work_writes.update_steps_where(
+        conn, execution_id, [StepStatus.PENDING.value], {"status": StepStatus.SKIPPED.value},
+        from_index=step_index(step) + 1,
+    )  # fmt: skip
+    # Any other open request of this execution goes too (there is at most one in practice).
+    await cancel_approvals(work, error)
+    # A person said no (or nobody said yes in time): retrying blindly would not help.
+    strategy = RecoveryStrategy.MANUAL_INTERVENTION
+    await work.set_execution(
+        status=ExecutionStatus.FAILED.value,
+        completed_at=func.now(),
+        error=error,
+        recovery_strategy=strategy.value,
+    )
+    work.log(
+        ExecutionEventType.EXECUTION_FAILED, error=error[:200], recoveryStrategy=strategy.value
+    )
+    return decided
+
+
+async def _close_approval(
+    work: ExecutionWork,
+    approval_id: uuid.UUID,
+    outcome: ApprovalStatus,
+    user_id: uuid.UUID | None,
+    reason: str | None,
+) -> Row[Any]:
+    decided = await work_writes.decide_approval(
+        work.conn,
+        approval_id,
+        {"status": outcome.value, "decided_by": user_id, "reason": reason},
+    )
+    if decided is None:
+        raise Conflict("Approval was decided meanwhile; it can be decided only once.")
+    return decided
+
+
+def _log_decision(
+    work: ExecutionWork, approval_id: uuid.UUID, index: int, outcome: ApprovalStatus
+) -> None:
+    work.log(
+        ExecutionEventType.APPROVAL_DECIDED,
+        approval=str(approval_id), step=index, decision=outcome.value,
+    )  # fmt: skip
+    work.publish(
+        EventKind.APPROVAL_DECIDED,
+        approval=str(approval_id), execution=str(work.execution.id), step=index,
+        decision=outcome.value,
+    )  # fmt: skip

@@ -1,0 +1,265 @@
+"""The machinery every execution use case shares: the unit of work over one locked execution
+(ExecutionWork), and the moves of a plan — start the next step, ask for approval, close.
+
+Lock order everywhere: the agent (visibility checked), then the execution, then approvals.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Row, func
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.access import Viewer
+from domain.errors import NotFound
+from domain.events import EventKind
+from domain.executions import (
+    ExecutionEventType,
+    ExecutionStatus,
+    StepStatus,
+)
+from domain.lifecycle import Trigger
+from domain.plans import (
+    effective_status,
+    end_trigger,
+    next_pending_step,
+)
+from domain.recovery import RecoveryStrategy
+from store import agent_writes, eventlog, work_writes
+from store.eventlog import NewEvent
+from usecases.moves import move_agent
+
+OPEN_EXECUTION_STATUSES = (
+    ExecutionStatus.PLANNING,
+    ExecutionStatus.RUNNING,
+    ExecutionStatus.WAITING_APPROVAL,
+)
+# Short excerpts of client text in the execution log and transition reasons.
+_EXCERPT = 200
+
+
+@dataclass
+class ExecutionWork:
+    """What one use case changes about one execution: the locked rows and the events to write.
+
+    ``agent`` is None when the agent is not moved (closing executions of a terminated agent).
+    """
+
+    conn: AsyncConnection
+    actor: str
+    agent_id: uuid.UUID
+    project_id: uuid.UUID
+    execution: Row[Any]
+    agent: Row[Any] | None = None
+    events: list[NewEvent] = field(default_factory=list)
+    log_entries: list[tuple[ExecutionEventType, dict[str, Any]]] = field(default_factory=list)
+
+    async def move(
+        self,
+        trigger: Trigger,
+        reason: str,
+        *,
+        follow_pause: bool = True,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Apply a lifecycle move to the (locked) agent; INVALID_TRANSITION if the table refuses.
+
+        ``extra``: other agent columns written with the move (one write, one revision).
+        """
+        assert self.agent is not None
+        moved = await move_agent(
+            self.conn, self.agent, trigger, actor=self.actor, reason=reason, extra=extra,
+            follow_pause=follow_pause,
+        )  # fmt: skip
+        self.agent = moved.agent
+        if moved.event is not None:
+            self.events.append(moved.event)
+
+    def log(self, kind: ExecutionEventType, **data: Any) -> None:
+        self.log_entries.append((kind, data))
+
+    def publish(self, kind: EventKind, **data: Any) -> None:
+        self.events.append(
+            NewEvent(kind=kind, agent_id=self.agent_id, project_id=self.project_id, data=data)
+        )
+
+    async def set_execution(self, **values: Any) -> None:
+        self.execution = await work_writes.update_execution(self.conn, self.execution.id, values)
+
+    async def steps(self) -> list[Row[Any]]:
+        return await work_writes.steps_of(self.conn, self.execution.id)
+
+    async def flush(self) -> list[NewEvent]:
+        """Write the execution log; return the agent events, ending with EXECUTION_UPDATED."""
+        await work_writes.add_execution_events(self.conn, self.execution.id, self.log_entries)
+        self.log_entries = []
+        self.publish(
+            EventKind.EXECUTION_UPDATED,
+            execution=str(self.execution.id),
+            status=self.execution.status,
+        )
+        return self.events
+
+    async def commit(self) -> None:
+        """Last thing in the transaction: the log, then the agent events (after every lock)."""
+        await eventlog.append(self.conn, await self.flush())
+
+
+async def open_execution(
+    conn: AsyncConnection, viewer: Viewer, execution_id: uuid.UUID
+) -> ExecutionWork:
+    """Lock the execution's agent (visibility checked), then the execution.
+
+    NOT_FOUND for an execution that does not exist or whose agent the viewer may not see.
+    """
+    agent_id = await work_writes.execution_agent_id(conn, execution_id)
+    if agent_id is None:
+        raise NotFound("Execution", execution_id)
+    try:
+        agent = await agent_writes.lock_agent(conn, viewer, agent_id)
+    except NotFound:
+        raise NotFound("Execution", execution_id) from None
+    execution = await work_writes.lock_execution(conn, execution_id)
+    if execution is None:  # deleted with its agent between the two reads
+        raise NotFound("Execution", execution_id)
+    return ExecutionWork(conn, viewer.actor, agent.id, agent.project_id, execution, agent=agent)
+
+
+async def advance(work: ExecutionWork, *, from_planning: bool) -> None:
+    """Start the next pending step: ask for approval when it needs it, else run it.
+
+    ``from_planning``: the agent is PLANNING (a plan was just accepted) rather than EXECUTING.
+    With no pending step left the execution runs on until the runtime completes it.
+    """
+    steps = await work.steps()
+    index = next_pending_step([s.status for s in steps])
+    if index is None:
+        if from_planning:
+            await work.move(Trigger.PLAN_ACCEPTED, "plan accepted: nothing left to run")
+        if work.execution.status != ExecutionStatus.RUNNING.value:
+            await work.set_execution(status=ExecutionStatus.RUNNING.value)
+        return
+    step = steps[index]
+    if step.requires_approval:
+        trigger = Trigger.PLAN_NEEDS_APPROVAL if from_planning else Trigger.STEP_NEEDS_APPROVAL
+        await work.move(trigger, f"step {index} ({step.tool}) needs approval")
+        approval = await work_writes.insert_approval(
+            work.conn, work.agent_id, work.execution.id, step.id
+        )
+        await work_writes.update_step(
+            work.conn, step.id, {"status": StepStatus.AWAITING_APPROVAL.value}
+        )
+        await work.set_execution(status=ExecutionStatus.WAITING_APPROVAL.value)
+        work.log(ExecutionEventType.APPROVAL_REQUESTED, approval=str(approval.id), step=index)
+        work.publish(
+            EventKind.APPROVAL_REQUESTED,
+            approval=str(approval.id),
+            execution=str(work.execution.id),
+            step=index,
+        )
+        return
+    if from_planning:
+        await work.move(Trigger.PLAN_ACCEPTED, "plan accepted")
+    await start_step(work, step)
+
+
+async def start_step(work: ExecutionWork, step: Row[Any]) -> None:
+    """The step runs; so does its execution."""
+    await work_writes.update_step(
+        work.conn,
+        step.id,
+        {"status": StepStatus.RUNNING.value, "started_at": func.now(), "completed_at": None},
+    )
+    if work.execution.status != ExecutionStatus.RUNNING.value:
+        await work.set_execution(status=ExecutionStatus.RUNNING.value)
+    work.log(ExecutionEventType.STEP_STARTED, step=step_index(step), tool=step.tool)
+
+
+async def close_execution(
+    work: ExecutionWork,
+    status: ExecutionStatus,
+    *,
+    reason: str,
+    error: str | None = None,
+    recovery: RecoveryStrategy | None = None,
+    move_agent_out: bool = True,
+) -> None:
+    """End an open execution early (FAILED or CANCELLED) and take its agent back to IDLE.
+
+    Pending approvals are cancelled. Failed: the running step fails with the error and a step
+    awaiting approval goes back to pending (a resume asks again). Cancelled: steps not started
+    are skipped and the running one fails as cancelled.
+    """
+    if move_agent_out and work.agent is not None:
+        trigger = end_trigger(effective_status(work.agent.status, work.agent.paused_from))
+        if trigger is not None:
+            await work.move(trigger, reason)
+    await cancel_approvals(work, reason)
+    execution_id = work.execution.id
+    in_progress = [StepStatus.RUNNING.value, StepStatus.APPROVED.value]
+    step_error = error if status is ExecutionStatus.FAILED else reason
+    await work_writes.update_steps_where(
+        work.conn, execution_id, in_progress,
+        {"status": StepStatus.FAILED.value, "error": step_error, "completed_at": func.now()},
+    )  # fmt: skip
+    if status is ExecutionStatus.FAILED:
+        await work_writes.update_steps_where(
+            work.conn, execution_id, [StepStatus.AWAITING_APPROVAL.value],
+            {"status": StepStatus.PENDING.value},
+        )  # fmt: skip
+    else:
+        await work_writes.update_steps_where(
+            work.conn, execution_id,
+            [StepStatus.PENDING.value, StepStatus.AWAITING_APPROVAL.value],
+            {"status": StepStatus.SKIPPED.value},
+        )  # fmt: skip
+    await work.set_execution(
+        status=status.value,
+        completed_at=func.now(),
+        error=error,
+        recovery_strategy=recovery.value if recovery else None,
+    )
+    if status is ExecutionStatus.FAILED:
+        work.log(
+            ExecutionEventType.EXECUTION_FAILED,
+            error=excerpt(error or ""),
+            recoveryStrategy=recovery.value if recovery else None,
+        )
+    else:
+        work.log(ExecutionEventType.EXECUTION_CANCELLED, reason=excerpt(reason))
+
+
+async def cancel_approvals(work: ExecutionWork, reason: str) -> None:
+    cancelled = await work_writes.cancel_pending_approvals(
+        work.conn, work.execution.id, excerpt(reason)
+    )
+    if not cancelled:
+        return
+    index_of = {s.id: step_index(s) for s in await work.steps()}
+    for approval in cancelled:
+        step = index_of.get(approval.step_id)
+        work.log(
+            ExecutionEventType.APPROVAL_DECIDED,
+            approval=str(approval.id), step=step, decision="cancelled",
+        )  # fmt: skip
+        work.publish(
+            EventKind.APPROVAL_DECIDED,
+            approval=str(approval.id), execution=str(work.execution.id), step=step,
+            decision="cancelled",
+        )  # fmt: skip
+
+
+def step_index(step: Row[Any]) -> int:
+    """A step row's index (``Row.index`` is also ``tuple.index`` to a type checker)."""
+    return int(step._mapping["index"])
+
+
+# --- the use cases ----------------------------------------------------------------------------
+
+
+def excerpt(text: str) -> str:
+    return text if len(text) <= _EXCERPT else text[: _EXCERPT - 1] + "…"

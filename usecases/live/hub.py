@@ -1,0 +1,203 @@
+"""One event hub per server process: hears every event once and hands it to its listeners.
+
+Durable events are sequenced here: delivered in seq order, each exactly once. A seq jump (a
+notification we did not hear) is filled from the log before going on; after the LISTEN
+connection comes back (RESYNC), everything after the last delivered seq is read from the log.
+Heartbeats pass straight through. Listeners have bounded queues (see Listener).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
+from broadcaster import Broadcast
+
+from domain.events import LiveEvent
+from store import eventlog
+from store.database import Database
+from store.eventlog import EVENTS_CHANNEL, HEARTBEATS_CHANNEL, parse_notification
+from usecases.live.owners import ProjectOwners
+
+logger = logging.getLogger("agentgraph.hub")
+
+# How often an idle hub asks the log whether it missed something (covers a lost notification
+# that no later one reveals, e.g. a relay that died between commit and publish).
+TAIL_CHECK_S = 5.0
+TAIL_CHECK_TASK = "agentgraph-hub-tail-check"
+
+
+class Overflow(Exception):
+    """The listener fell too far behind; its durable queue was dropped."""
+
+
+class Listener:
+    """A bounded mailbox: durable events in order (at most ``capacity``), heartbeats coalesced
+    per agent (latest wins). Overflowing durable events marks it overflowed instead of growing."""
+
+    def __init__(self, matches: Callable[[LiveEvent], bool], capacity: int) -> None:
+        self.matches = matches
+        self.capacity = capacity
+        self.durable: deque[LiveEvent] = deque()
+        self.beats: dict[Any, LiveEvent] = {}
+        self.overflowed = False
+        self.overflow_seen = False  # the subscriber's stream noticed, and ends with its cursor
+        self.high_water = 0  # the most durable events ever waiting at once
+        self.on_overflow: Callable[[], None] | None = None
+        self._ready = asyncio.Event()
+
+    def offer(self, event: LiveEvent) -> None:
+        if self.overflowed:
+            return
+        if not event.durable:
+            self.beats[event.agent_id] = event
+        elif len(self.durable) >= self.capacity:
+            # Drop everything: the subscriber resumes from its cursor, and memory stays flat.
+            self.overflowed = True
+            self.durable.clear()
+            self.beats.clear()
+            if self.on_overflow is not None:
+                self.on_overflow()
+        else:
+            self.durable.append(event)
+            self.high_water = max(self.high_water, len(self.durable))
+        self._ready.set()
+
+    async def next(self) -> LiveEvent:
+        while True:
+            if self.overflowed:
+                raise Overflow()
+            if self.durable:
+                return self.durable.popleft()
+            if self.beats:
+                agent_id = next(iter(self.beats))
+                return self.beats.pop(agent_id)
+            self._ready.clear()
+            await self._ready.wait()
+
+
+class EventHub:
+    def __init__(self, broadcast: Broadcast, database: Database, *, queue_capacity: int) -> None:
+        self.broadcast = broadcast
+        self.database = database
+        self.queue_capacity = queue_capacity
+        self.last_seq = 0
+        self.listeners: set[Listener] = set()
+        self.owners = ProjectOwners(database)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        await self.broadcast.connect()
+        ready = [asyncio.Event(), asyncio.Event()]
+        self._tasks = [
+            asyncio.create_task(self._consume(EVENTS_CHANNEL, self._on_durable, ready[0])),
+            asyncio.create_task(self._consume(HEARTBEATS_CHANNEL, self._on_heartbeat, ready[1])),
+            asyncio.create_task(self._tail_check(), name=TAIL_CHECK_TASK),
+        ]
+        for event in ready:
+            await event.wait()
+        # Only after LISTEN is up: anything committed later is heard; anything earlier is not
+        # "missed" by anyone (subscribers that need it replay with a cursor).
+        async with self.database.read() as conn:
+            self.last_seq = await eventlog.last_seq(conn)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await self.broadcast.disconnect()
+
+    def listen(self, matches: Callable[[LiveEvent], bool]) -> Listener:
+        listener = Listener(matches, self.queue_capacity)
+        self.listeners.add(listener)
+        return listener
+
+    def forget(self, listener: Listener) -> None:
+        self.listeners.discard(listener)
+
+    async def _consume(
+        self, channel: str, handle: Callable[[str], Any], ready: asyncio.Event
+    ) -> None:
+        async with self.broadcast.subscribe(channel) as subscriber:
+            ready.set()
+            async for message in subscriber:  # type: ignore[union-attr]
+                if message is None:
+                    continue
+                try:
+                    await handle(message.message)
+                except Exception:
+                    logger.exception("could not handle a %s message", channel)
+
+    async def _on_heartbeat(self, payload: str) -> None:
+        if _is_resync(payload):
+            return
+        self._dispatch(parse_notification(payload))
+
+    async def _on_durable(self, payload: str) -> None:
+        async with self._lock:
+            if _is_resync(payload):
+                await self._catch_up()
+                return
+            event = parse_notification(payload)
+            assert event.seq is not None
+            if event.seq <= self.last_seq:
+                return  # already delivered (read from the log while catching up)
+            if event.seq > self.last_seq + 1:
+                await self._fill(event.seq)
+            if not event.complete:
+                event = await self._complete(event)
+            self._deliver(event)
+
+    async def _read(self, query: Callable[[Any], Awaitable[list[Any]]]) -> list[Any]:
+        # Retried for as long as it takes: the hub must not skip past what it could not read.
+        return await self.database.read_retrying(query, patience_s=float("inf"))
+
+    async def _catch_up(self) -> None:
+        while True:
+            found = await self._read(
+                partial(eventlog.events_after, after=self.last_seq, limit=1000)
+            )
+            for event in found:
+                self._deliver(event)
+            if len(found) < 1000:
+                return
+
+    async def _fill(self, upto: int) -> None:
+        for event in await self._read(
+            partial(eventlog.events_between, after=self.last_seq, upto=upto)
+        ):
+            self._deliver(event)
+
+    async def _complete(self, event: LiveEvent) -> LiveEvent:
+        found = await self._read(partial(eventlog.events_by_seqs, seqs=[event.seq or 0]))
+        return found[0] if found else event
+
+    async def _tail_check(self) -> None:
+        while True:
+            await asyncio.sleep(TAIL_CHECK_S)
+            with contextlib.suppress(Exception):
+                async with self._lock:
+                    await self._catch_up()
+
+    def _deliver(self, event: LiveEvent) -> None:
+        assert event.seq is not None
+        self.last_seq = max(self.last_seq, event.seq)
+        self._dispatch(event)
+
+    def _dispatch(self, event: LiveEvent) -> None:
+        for listener in list(self.listeners):
+            if listener.matches(event):
+                listener.offer(event)
+
+
+def _is_resync(payload: str) -> bool:
+    return payload.startswith("{") and json.loads(payload).get("resync") is True

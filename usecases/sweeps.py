@@ -1,0 +1,63 @@
+"""The sweeper: what the clock decides. Agents whose heartbeat is overdue become STALE (a durable
+HEALTH_CHANGED event); pending approvals past their expiry count as rejected (the step stops,
+the execution fails, the agent goes back to IDLE), as if someone had decided them.
+
+One sweeper per database: each process tries a session-level advisory lock on a connection of
+its own; the holder sweeps, the others wait to take over if it goes away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+from domain.errors import DomainError
+from domain.events import AgentHealth
+from store import eventlog, sweeps
+from store.database import Database
+from store.leadership import leadership
+from usecases.approvals import expire_approval
+
+logger = logging.getLogger("agentgraph.health")
+
+SWEEPER_LOCK = 7_301_845_114
+SWEEPER_TASK = "agentgraph-sweeper"
+
+
+async def sweep_once(database: Database, timeout: timedelta) -> int:
+    """Mark overdue agents STALE and record HEALTH_CHANGED for each; returns how many."""
+    async with database.transaction() as conn:
+        rows = await sweeps.mark_stale(conn, timeout)
+        await eventlog.append(conn, eventlog.health_changes(rows, AgentHealth.STALE))
+    return len(rows)
+
+
+async def expire_overdue_approvals(database: Database) -> int:
+    """Record the expiry of every overdue pending approval; returns how many."""
+    async with database.read() as conn:
+        overdue = await sweeps.overdue_approvals(conn)
+    expired = 0
+    for approval_id in overdue:
+        with contextlib.suppress(DomainError):  # decided or deleted meanwhile
+            await expire_approval(database, approval_id)
+            expired += 1
+    return expired
+
+
+async def run_sweeper(database: Database, timeout: timedelta, interval_s: float) -> None:
+    """Forever: hold the sweeper lock (or wait for it), sweep every ``interval_s``."""
+    while True:
+        try:
+            async with leadership(database.asyncpg_dsn(), SWEEPER_LOCK, retry_s=interval_s) as lead:
+                while True:
+                    await sweep_once(database, timeout)
+                    await expire_overdue_approvals(database)
+                    await asyncio.sleep(interval_s)
+                    await lead.check()
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # a database restart: lead again once it is back
+            logger.warning("sweeper paused: %s", type(error).__name__)
+            await asyncio.sleep(interval_s)
