@@ -11,7 +11,7 @@ table and reports every wrong cell at once.
 A root field missing from the table fails test_the_matrix_covers_every_root_field, so a new field
 cannot ship without deciding who may call it. node/nodes also get a table by kind of object (a
 new Node type needs a row), and subscriptions a small table of their own (the anonymous caller
-is refused at connection_init, tested in tests/subscriptions).
+is refused at connection_init, tested in tests/gql/subscriptions).
 """
 
 from __future__ import annotations
@@ -509,7 +509,7 @@ async def test_node_and_nodes_answer_every_caller_as_specified_for_every_kind(
 
 # --- subscriptions -----------------------------------------------------------------------------
 # Anonymous subscribers never get this far: connection_init without a valid token is refused
-# (tests/subscriptions/test_access.py). Each cell subscribes to agent A's events and reads the
+# (tests/gql/subscriptions/test_access.py). Each cell subscribes to agent A's events and reads the
 # first answer: OK is an event of A (replayed from the start of the log where the field takes
 # ``after``; a heartbeat of A, sent until one arrives, for agentHeartbeat), a code is the error.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.subscriptions.conftest import World
+from tests.gql.subscriptions.conftest import World
 from tests.support.api import GraphQLClient
 from tests.support.ws import PROTOCOLS, WSClient
 

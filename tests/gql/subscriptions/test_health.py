@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from starlette.applications import Starlette
 
-from tests.subscriptions.conftest import World
+from tests.gql.subscriptions.conftest import World
 from tests.support.api import GraphQLClient
 from tests.support.ws import TRANSPORT_WS, WSClient
 from usecases.sweeps import run_sweeper

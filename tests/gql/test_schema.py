@@ -9,7 +9,7 @@ from graphql import build_schema, find_breaking_changes
 
 from gql.schema import export_sdl
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CONTRACT = REPO.parent / "shared" / "contract.graphql"
 
 

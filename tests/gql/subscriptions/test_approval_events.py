@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.gql.execution_helpers import Runtime, step, waiting_execution
-from tests.subscriptions.conftest import World
+from tests.gql.subscriptions.conftest import World
 from tests.support.api import GraphQLClient
 from tests.support.ws import PROTOCOLS, WSClient
 

@@ -17,7 +17,7 @@ from agentgraph.bootstrap import create_app
 from agentgraph.migrate import upgrade_async
 from agentgraph.settings import Settings
 from tests.conftest import TEST_SECRET
-from tests.subscriptions.conftest import World
+from tests.gql.subscriptions.conftest import World
 from tests.support import factories
 from tests.support.api import GraphQLClient
 from tests.support.servers import RestartablePostgres, serve_process, serving

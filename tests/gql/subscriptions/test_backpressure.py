@@ -15,7 +15,7 @@ from domain.events import EventKind
 from gql.ids import from_global_id
 from store import eventlog
 from store.eventlog import NewEvent
-from tests.subscriptions.conftest import World
+from tests.gql.subscriptions.conftest import World
 from tests.support.api import GraphQLClient
 from tests.support.ws import TRANSPORT_WS, WSClient
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from tests.subscriptions.conftest import World
+from tests.gql.subscriptions.conftest import World
 from tests.support import factories
 from tests.support.api import GraphQLClient
 from tests.support.ws import PROTOCOLS, TRANSPORT_WS, WSClient

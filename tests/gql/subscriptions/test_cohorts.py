@@ -9,7 +9,7 @@ from typing import Any
 from starlette.applications import Starlette
 
 from tests.conftest import BACKGROUND_TASKS
-from tests.subscriptions.conftest import World
+from tests.gql.subscriptions.conftest import World
 from tests.support import factories
 from tests.support.api import GraphQLClient
 from tests.support.sql_counter import StatementCounter

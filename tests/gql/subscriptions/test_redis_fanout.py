@@ -11,7 +11,7 @@ import pytest
 from agentgraph.bootstrap import create_app
 from agentgraph.settings import Settings
 from tests.conftest import TEST_SECRET
-from tests.subscriptions.conftest import World
+from tests.gql.subscriptions.conftest import World
 from tests.support.api import GraphQLClient
 from tests.support.servers import serving
 from tests.support.ws import TRANSPORT_WS, WSClient
