@@ -26,6 +26,7 @@ from gql.limits import QueryLimits
 from store.database import Database
 from store.listener import PostgresListenBackend
 from usecases.accounts import TokenConfig
+from usecases.authentication import Authenticator
 from usecases.live.hub import EventHub
 from usecases.services import Services
 from usecases.sweeps import SWEEPER_TASK, run_sweeper
@@ -73,16 +74,18 @@ def create_services(settings: Settings, database_url: str | None = None) -> Serv
         database,
         queue_capacity=settings.subscriber_queue_size,
     )
+    secret_key = resolve_secret_key(settings)
     return Services(
         database=database,
         hub=hub,
         login_throttle=LoginThrottle(settings.login_max_failures, settings.login_window_s),
         tokens=TokenConfig(
-            secret_key=resolve_secret_key(settings),
+            secret_key=secret_key,
             access_ttl_s=settings.access_token_ttl_s,
             refresh_ttl_s=settings.refresh_token_ttl_s,
         ),
         heartbeat_timeout=timedelta(seconds=settings.heartbeat_timeout_s),
+        authenticator=Authenticator(database, secret_key),
     )
 
 
@@ -103,6 +106,7 @@ def surface_config(settings: Settings) -> SurfaceConfig:
         ws_init_timeout=timedelta(seconds=settings.ws_init_timeout_s),
         ws_keepalive_s=settings.ws_keepalive_s,
         subscriber_queue_size=settings.subscriber_queue_size,
+        compiled_reads=settings.compiled_reads,
     )
 
 

@@ -9,7 +9,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from agentgraph.migrate import current_revision, head_revision
 from agentgraph.settings import Settings
-from gql.app import AgentgraphGraphQL
+from gql.app import AgentgraphGraphQL, http_endpoint
 from gql.body_limit import RequestBodyLimit
 from usecases.services import Services
 
@@ -81,7 +81,7 @@ def routes(services: Services, graphql: AgentgraphGraphQL, settings: Settings) -
         Route("/metrics", metrics),
         Route(
             "/graphql",
-            RequestBodyLimit(graphql, settings.max_body_bytes),
+            RequestBodyLimit(http_endpoint(graphql), settings.max_body_bytes),
             methods=["GET", "POST"],
         ),
         WebSocketRoute("/graphql", graphql),

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     ws_keepalive_s: float = 15.0
     subscriber_queue_size: int = 1000
 
+    compiled_reads: bool = True
+
     db_pool_size: int = 10
     db_max_overflow: int = 20
 

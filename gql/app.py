@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -15,12 +16,13 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 
 from domain.access import ANONYMOUS, Viewer
 from domain.errors import DomainError, Unavailable
+from gql.compiled.endpoint import CompiledReads
 from gql.config import SurfaceConfig
 from gql.context import Context
-from gql.schema import build_schema
+from gql.encoding import encode_json
+from gql.schema import AgentgraphSchema, build_schema
 from gql.subscriptions.cohorts import Cohorts
 from gql.subscriptions.legacy_ws import GraphQLWSHandler
-from usecases.accounts import authenticate
 from usecases.services import Services
 
 logger = logging.getLogger("agentgraph.http")
@@ -51,6 +53,19 @@ class AgentgraphGraphQL(GraphQL[Context, None]):
         # Subscribers who ask the same thing and may see the same things share one stream.
         self.cohorts = Cohorts()
 
+    def encode_json(self, data: object) -> str:
+        # Text, for WebSocket frames; HTTP responses are written as bytes (create_response).
+        return encode_json(data).decode()
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        response = Response(encode_json(response_data), media_type="application/json")
+        response.headers.raw.extend(sub_response.headers.raw)
+        if sub_response.background:
+            response.background = sub_response.background
+        if sub_response.status_code:
+            response.status_code = sub_response.status_code
+        return response
+
     def _context(self, viewer: Viewer, client: str, **extra: Any) -> Context:
         return Context(
             self.services, self.config, self.cohorts, viewer, client_address=client, **extra
@@ -66,9 +81,7 @@ class AgentgraphGraphQL(GraphQL[Context, None]):
             # failing that, from the upgrade request's Authorization header.
             return self._context(ANONYMOUS, client, upgrade_token=header)
         try:
-            viewer = await authenticate(
-                self.services.database, self.services.tokens.secret_key, header
-            )
+            viewer = await self.services.authenticator.viewer(header)
         except DomainError as error:
             # A bad token is not fatal by itself: public fields (login) still work; every other
             # field reports this error instead of a generic UNAUTHENTICATED.
@@ -83,9 +96,7 @@ class AgentgraphGraphQL(GraphQL[Context, None]):
         token = _bearer(params.get("authorization") or params.get("Authorization"))
         token = token or context.upgrade_token
         try:
-            viewer = await authenticate(
-                self.services.database, self.services.tokens.secret_key, token
-            )
+            viewer = await self.services.authenticator.viewer(token)
         except DomainError as error:
             raise ConnectionRejectionError({"message": error.message}) from error
         if not viewer.is_authenticated:
@@ -98,3 +109,12 @@ class AgentgraphGraphQL(GraphQL[Context, None]):
 def graphql_app(services: Services, config: SurfaceConfig) -> AgentgraphGraphQL:
     """The /graphql endpoint (HTTP and both WebSocket protocols) over ``services``."""
     return AgentgraphGraphQL(services, config)
+
+
+def http_endpoint(view: AgentgraphGraphQL) -> ASGIApp:
+    """POST /graphql: the compiled read path in front of the view (unless turned off)."""
+    if not view.config.compiled_reads:
+        return view
+    schema = view.schema
+    assert isinstance(schema, AgentgraphSchema)
+    return CompiledReads(view, view.services, view.config, schema.documents, schema._schema)

@@ -20,3 +20,6 @@ class SurfaceConfig:
     ws_init_timeout: timedelta = timedelta(seconds=10)
     ws_keepalive_s: float = 15.0
     subscriber_queue_size: int = 1000
+    # Queries in the compilable part of the graph are built by PostgreSQL in one statement;
+    # off, every request takes the resolvers (the reference the compiled path is tested against).
+    compiled_reads: bool = True

@@ -17,7 +17,8 @@ from strawberry.extensions import SchemaExtension
 NUL = "\x00"
 
 
-def _holds_nul(value: Any) -> bool:
+def holds_nul(value: Any) -> bool:
+    """Whether a NUL character hides anywhere in ``value`` (strings, keys, lists)."""
     pending = [value]
     while pending:
         node = pending.pop()
@@ -42,6 +43,13 @@ class _NulLiterals(Visitor):
             self.found = node
 
 
+def literal_with_nul(document: Any) -> StringValueNode | None:
+    """The first string literal of ``document`` holding a NUL character, if any."""
+    literals = _NulLiterals()
+    visit(document, literals)
+    return literals.found
+
+
 def _refusal(message: str, field: str, nodes: Any = None) -> GraphQLError:
     return GraphQLError(message, nodes, extensions={"code": "VALIDATION_ERROR", "field": field})
 
@@ -58,12 +66,9 @@ class RejectNulCharacters(SchemaExtension):
     @staticmethod
     def _check(document: Any, variables: dict[str, Any]) -> GraphQLError | None:
         for name, value in variables.items():
-            if _holds_nul(value):
+            if holds_nul(value):
                 return _refusal(f"Variable '${name}' must not contain NUL characters.", name)
-        literals = _NulLiterals()
-        visit(document, literals)
-        if literals.found is not None:
-            return _refusal(
-                "String values must not contain NUL characters.", "query", [literals.found]
-            )
+        found = literal_with_nul(document)
+        if found is not None:
+            return _refusal("String values must not contain NUL characters.", "query", [found])
         return None

@@ -10,6 +10,7 @@ from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, Schema
 from strawberry.schema.config import StrawberryConfig
 
 from gql.context import Context
+from gql.documents import CachedDocuments, Documents
 from gql.errors import ErrorPolicy, HideSuggestions
 from gql.input_guard import RejectNulCharacters
 from gql.limits import SPEC_LIMITS, QueryLimiter, QueryLimits
@@ -59,6 +60,9 @@ NODE_TYPES = [
 
 
 class AgentgraphSchema(strawberry.Schema):
+    # Parsed and validated documents, shared with the compiled read path.
+    documents: Documents
+
     def process_errors(self, errors: Any, execution_context: Any = None) -> None:
         # Client errors are answers, not incidents; internal ones are logged once, with a
         # reference id, by the ErrorPolicy extension (gql/errors.py).
@@ -93,7 +97,7 @@ class AgentgraphSchema(strawberry.Schema):
 
 def build_schema(
     *, production: bool = False, limits: QueryLimits = SPEC_LIMITS
-) -> strawberry.Schema:
+) -> AgentgraphSchema:
     """The schema with the query limits of SPEC §8 (``limits``, defaults as specified) and no
     NUL characters in arguments; in production also without introspection and without
     "Did you mean" suggestions."""
@@ -102,10 +106,11 @@ def build_schema(
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: QueryLimiter(limits),
         RejectNulCharacters,
+        lambda: CachedDocuments(schema.documents),
     ]
     if production:
         extensions += [DisableIntrospection, HideSuggestions]
-    return AgentgraphSchema(
+    schema = AgentgraphSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -113,6 +118,10 @@ def build_schema(
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALARS),
     )
+    schema.documents = Documents(
+        schema._schema, max_tokens=limits.max_tokens, production=production
+    )
+    return schema
 
 
 def export_sdl() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -66,9 +66,10 @@ class Database:
             url,
             pool_size=pool_size,
             max_overflow=max_overflow,
-            # A database restart leaves pooled connections dead; checking each one out with a
-            # ping replaces them transparently instead of failing one request per connection.
-            pool_pre_ping=True,
+            # No ping per checkout: it is a round trip on every request. A database restart
+            # leaves pooled connections dead; the first one to fail makes SQLAlchemy invalidate
+            # the whole pool (a disconnect error), and reads are retried (read_retrying).
+            pool_pre_ping=False,
             # Error messages must not carry bound values (sensitive config values, tokens' hashes).
             hide_parameters=True,
             json_serializer=dumps,
@@ -82,6 +83,8 @@ class Database:
         )
         # Reads run without BEGIN/ROLLBACK round trips; they share the pool with writes.
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        # Told the text of every statement fetch_row sends past SQLAlchemy (counters, tracing).
+        self.statement_listeners: list[Callable[[str], None]] = []
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -111,6 +114,19 @@ class Database:
             await asyncio.sleep(delay)
             waited += delay
             delay = min(delay * 2, 1.0)
+
+    async def fetch_row(self, sql: str, params: Sequence[Any]) -> Sequence[Any] | None:
+        """One row of a statement of our own (``store/reads``), with $n placeholders, run on the
+        pooled connection's asyncpg driver: prepared once per connection, no ORM on the way."""
+
+        async def fetch(conn: AsyncConnection) -> Sequence[Any] | None:
+            for listener in self.statement_listeners:
+                listener(sql)
+            raw = await conn.get_raw_connection()
+            row: Sequence[Any] | None = await raw.driver_connection.fetchrow(sql, *params)  # type: ignore[union-attr]
+            return row
+
+        return await self.read_retrying(fetch)
 
     def asyncpg_dsn(self) -> str:
         """The URL in the form asyncpg's own ``connect()`` understands (for the LISTEN connection)."""

@@ -39,9 +39,12 @@ async def states_for_agents(
 async def capabilities_for_agents(
     conn: AsyncConnection, agent_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Row[Any]]]:
-    """Each agent's capabilities by name, then by semantic version (1.9.0 before 1.10.0)."""
+    """Each agent's capabilities by name, then by semantic version (1.9.0 before 1.10.0); versions
+    of equal precedence (differing only in build metadata) by their text."""
     query = select(capabilities).where(capabilities.c.agent_id.in_(agent_ids))
-    rows = sorted(await conn.execute(query), key=lambda r: (r.name, semver_order(r.version)))
+    rows = sorted(
+        await conn.execute(query), key=lambda r: (r.name, semver_order(r.version), r.version)
+    )
     return group_by_agent(rows, agent_ids)
 
 

@@ -91,13 +91,33 @@ async def api(app: Starlette) -> AsyncIterator[GraphQLClient]:
         yield client
 
 
+@pytest.fixture(scope="session")
+def reference_app(app: Starlette) -> Starlette:
+    """/graphql of the same server with the compiled read path off: every field by its resolver."""
+    from dataclasses import replace
+
+    from starlette.routing import Route
+
+    from gql.app import AgentgraphGraphQL
+
+    graphql = app.state.graphql
+    view = AgentgraphGraphQL(graphql.services, replace(graphql.config, compiled_reads=False))
+    return Starlette(routes=[Route("/graphql", view, methods=["GET", "POST"])])
+
+
+@pytest.fixture
+async def reference_api(reference_app: Starlette) -> AsyncIterator[GraphQLClient]:
+    async with GraphQLClient.for_app(reference_app) as client:
+        yield client
+
+
 # Background work runs on its own clock; it is not part of any request being counted.
 BACKGROUND_TASKS = frozenset({SWEEPER_TASK, TAIL_CHECK_TASK})
 
 
 @pytest.fixture
 def sql_counter(app: Starlette) -> Iterator[StatementCounter]:
-    with StatementCounter(app.state.services.database.engine, BACKGROUND_TASKS) as counter:
+    with StatementCounter(app.state.services.database, BACKGROUND_TASKS) as counter:
         yield counter
 
 
@@ -108,6 +128,7 @@ async def _isolated(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     yield
     if "app" in request.fixturenames:
         request.getfixturevalue("app").state.services.login_throttle.reset()
+        request.getfixturevalue("app").state.services.authenticator.forget()
     if "database_url" in request.fixturenames:
         from tests.support.isolation import empty_all_tables
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from domain.throttle import LoginThrottle
 from store.database import Database
 from usecases.accounts import TokenConfig
+from usecases.authentication import Authenticator
 from usecases.live.hub import EventHub
 
 
@@ -21,3 +22,4 @@ class Services:
     login_throttle: LoginThrottle
     tokens: TokenConfig
     heartbeat_timeout: timedelta
+    authenticator: Authenticator

@@ -153,6 +153,7 @@ class AgentMutations:
         await agents.delete_agent(
             info.context.database, info.context.viewer, from_global_id(id, "Agent")
         )
+        info.context.services.authenticator.forget()  # its tokens end with it
         return DeletePayload(
             id=id,
             message="Agent deleted with its configs, state, capabilities, metrics, history and executions.",

@@ -42,4 +42,5 @@ class AgentTokenMutations:
     async def revoke_agent_token(self, info: Info, id: strawberry.ID) -> DeletePayload:
         token_pk = from_global_id(id, "AgentToken")
         await agent_tokens.revoke_agent_token(info.context.database, info.context.viewer, token_pk)
+        info.context.services.authenticator.forget()  # this process refuses it from now on
         return DeletePayload(id=id, message="Agent token revoked.")

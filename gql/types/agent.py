@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from gql.types.project import Project
 
 
-def _metric_filter(
+def metric_filter(
     name: str | None, since: datetime | None, until: datetime | None, tags: Any = None
 ) -> MetricFilter:
     if since is not None and until is not None and since > until:
@@ -153,7 +153,7 @@ class Agent(Node):
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[AgentMetric]:
-        flt = _metric_filter(name, since, until, tags)
+        flt = metric_filter(name, since, until, tags)
         keyset = page_keyset(info, PageArgs(first=first, after=after), cursors.METRICS)
         loaders = info.context.loaders
         page = await loaders.metric_page_by_agent_id.load((self.pk, (flt, keyset)))
@@ -203,7 +203,7 @@ class Agent(Node):
         since: DateTime | None = None,
         until: DateTime | None = None,
     ) -> MetricSummary:
-        flt = _metric_filter(name, since, until)
+        flt = metric_filter(name, since, until)
         row = await info.context.loaders.metric_summary_by_agent_id.load((self.pk, flt))
         if row is None:
             return MetricSummary(

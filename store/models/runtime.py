@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     Double,
     ForeignKey,
     Identity,
@@ -84,6 +85,10 @@ class AgentCapability(Base):
     agent_id: Mapped[uuid.UUID] = _agent_fk()
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     version: Mapped[str] = mapped_column(String(100), nullable=False)
+    # SemVer precedence as a byte-ordered text (migration 0002), for ordering in SQL.
+    version_order: Mapped[str] = mapped_column(
+        Text(collation="C"), Computed("semver_sort_key(version)", persisted=True), nullable=False
+    )
     enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="true")
     parameters: Mapped[dict[str, Any]] = jsonb("{}")
     description: Mapped[str | None] = mapped_column(Text)

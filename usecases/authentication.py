@@ -1,0 +1,62 @@
+"""Who a bearer token stands for, remembered for at most a second.
+
+Checking a token costs a database read (a disabled user, a revoked agent token and a removed
+superuser flag must take effect at once). A dashboard or a fleet of agent runtimes presents
+the same token many times a second, so the answer is kept for ``ttl_s`` seconds (and never past
+an access token's expiry): whatever changes about an account or a token is in force everywhere
+within that second. Refusals are not remembered.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from domain.access import ANONYMOUS, Viewer
+from store.database import Database
+from usecases.accounts import authenticate
+from usecases.credentials.tokens import decode_access_token
+
+DEFAULT_TTL_S = 1.0
+MAX_REMEMBERED = 10_000
+
+
+class Authenticator:
+    def __init__(
+        self,
+        database: Database,
+        secret_key: str,
+        *,
+        ttl_s: float = DEFAULT_TTL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._database = database
+        self._secret_key = secret_key
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._known: OrderedDict[str, tuple[float, Viewer]] = OrderedDict()
+
+    async def viewer(self, token: str | None) -> Viewer:
+        """``accounts.authenticate``, answered from memory when asked within the last second."""
+        if token is None:
+            return ANONYMOUS
+        now = self._clock()
+        known = self._known.get(token)
+        if known is not None and known[0] > now:
+            return known[1]
+        viewer = await authenticate(self._database, self._secret_key, token)
+        until = now + self._ttl_s
+        if viewer.is_user:  # an access token: never remembered past its expiry
+            expires_at = decode_access_token(self._secret_key, token).expires_at
+            until = min(until, now + (expires_at - datetime.now(UTC)).total_seconds())
+        self._known[token] = (until, viewer)
+        self._known.move_to_end(token)
+        if len(self._known) > MAX_REMEMBERED:
+            self._known.popitem(last=False)
+        return viewer
+
+    def forget(self) -> None:
+        """Drop everything remembered (tests; an operator who must cut access at once)."""
+        self._known.clear()
