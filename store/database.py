@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import DBAPIError, InterfaceError
+import asyncpg
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 T = TypeVar("T")
@@ -33,9 +36,13 @@ def dumps(value: Any) -> str:
 _TRANSIENT_SQLSTATES = {"57P01", "57P02", "57P03"}
 
 
+class ConnectionLost(Exception):
+    """A pooled connection died under a statement sent to the driver directly."""
+
+
 def is_transient(error: BaseException) -> bool:
     """True when ``error`` means "the database went away", so a read may simply be retried."""
-    if isinstance(error, OSError | InterfaceError):
+    if isinstance(error, OSError | InterfaceError | ConnectionLost):
         return True
     if isinstance(error, DBAPIError):
         if error.connection_invalidated:
@@ -43,6 +50,25 @@ def is_transient(error: BaseException) -> bool:
         state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
         return state in _TRANSIENT_SQLSTATES or (isinstance(state, str) and state.startswith("08"))
     return False
+
+
+# A connection back from the pool after this long is pinged before it is handed out.
+IDLE_PING_S = 1.0
+
+
+def _note_checkin(dbapi_connection: Any, record: Any) -> None:
+    record.info["checked_in_at"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    checked_in_at = record.info.get("checked_in_at")
+    if checked_in_at is None or time.monotonic() - checked_in_at < IDLE_PING_S:
+        return  # new, or in use a moment ago
+    try:
+        dbapi_connection.ping()
+    except Exception as error:
+        # The pool discards this one and hands out (or opens) another.
+        raise DisconnectionError() from error
 
 
 class Database:
@@ -66,9 +92,8 @@ class Database:
             url,
             pool_size=pool_size,
             max_overflow=max_overflow,
-            # No ping per checkout: it is a round trip on every request. A database restart
-            # leaves pooled connections dead; the first one to fail makes SQLAlchemy invalidate
-            # the whole pool (a disconnect error), and reads are retried (read_retrying).
+            # A ping on every checkout would be a round trip per request: connections idle for
+            # a while are pinged instead (_ping_if_idle), which is what a restart leaves behind.
             pool_pre_ping=False,
             # Error messages must not carry bound values (sensitive config values, tokens' hashes).
             hide_parameters=True,
@@ -78,6 +103,8 @@ class Database:
                     "statement_timeout": str(statement_timeout_ms),
                     "application_name": application_name,
                     "timezone": "UTC",
+                    # The compiled read path spells timestamps from their ISO text.
+                    "datestyle": "ISO, MDY",
                 }
             },
         )
@@ -85,6 +112,8 @@ class Database:
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         # Told the text of every statement fetch_row sends past SQLAlchemy (counters, tracing).
         self.statement_listeners: list[Callable[[str], None]] = []
+        event.listen(self.engine.sync_engine, "checkin", _note_checkin)
+        event.listen(self.engine.sync_engine, "checkout", _ping_if_idle)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -123,7 +152,13 @@ class Database:
             for listener in self.statement_listeners:
                 listener(sql)
             raw = await conn.get_raw_connection()
-            row: Sequence[Any] | None = await raw.driver_connection.fetchrow(sql, *params)  # type: ignore[union-attr]
+            driver = raw.driver_connection
+            try:
+                row: Sequence[Any] | None = await driver.fetchrow(sql, *params)  # type: ignore[union-attr]
+            except (OSError, asyncpg.InterfaceError, asyncpg.ConnectionDoesNotExistError) as error:
+                # What SQLAlchemy does for its own statements: this connection is done for.
+                await conn.invalidate(error)
+                raise ConnectionLost(str(error)) from error
             return row
 
         return await self.read_retrying(fetch)

@@ -10,6 +10,7 @@ body as it arrived, and the resolvers answer: they are the reference these answe
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import orjson
@@ -19,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from domain.access import Viewer
 from domain.errors import DomainError
 from gql.compiled.planner import plan_operation
-from gql.compiled.run import run_plan
+from gql.compiled.run import Statement, compile_plan, run_statement
 from gql.config import SurfaceConfig
 from gql.documents import Documents
 from gql.encoding import encode_json
@@ -28,6 +29,7 @@ from gql.limits import check
 from usecases.services import Services
 
 _JSON = b"application/json"
+MAX_STATEMENTS = 500
 
 
 class CompiledReads:
@@ -43,6 +45,9 @@ class CompiledReads:
         self.documents = documents
         self.schema = schema
         self.served = 0  # answered here (a counter for tests and /metrics)
+        # Requests seen lately (document, operation, variables, caller) → their statement, or
+        # None when they take the reference path. Nothing in one depends on the time.
+        self._statements: OrderedDict[tuple[Any, ...], Statement | None] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or not _json_request(scope):
@@ -69,7 +74,41 @@ class CompiledReads:
             return None
         if variables is None:
             variables = {}
-        if not isinstance(variables, dict) or holds_nul(variables):
+        if not isinstance(variables, dict):
+            return None
+        viewer = await self._viewer(scope)
+        if viewer is None:
+            return None
+        try:
+            key = (
+                query,
+                operation_name,
+                orjson.dumps(variables, option=orjson.OPT_SORT_KEYS),
+                viewer,
+            )
+        except TypeError:  # a number orjson cannot write: not worth remembering
+            return None
+        if key in self._statements:
+            self._statements.move_to_end(key)
+            statement = self._statements[key]
+        else:
+            statement = self._compile(query, operation_name, variables, viewer)
+            self._statements[key] = statement
+            if len(self._statements) > MAX_STATEMENTS:
+                self._statements.popitem(last=False)
+        if statement is None:
+            return None
+        data = await run_statement(statement, self.services.database)
+        if data is None:
+            return None
+        return Response(encode_json({"data": data}), media_type="application/json")
+
+    def _compile(
+        self, query: str, operation_name: str | None, variables: dict[str, Any], viewer: Viewer
+    ) -> Statement | None:
+        """The statement of a request the compiled path may answer, or None: every check the
+        Strawberry pipeline makes, in its order, must pass."""
+        if holds_nul(variables):
             return None
         entry = self.documents.prepare(query)
         document = entry.document
@@ -79,16 +118,10 @@ class CompiledReads:
             return None
         if entry.validation_errors():
             return None
-        viewer = await self._viewer(scope)
-        if viewer is None:
-            return None
         plan = plan_operation(self.schema, document, operation_name, variables, viewer, self.config)
         if plan is None:
             return None
-        data = await run_plan(plan, self.services.database, viewer, self.config.heartbeat_timeout)
-        if data is None:
-            return None
-        return Response(encode_json({"data": data}), media_type="application/json")
+        return compile_plan(plan, viewer, self.config.heartbeat_timeout)
 
     async def _viewer(self, scope: Scope) -> Viewer | None:
         header = _header(scope, b"authorization")

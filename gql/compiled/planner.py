@@ -203,10 +203,14 @@ class _Walk:
         elif name == "agentTypes":
             keyset, tag = self._page(args, cursors.AGENT_TYPES), cursors.AGENT_TYPES.tag
             store_args = {"active_only": args.get("active_only") is not False}
-        elif name == "agents" and args.get("project_id") is None:
+        elif name == "agents":
             paging = TYPES["Project"].fields["agents"]
             assert isinstance(paging, Rel) and paging.paging is not None
             keyset, tag, store_args = paging.paging.page(args, self.config)
+            if args.get("project_id") is not None:
+                store_args["project_id"] = from_global_id(
+                    args["project_id"], "Project", "projectId"
+                )
         else:
             raise NotCompilable(name)
         connection = get_named_type(definition.type)

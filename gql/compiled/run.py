@@ -1,34 +1,49 @@
-"""Running a plan: one statement, then the data of each root field, in order."""
+"""Running a plan: compiled once for a caller into one statement, then the data of each root
+field, in order."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import orjson
 
 from domain.access import Viewer
-from gql.compiled.planner import Plan
+from gql.compiled.planner import Plan, Root
 from store.database import Database
 from store.reads.compiler import compile_roots
 from store.reads.scope import Scope
 
 
-async def run_plan(
-    plan: Plan, database: Database, viewer: Viewer, heartbeat_timeout: timedelta
-) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class Statement:
+    """A plan compiled for one caller: the SQL (None when every root is a constant), its
+    parameters, and the roots its columns fill."""
+
+    sql: str | None
+    params: Sequence[Any]
+    roots: tuple[Root, ...]
+
+
+def compile_plan(plan: Plan, viewer: Viewer, heartbeat_timeout: timedelta) -> Statement:
+    items = plan.items()
+    if not items:
+        return Statement(None, (), plan.roots)
+    scope = Scope(viewer, heartbeat_timeout)
+    return Statement(compile_roots(items, scope), tuple(scope.params), plan.roots)
+
+
+async def run_statement(statement: Statement, database: Database) -> dict[str, Any] | None:
     """The response's ``data``; None when a root came back empty (the resolvers then answer,
     with the NOT_FOUND the reference path gives)."""
-    items = plan.items()
-    values: list[Any] = []
-    if items:
-        scope = Scope(viewer, heartbeat_timeout)
-        statement = compile_roots(items, scope)
-        row = await database.fetch_row(statement, scope.params)
-        values = list(row or ())
+    values: Sequence[Any] = ()
+    if statement.sql is not None:
+        values = await database.fetch_row(statement.sql, statement.params) or ()
     columns = iter(values)
     data: dict[str, Any] = {}
-    for root in plan.roots:
+    for root in statement.roots:
         if root.constant is not None:
             data[root.key] = root.constant
             continue

@@ -64,10 +64,13 @@ def _value(item: Item, entity: Entity, r: str, scope: Scope) -> str:
     relation = _relation(entity, item.relation)
     target = ENTITIES[relation.target]
     if isinstance(item, One):
-        return _one(relation, target, item, r, scope)
-    if isinstance(item, Many):
-        return _many(relation, target, item, r, scope)
-    return _paged(relation, target, item, r, scope)
+        value = _one(relation, target, item, r, scope)
+    elif isinstance(item, Many):
+        value = _many(relation, target, item, r, scope)
+    else:
+        value = _paged(relation, target, item, r, scope)
+    guard = relation.guard(scope, item.args)
+    return value if guard is None else f"CASE WHEN {guard} THEN {value} END"
 
 
 def _attribute(entity: Entity, name: str, r: str, scope: Scope) -> str:
@@ -89,7 +92,7 @@ def _rows(relation: Relation, target: Entity, p: str, args: object, scope: Scope
     """The target's rows for parent row ``p``: its row query with the relation's conditions."""
     t = scope.alias()
     conditions = relation.where(scope, t, p, args)  # type: ignore[arg-type]
-    rows = target.rows.format(t=t)
+    rows = (relation.rows or target.rows).format(t=t, p=p)
     return f"{rows} WHERE {' AND '.join(conditions)}" if conditions else rows
 
 
@@ -225,7 +228,7 @@ def _edge(
 def _cursor(tag: str, keys: Sequence[Key], r: str) -> str:
     values = []
     for key in keys:
-        expr = key.expr.format(x=r).removesuffix(' COLLATE "C"')
+        expr = (key.cursor_expr or key.expr).format(x=r).removesuffix(' COLLATE "C"')
         if key.cursor == "datetime":
             values.append((isoformat(expr), False))
         else:

@@ -27,6 +27,8 @@ class Key:
     expr: str  # over {x}: the table inside the row query, or the row alias outside it
     sql_type: str
     cursor: Literal["text", "number", "datetime"]
+    # What the cursor carries, when it is not the key itself.
+    cursor_expr: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,10 @@ class Relation:
     where: Conditions
     # many: the list's order; page: the keyset ordering (unique tie-breaker last)
     keys: Callable[[Mapping[str, Any]], tuple[list[Key], bool]] = lambda args: ([], False)
+    # The target's rows when the parent holds what they need (else the entity's own rows).
+    rows: str | None = None
+    # A condition the whole value depends on (else it is NULL): what a resolver checks first.
+    guard: Callable[[Scope, Mapping[str, Any]], str | None] = lambda scope, args: None
 
 
 @dataclass(frozen=True)
@@ -62,13 +68,19 @@ _UUID = Key("{x}.id", "uuid", "text")
 
 # --- agents ---------------------------------------------------------------------------------
 
-_NEVER_HEARD = "'0001-01-01 00:00:00+00'::timestamptz"
+# Agents never heard from sort first (store.agents._NEVER_HEARD, year 1, which asyncpg sends as
+# -infinity); their cursors carry year 1, as the resolvers write it.
+_NEVER_HEARD = "'-infinity'::timestamptz"
+_YEAR_ONE = "'0001-01-01 00:00:00+00'::timestamptz"
 _AGENT_ORDERS = {
     "name": Key("{x}.name", "text", "text"),
     "created_at": Key("{x}.created_at", "timestamptz", "datetime"),
     "status": Key("{x}.status", "text", "text"),
     "last_heartbeat_at": Key(
-        f"coalesce({{x}}.last_heartbeat_at, {_NEVER_HEARD})", "timestamptz", "datetime"
+        f"coalesce({{x}}.last_heartbeat_at, {_NEVER_HEARD})",
+        "timestamptz",
+        "datetime",
+        cursor_expr=f"coalesce({{x}}.last_heartbeat_at, {_YEAR_ONE})",
     ),
 }
 
@@ -88,16 +100,13 @@ def _agent_filter(scope: Scope, t: str, args: Mapping[str, Any]) -> list[str]:
     if flt.name_contains:
         pattern = "%" + _escape_like(flt.name_contains) + "%"
         conditions.append(f"lower({t}.name) LIKE lower({scope.bind(pattern, 'text')}) ESCAPE '/'")
-    if flt.health is not None:
+    if flt.health is not None and flt.health.value == "unknown":
+        conditions.append(f"{t}.last_heartbeat_at IS NULL")
+    elif flt.health is not None:
         timeout = scope.bind(scope.heartbeat_timeout.total_seconds(), "float8")
         since = f"now() - make_interval(secs => {timeout})"
-        conditions.append(
-            {
-                "unknown": f"{t}.last_heartbeat_at IS NULL",
-                "healthy": f"{t}.last_heartbeat_at >= {since}",
-                "stale": f"{t}.last_heartbeat_at < {since}",
-            }[flt.health.value]
-        )
+        comparison = ">=" if flt.health.value == "healthy" else "<"
+        conditions.append(f"{t}.last_heartbeat_at {comparison} {since}")
     return conditions
 
 
@@ -269,6 +278,15 @@ def _root_agents(scope: Scope, t: str, p: str, args: Mapping[str, Any]) -> list[
     return conditions
 
 
+def _project_given(scope: Scope, args: Mapping[str, Any]) -> str | None:
+    """agents(projectId:): the project must be one the caller may see (else NOT_FOUND)."""
+    if args.get("project_id") is None:
+        return None
+    project = scope.bind(args["project_id"], "uuid")
+    visible = scope.sees_projects("gp.id", "gp.owner_id")
+    return f"EXISTS (SELECT 1 FROM projects gp WHERE gp.id = {project} AND {visible})"
+
+
 def _agent_types(scope: Scope, t: str, p: str, args: Mapping[str, Any]) -> list[str]:
     # Inactive templates are the superusers' business (store.catalog._types_query).
     return [f"{t}.is_active"] if args["active_only"] or not scope.viewer.is_superuser else []
@@ -339,7 +357,7 @@ ENTITIES: Mapping[str, Entity] = {
                 _fixed(Key("{x}.created_at", "timestamptz", "datetime"), _UUID, descending=False),
             ),
             "agent": Relation("agent", "one", _by_id(_agent_visible)),
-            "agents": Relation("agent", "page", _root_agents, _agent_keys),
+            "agents": Relation("agent", "page", _root_agents, _agent_keys, guard=_project_given),
             "me": Relation("user", "one", _me),
             "agent_types": Relation(
                 "agent_type",
@@ -430,7 +448,12 @@ ENTITIES: Mapping[str, Entity] = {
             "agent_type": Relation("agent_type", "one", _child_of("id", "agent_type_id")),
             "state": Relation("state", "one", _child_of("agent_id")),
             "configs": Relation(
-                "config", "many", _configs, _fixed(Key("{x}.key", "text", "text"), descending=False)
+                "config",
+                "many",
+                _configs,
+                _fixed(Key("{x}.key", "text", "text"), descending=False),
+                # The agent row carries its project's owner: no join per config.
+                rows="SELECT {t}.*, {p}.owner_id FROM agent_configs {t}",
             ),
             "capabilities": Relation(
                 "capability",

@@ -8,26 +8,25 @@ from collections.abc import Sequence
 
 from store.reads.tree import Format
 
-# Python prints microseconds only when there are some, always six of them; UTC is "+00:00".
-_ISO_SECONDS = '\'YYYY-MM-DD"T"HH24:MI:SS"+00:00"\''
-_ISO_MICROS = '\'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"\''
-
 
 def isoformat(expr: str) -> str:
-    """``expr`` (timestamptz) as ``datetime.isoformat()`` spells it in UTC."""
-    return (
-        f"CASE WHEN date_trunc('second', {expr}) = {expr} "
-        f"THEN to_char({expr} AT TIME ZONE 'UTC', {_ISO_SECONDS}) "
-        f"ELSE to_char({expr} AT TIME ZONE 'UTC', {_ISO_MICROS}) END"
-    )
+    """``expr`` (timestamptz) as ``datetime.isoformat()`` spells it in UTC.
+
+    PostgreSQL writes a timestamp (DateStyle ISO, which every connection sets) as
+    ``2026-11-22 10:15:00.5``, trimming the fraction; Python writes ``2026-11-22T10:15:00.500000``,
+    and no fraction at all when there are no microseconds.
+    """
+    text = f"replace(({expr} AT TIME ZONE 'UTC')::text, ' ', 'T')"
+    return f"(CASE WHEN length({text}) > 19 THEN rpad({text}, 26, '0') ELSE {text} END || '+00:00')"
 
 
 def json_float(expr: str) -> str:
-    """``expr`` as a JSON number that parses back as a float (170 is written 170.0)."""
-    text = f"({expr})::float8::text"
+    """``expr`` as a JSON number that parses back as a float (170 is written 170.0; PostgreSQL
+    writes whole numbers from 1e15 up with an exponent already)."""
+    number = f"({expr})::float8"
     return (
-        f"CASE WHEN {text} ~ '^-?[0-9]+$' THEN ({text} || '.0')::json "
-        f"ELSE to_json(({expr})::float8) END"
+        f"CASE WHEN {number} = trunc({number}) AND abs({number}) < 1e15 "
+        f"THEN ({number}::numeric::text || '.0')::json ELSE to_json({number}) END"
     )
 
 
@@ -47,9 +46,16 @@ def _base64(text: str) -> str:
     return f"replace(encode(convert_to({text}, 'UTF8'), 'base64'), E'\\n', '')"
 
 
+# base64 writes 76 characters a line: 57 bytes of input fit on one.
+_ONE_LINE = 57
+
+
 def global_id(type_name: str, id_expr: str) -> str:
     """base64("Type:uuid"), as ``gql.ids.to_global_id``."""
-    return _base64(f"'{type_name}:' || ({id_expr})::text")
+    text = f"'{type_name}:' || ({id_expr})::text"
+    if len(type_name) + 1 + 36 <= _ONE_LINE:  # ASCII, one line: no conversion, no wrapping
+        return f"encode(({text})::bytea, 'base64')"
+    return _base64(text)
 
 
 def metric_uuid(id_expr: str) -> str:
