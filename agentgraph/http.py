@@ -1,18 +1,23 @@
-"""HTTP routes beside /graphql: liveness, readiness and metrics."""
+"""HTTP routes beside /graphql: liveness, readiness, metrics and the dashboard's static files."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 
 from agentgraph.migrate import current_revision, head_revision
 
 if TYPE_CHECKING:
     from agentgraph.bootstrap import Services
+
+# The dashboard (web/ at the top of the repository): static files, no build step.
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
 
 def _checked_out(services: Services) -> int:
@@ -89,4 +94,6 @@ def routes(services: Services) -> list[BaseRoute]:
             methods=["GET", "POST"],
         ),
         WebSocketRoute("/graphql", graphql),
+        # Last, so every route above wins; a wheel installed without web/ serves no dashboard.
+        *([Mount("/", StaticFiles(directory=WEB_DIR, html=True))] if WEB_DIR.is_dir() else []),
     ]
