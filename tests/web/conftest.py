@@ -110,6 +110,7 @@ class Pages:
     errors: list[str] = field(default_factory=list)
     contexts: list[BrowserContext] = field(default_factory=list)
     allowed: list[re.Pattern[str]] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
 
     async def new(self, width: int = 1280, height: int = 800) -> Page:
         """A page in a fresh context (its own sessionStorage: a second operator, a second tab)."""
@@ -120,6 +121,11 @@ class Pages:
         page = await context.new_page()
         page.on("console", lambda message: self._console(message.type, message.text))
         page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+        # The console says "404" without the address; this says which.
+        page.on(
+            "response",
+            lambda r: self.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+        )
         return page
 
     def allow(self, pattern: str) -> None:
@@ -138,7 +144,9 @@ async def pages(browser: Browser, web: WebServer) -> AsyncIterator[Pages]:
     yield collected
     for context in collected.contexts:
         await context.close()
-    assert collected.errors == [], "console errors on the page"
+    assert collected.errors == [], (
+        f"console errors on the page (failed requests: {collected.failed})"
+    )
 
 
 @dataclass

@@ -29,7 +29,9 @@ mutation($id: ID!, $steps: [StepInput!]!) {
 """
 DECIDE = "mutation($id: ID!, $reason: String!) {{ {verb}(id: $id, reason: $reason) {{ status }} }}"
 APPROVAL = "query($id: ID!) { node(id: $id) { ... on Approval { status reason } } }"
-EXECUTION = "query($id: ID!) { execution(id: $id) { status error steps { status } agent { status } } }"
+EXECUTION = (
+    "query($id: ID!) { execution(id: $id) { status error steps { status } agent { status } } }"
+)
 REPORT = """
 mutation($input: StepResultInput!) { reportStepResult(input: $input) { status } }
 """
@@ -44,7 +46,9 @@ mutation($agent: ID!, $metrics: [MetricInput!]!) { recordMetrics(agentId: $agent
 """
 
 
-async def move(api: GraphQLClient, demo: Demo, verb: str, agent: str, **input: Any) -> dict[str, Any]:
+async def move(
+    api: GraphQLClient, demo: Demo, verb: str, agent: str, **input: Any
+) -> dict[str, Any]:
     """A lifecycle move (pauseAgent, resumeAgent, …) of the named demo agent."""
     data = await api.ok(
         MOVE.format(verb=verb), {"input": {"id": demo.agents[agent], **input}}, token=demo.token
@@ -59,7 +63,9 @@ async def heartbeat(
     resource_usage: dict[str, Any] | None = None,
     at: str | None = None,
 ) -> None:
-    variables = {"input": {"agentId": demo.agents[agent], "resourceUsage": resource_usage, "at": at}}
+    variables = {
+        "input": {"agentId": demo.agents[agent], "resourceUsage": resource_usage, "at": at}
+    }
     await api.ok(HEARTBEAT, variables, token=demo.token)
 
 
@@ -124,18 +130,16 @@ async def report_step(api: GraphQLClient, demo: Demo, execution_id: str, index: 
     await api.ok(REPORT, variables, token=demo.token)
 
 
-async def set_config(api: GraphQLClient, demo: Demo, name: str, **config: Any) -> None:
-    await api.ok(
-        SET_CONFIG, {"input": {"agentId": demo.agents[name], **config}}, token=demo.token
-    )
+async def set_config(api: GraphQLClient, demo: Demo, agent_name: str, **config: Any) -> None:
+    variables = {"input": {"agentId": demo.agents[agent_name], **config}}
+    await api.ok(SET_CONFIG, variables, token=demo.token)
 
 
-async def register_capability(api: GraphQLClient, demo: Demo, name: str, **capability: Any) -> None:
-    await api.ok(
-        REGISTER_CAPABILITY,
-        {"input": {"agentId": demo.agents[name], **capability}},
-        token=demo.token,
-    )
+async def register_capability(
+    api: GraphQLClient, demo: Demo, agent_name: str, **capability: Any
+) -> None:
+    variables = {"input": {"agentId": demo.agents[agent_name], **capability}}
+    await api.ok(REGISTER_CAPABILITY, variables, token=demo.token)
 
 
 async def record_series(
