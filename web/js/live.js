@@ -25,6 +25,7 @@ export class FleetStore extends EventTarget {
     this.decided = [];
     this.activity = [];
     this.handles = [];
+    this.stopped = false;
     this.onStatus = (event) => {
       if (event.detail.state === "live" && event.detail.resumed) this.#refreshAgents();
     };
@@ -33,6 +34,7 @@ export class FleetStore extends EventTarget {
   async start() {
     const startCursor = await this.#loadAgents();
     const pending = await this.api.request(PENDING_APPROVALS, { projectId: this.projectId });
+    if (this.stopped) return; // the operator left while this was loading
     for (const { node } of pending.approvals.edges) this.approvals.set(node.id, node);
     this.#emit("agents");
     this.#emit("approvals");
@@ -48,6 +50,7 @@ export class FleetStore extends EventTarget {
   }
 
   stop() {
+    this.stopped = true;
     this.client.removeEventListener("status", this.onStatus);
     for (const handle of this.handles) handle.unsubscribe();
     this.handles = [];
@@ -58,7 +61,7 @@ export class FleetStore extends EventTarget {
     const known = this.agents.get(agent.id);
     if (known && known.revision > agent.revision) return;
     const merged = { ...known, ...agent };
-    if (known && known.lastHeartbeatAt && cursorTime(known.lastHeartbeatAt) > cursorTime(agent.lastHeartbeatAt)) {
+    if (known && known.lastHeartbeatAt && timeOf(known.lastHeartbeatAt) > timeOf(agent.lastHeartbeatAt)) {
       merged.lastHeartbeatAt = known.lastHeartbeatAt;
     }
     this.agents.set(agent.id, merged);
@@ -139,7 +142,7 @@ export class FleetStore extends EventTarget {
   #heartbeat(event) {
     const agent = this.agents.get(event.agent.id);
     if (!agent) return;
-    if (agent.lastHeartbeatAt && cursorTime(agent.lastHeartbeatAt) > cursorTime(event.agent.lastHeartbeatAt)) return;
+    if (agent.lastHeartbeatAt && timeOf(agent.lastHeartbeatAt) > timeOf(event.agent.lastHeartbeatAt)) return;
     const state = event.resourceUsage ? { ...agent.state, resourceUsage: event.resourceUsage } : agent.state;
     this.agents.set(agent.id, { ...agent, lastHeartbeatAt: event.agent.lastHeartbeatAt, health: event.health ?? agent.health, state });
     this.#emit("agents");
@@ -161,6 +164,6 @@ export class FleetStore extends EventTarget {
   }
 }
 
-function cursorTime(iso) {
+function timeOf(iso) {
   return iso ? Date.parse(iso) : 0;
 }

@@ -35,7 +35,8 @@ export function approvalsPanel(store, api, { agentId = null } = {}) {
       cards.delete(id);
       const hadFocus = card.element.contains(document.activeElement);
       // Someone else decided while this operator was deciding: say who, do not just vanish.
-      if (!card.decidedHere && card.engaged()) {
+      // (With a decision of ours in flight, its CONFLICT says it, once.)
+      if (!card.decidedHere && !card.busy && card.engaged()) {
         const decision = store.decision(id);
         if (decision) notify(decidedFirst(decision));
       }
@@ -103,7 +104,7 @@ function approvalCard(approval, { api, store, notify }) {
   approve.addEventListener("click", () => decide("approve"));
   reject.addEventListener("click", () => decide("reject"));
 
-  card.element = h("li", { class: `approval risk-${step.riskLevel.toLowerCase()}`, dataset: { approvalId: approval.id } },
+  card.element = h("li", { class: "approval", dataset: { approvalId: approval.id, risk: step.riskLevel } },
     h("article", { "aria-label": `Approval: ${step.tool} on ${agent.name}` },
       h("header", {},
         h("h3", {}, h("code", {}, step.tool), " on ", agent.name),

@@ -67,6 +67,7 @@ function newRow(agent, projectId) {
 function updateRow({ element, cells }, agent) {
   setText(cells.name, agent.name);
   setText(cells.type, agent.agentType?.name ?? "—");
+  cells.type.title = cells.type.textContent; // the column may cut it short
   updateBadge(cells.status, "status", agent.status);
   updateBadge(cells.health, "health", agent.health);
   const beat = agent.lastHeartbeatAt ?? "";
@@ -77,6 +78,7 @@ function updateRow({ element, cells }, agent) {
   }
   setText(cells.heartbeat, ago(agent.lastHeartbeatAt));
   setText(cells.resources, resources(agent.state?.resourceUsage));
+  cells.resources.title = cells.resources.textContent;
   element.dataset.status = agent.status;
   element.dataset.health = agent.health;
   element.classList.toggle("is-error", agent.status === "ERROR");
