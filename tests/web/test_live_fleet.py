@@ -85,8 +85,8 @@ async def test_heartbeats_bring_a_stale_agent_back_with_its_resource_usage(
 
 
 async def _layout(page: Page) -> list[list[float]]:
-    """The box of every cell of the fleet table, and of the panels beside it."""
-    boxes = await page.locator("table.fleet tr > *, .side, #fleet-summary").evaluate_all(
+    """The box of every cell of the fleet table, of the ages in it, and of the panels beside."""
+    boxes = await page.locator("table.fleet tr > *, time.ago, .side, #fleet-summary").evaluate_all(
         "cells => cells.map(c => { const r = c.getBoundingClientRect();"
         " return [r.x, r.y, r.width, r.height]; })"
     )
