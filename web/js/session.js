@@ -45,7 +45,12 @@ export class Session extends EventTarget {
     this.dispatchEvent(new Event("change"));
     if (session) {
       try {
-        await post(LOGOUT, { refreshToken: session.refreshToken }, session.accessToken);
+        let { accessToken, refreshToken } = session;
+        if (session.expiresAt <= Date.now()) {
+          // Signing out needs a valid access token: exchange once more, then revoke it all.
+          ({ accessToken, refreshToken } = (await post(REFRESH, { refreshToken })).refreshToken);
+        }
+        await post(LOGOUT, { refreshToken }, accessToken);
       } catch {
         // Already signed out here; the access token dies on its own within its lifetime.
       }

@@ -3,12 +3,16 @@
 import { h } from "../dom.js";
 import { dateTime, number, shortTime } from "../format.js";
 
-const WIDTH = 640;
+// Drawn at the width it is shown at, so its text keeps its size on a phone.
 const HEIGHT = 220;
 const MARGIN = { top: 14, right: 16, bottom: 30, left: 64 };
 
-/** points: [{bucket, value, count}] from metricSeries; domain: [since, until] as Date. */
-export function lineChart(points, { domain, name, unit }) {
+/**
+ * points: [{bucket, value, count}] from metricSeries; domain: [since, until] as Date; width:
+ * the width it will be shown at, in CSS pixels.
+ */
+export function lineChart(points, { domain, name, unit, width = 640 }) {
+  const WIDTH = Math.max(300, Math.round(width));
   const values = points.filter((p) => p.value !== null);
   const title = `${name}${unit ? ` (${unit})` : ""}`;
   const svg = h("svg:svg", {
@@ -29,7 +33,8 @@ export function lineChart(points, { domain, name, unit }) {
       h("svg:line", { class: "grid", x1: MARGIN.left, x2: WIDTH - MARGIN.right, y1: y(value), y2: y(value) }),
       h("svg:text", { class: "tick", x: MARGIN.left - 8, y: y(value) + 4, "text-anchor": "end" }, number(value)));
   }
-  for (const [fraction, anchor] of [[0, "start"], [0.5, "middle"], [1, "end"]]) {
+  const ticks = WIDTH < 480 ? [[0, "start"], [1, "end"]] : [[0, "start"], [0.5, "middle"], [1, "end"]];
+  for (const [fraction, anchor] of ticks) {
     const at = new Date(start + (end - start) * fraction).toISOString();
     svg.append(h("svg:text", { class: "tick", x: MARGIN.left + innerWidth * fraction, y: HEIGHT - 8, "text-anchor": anchor },
       shortTime(at, end - start >= 86_400_000)));

@@ -32,6 +32,15 @@ export function metricsPanel(api, agentId, metrics) {
         figure]);
 
   let request = 0;
+  let shown = null; // the chart's data, to draw it again when its width changes
+  let drawnWidth = 0;
+  const resized = new ResizeObserver(() => {
+    const width = figure.clientWidth;
+    if (!shown || Math.abs(width - drawnWidth) < 24) return;
+    drawnWidth = width;
+    figure.querySelector("svg.chart")?.replaceWith(lineChart(shown.points, { ...shown, width }));
+  });
+  resized.observe(figure);
   const draw = async () => {
     const name = metric.value;
     const { bucket } = RANGES.find((r) => r.value === range.value);
@@ -44,8 +53,10 @@ export function metricsPanel(api, agentId, metrics) {
       if (mine !== request) return;
       const { metricSeries, metricSummary: s } = data.agent;
       const unit = units.get(name) ?? "";
+      shown = { points: metricSeries, domain: [since, until], name, unit };
+      drawnWidth = figure.clientWidth;
       figure.replaceChildren(
-        lineChart(metricSeries, { domain: [since, until], name, unit }),
+        lineChart(metricSeries, { ...shown, width: figure.clientWidth }),
         h("figcaption", {},
           s.count === 0 ? "No points in this range." :
             `${s.count} ${s.count === 1 ? "point" : "points"} · min ${number(s.min)} · max ${number(s.max)} · latest ${number(s.last)}${unit ? ` ${unit}` : ""} at ${dateTime(s.lastAt)}`));
@@ -58,5 +69,5 @@ export function metricsPanel(api, agentId, metrics) {
   metric.addEventListener("change", draw);
   range.addEventListener("change", draw);
   if (names.length) draw();
-  return { element, dispose: () => {} };
+  return { element, dispose: () => resized.disconnect() };
 }
