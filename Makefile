@@ -4,7 +4,7 @@ VENV := .venv
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install bytecode run test bench lint schema clean
+.PHONY: install bytecode run test bench lint schema screenshot clean
 
 install: $(STAMP)
 
@@ -39,6 +39,10 @@ lint: install
 
 schema: install
 	$(VENV)/bin/agentgraph export-schema > schema.graphql
+
+# docs/fleet.png, the dashboard's fleet view of the demo fleet (needs /usr/bin/chromium).
+screenshot: bytecode
+	$(VENV)/bin/python scripts/fleet_screenshot.py docs/fleet.png
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -74,7 +74,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     # uvicorn re-raises SIGTERM after its graceful shutdown; with the default handler the process
     # would die without running exit handlers, leaving the embedded PostgreSQL running.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    say(f"serving http://{args.host}:{args.port}/graphql")
+    say(f"serving http://{args.host}:{args.port}/ (the dashboard) and /graphql (API, GraphiQL)")
     uvicorn.run(
         app,
         host=args.host,

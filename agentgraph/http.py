@@ -1,17 +1,23 @@
-"""HTTP routes beside /graphql: liveness, readiness and metrics."""
+"""HTTP routes beside /graphql: liveness, readiness, metrics and the dashboard's static files."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 
 from agentgraph.migrate import current_revision, head_revision
 from agentgraph.settings import Settings
 from gql.app import AgentgraphGraphQL, http_endpoint
 from gql.body_limit import RequestBodyLimit
 from usecases.services import Services
+
+# The dashboard (web/ at the top of the repository): static files, no build step.
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
 
 def _checked_out(services: Services) -> int:
@@ -85,4 +91,6 @@ def routes(services: Services, graphql: AgentgraphGraphQL, settings: Settings) -
             methods=["GET", "POST"],
         ),
         WebSocketRoute("/graphql", graphql),
+        # Last, so every route above wins; a wheel installed without web/ serves no dashboard.
+        *([Mount("/", StaticFiles(directory=WEB_DIR, html=True))] if WEB_DIR.is_dir() else []),
     ]
