@@ -21,6 +21,8 @@ function run (config) {
       body: config.body,
       connections: config.clients,
       duration: config.seconds,
+      // autocannon checks for the end (and for stop()) once per sample: every 100 ms, not 1 s
+      sampleInt: 100,
       timeout: 30,
       verifyBody: (body) => !body.includes('"errors"')
     }, (error, result) => {

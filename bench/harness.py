@@ -42,7 +42,13 @@ from bench.load import (
     node_binary,
 )
 from bench.measure import Bench, Plan, count_steps, log, measure_scenario
-from bench.peer import peer_script, peer_unavailable, postgraphile_version, start_postgraphile
+from bench.peer import (
+    peer_script,
+    peer_unavailable,
+    postgraphile_ready,
+    postgraphile_version,
+    spawn_postgraphile,
+)
 from bench.report import format_table, write_results
 from bench.resources import rss_mb
 from bench.scenarios import PROJECT_BY_SLUG, Scenario, fleet_scenario, small_scenarios
@@ -51,14 +57,18 @@ from bench.servers import ServerProcess, post, register_bench_user, start_agentg
 QUICK = Plan(
     sizes=[1000],
     clients=[1, 8],
-    duration=Duration(1, 2, 1, min_requests=10, max_seconds=4, latency_multiple=4),
+    duration=Duration(
+        1, 2, 1, min_requests=10, max_seconds=4, latency_multiple=4, warmup_responses=1
+    ),
     count_requests=5,
     quick=True,
 )
 FULL = Plan(
     sizes=[10, 100, 1000],
     clients=[1, 8],
-    duration=Duration(3, 10, 3, min_requests=50, max_seconds=30, latency_multiple=8),
+    duration=Duration(
+        3, 10, 3, min_requests=50, max_seconds=30, latency_multiple=8, warmup_responses=2
+    ),
     count_requests=9,
     quick=False,
 )
@@ -164,20 +174,21 @@ async def run(plan: Plan, with_peer: bool) -> dict[str, Any]:
         ours = await start_agentgraph(database.url, workdir)
         started_rss = {"agentgraph": round(rss_mb(ours.pid), 1)}
         credentials = await register_bench_user(ours.url)
+        if reason is None:
+            log(f"starting PostGraphile v5 ({peer_script()}; its first run installs it)")
+            peer = spawn_postgraphile(database.dsn, workdir)
         log(f"loading fleets of {', '.join(map(str, plan.sizes))} agents "
             "(12 configs, 3 capability versions, 200 metric points each)")  # fmt: skip
         projects = await load_fleets(database.dsn, credentials[0], plan.sizes)
-        if reason is None:
-            log(f"starting PostGraphile v5 ({peer_script()}; its first run installs it)")
-            peer = await start_postgraphile(database.dsn, workdir)
+        if peer is not None:
+            await postgraphile_ready(peer)
             started_rss["postgraphile"] = round(rss_mb(peer.pid), 1)
         bench = Bench(plan, database, load_generator, ours, peer, credentials, projects)
         scenarios = await _scenarios(bench)
         await _check_answers(bench, scenarios)
         bench.steps_total = count_steps(plan, scenarios)
-        log(
-            f"{bench.steps_total} steps, about {_minutes(plan, scenarios, peer is not None):.0f} min"
-        )
+        minutes = _minutes(plan, scenarios, peer is not None)
+        log(f"{bench.steps_total} steps, at least {minutes:.0f} min (slow scenarios run longer)")
         rows = []
         for scenario in scenarios:
             rows += await measure_scenario(bench, scenario)
@@ -190,6 +201,7 @@ async def run(plan: Plan, with_peer: bool) -> dict[str, Any]:
         results["rows"] = rows
         return results
     finally:
+        log("stopping the servers and the database")
         await load_generator.stop()
         for server in (peer, ours):
             if server is not None:

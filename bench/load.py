@@ -34,7 +34,8 @@ class Duration:
     at least ``latency_multiple`` response times — a run counts the responses that complete in
     it, so one only a few response times long undercounts (the clients' first responses come
     a response time after the start, the last ones are cut off by the end). A warm-up lasts
-    until each client has had two responses, ``MAX_WARMUP_S`` at most."""
+    ``warmup_s`` and until each client has had ``warmup_responses`` responses, ``MAX_WARMUP_S``
+    at most."""
 
     warmup_s: float
     seconds: float
@@ -42,6 +43,7 @@ class Duration:
     min_requests: int
     max_seconds: float
     latency_multiple: float
+    warmup_responses: int
 
     MAX_WARMUP_S: ClassVar[float] = 15.0
 

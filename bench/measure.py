@@ -177,8 +177,9 @@ async def _in_turns(sides: list[Side], clients: int, duration: Duration) -> dict
         return result
 
     round_s = {}
-    for side in sides:  # until each client has had two responses
-        warmup = await run(side, duration.MAX_WARMUP_S, 2 * clients, duration.warmup_s)
+    for side in sides:
+        until = duration.warmup_responses * clients
+        warmup = await run(side, duration.MAX_WARMUP_S, until, duration.warmup_s)
         round_s[side.key] = duration.round_s(warmup)
     rounds: dict[str, list[LoadResult]] = {s.key: [] for s in sides}
     for _ in range(duration.rounds):

@@ -43,11 +43,12 @@ def peer_unavailable() -> str | None:
     return None
 
 
-async def start_postgraphile(dsn: str, workdir: Path) -> ServerProcess:
-    """PostGraphile on ``dsn`` (a postgresql:// URL; the Unix socket as ?host=). The first run
-    installs it, which can take minutes."""
+def spawn_postgraphile(dsn: str, workdir: Path) -> ServerProcess:
+    """PostGraphile on ``dsn`` (a postgresql:// URL; the Unix socket as ?host=), starting; wait
+    for it with ``postgraphile_ready``. It reads the schema as it starts, so the database must
+    be migrated, but need not hold the fleet yet."""
     port = free_port()
-    server = spawn(
+    return spawn(
         "postgraphile",
         [str(peer_script()), dsn, str(port)],
         {},
@@ -55,12 +56,15 @@ async def start_postgraphile(dsn: str, workdir: Path) -> ServerProcess:
         f"http://127.0.0.1:{port}/graphql",
     )
 
+
+async def postgraphile_ready(server: ServerProcess) -> None:
+    """Wait until PostGraphile answers; its first run installs it, which can take minutes."""
+
     async def ready(http: httpx.AsyncClient) -> bool:
         response = await http.post(server.url, json={"query": "{ __typename }"})
         return response.status_code == 200 and "data" in response.json()
 
     await wait_ready(server, ready, timeout_s=600)
-    return server
 
 
 def postgraphile_version() -> str | None:

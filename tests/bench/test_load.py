@@ -6,7 +6,7 @@ import pytest
 
 from bench.load import Duration, LoadResult, Measurement
 
-FULL = Duration(3, 10, 3, min_requests=50, max_seconds=30, latency_multiple=8)
+FULL = Duration(3, 10, 3, min_requests=50, max_seconds=30, latency_multiple=8, warmup_responses=2)
 
 
 def test_a_fast_scenario_runs_the_planned_seconds_in_rounds() -> None:
