@@ -187,8 +187,8 @@ async def run(plan: Plan, with_peer: bool) -> dict[str, Any]:
         scenarios = await _scenarios(bench)
         await _check_answers(bench, scenarios)
         bench.steps_total = count_steps(plan, scenarios)
-        minutes = _minutes(plan, scenarios, peer is not None)
-        log(f"{bench.steps_total} steps, at least {minutes:.0f} min (slow scenarios run longer)")
+        minutes = max(1, round(_minutes(plan, scenarios, peer is not None)))
+        log(f"{bench.steps_total} steps, at least {minutes} min (slow scenarios run longer)")
         rows = []
         for scenario in scenarios:
             rows += await measure_scenario(bench, scenario)
