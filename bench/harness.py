@@ -1,0 +1,242 @@
+"""`make bench`: Agentgraph and PostGraphile v5 side by side, in one run, on a database of the
+bench's own — the fleet query at N = 10, 100 and 1,000 agents, `{ __typename }`, a signed-in
+one-row read, and the hand-written SQL floor, each at 1 and 8 clients after a warm-up.
+
+Prints a table (stdout; progress on stderr) and writes bench/results/latest.json. Without Node
+and npm nothing can drive the load; without ../shared/peers/postgraphile it measures ours only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.answers import (
+    AnswersDiffer,
+    check_fleet_shape,
+    check_same_rows,
+    check_same_user,
+    check_signed_in,
+    floor_fleet,
+    ours_fleet,
+    peer_fleet,
+)
+from bench.database import start_database, stop_database
+from bench.fleet_data import load_fleets, project_slug
+from bench.floor import floor_answer
+from bench.load import (
+    Duration,
+    LoadGenerator,
+    LoadGeneratorMissing,
+    ensure_autocannon,
+    node_binary,
+)
+from bench.measure import Bench, Plan, count_steps, log, measure_scenario
+from bench.peer import (
+    peer_script,
+    peer_unavailable,
+    postgraphile_ready,
+    postgraphile_version,
+    spawn_postgraphile,
+)
+from bench.report import format_table, write_results
+from bench.resources import rss_mb
+from bench.scenarios import PROJECT_BY_SLUG, Scenario, fleet_scenario, small_scenarios
+from bench.servers import ServerProcess, post, register_bench_user, start_agentgraph
+
+QUICK = Plan(
+    sizes=[1000],
+    clients=[1, 8],
+    duration=Duration(
+        1, 2, 1, min_requests=10, max_seconds=4, latency_multiple=4, warmup_responses=1
+    ),
+    count_requests=5,
+    quick=True,
+)
+FULL = Plan(
+    sizes=[10, 100, 1000],
+    clients=[1, 8],
+    duration=Duration(
+        3, 10, 3, min_requests=50, max_seconds=30, latency_multiple=8, warmup_responses=2
+    ),
+    count_requests=9,
+    quick=False,
+)
+
+
+async def _scenarios(bench: Bench) -> list[Scenario]:
+    token = await bench.token()
+    scenarios = []
+    for size in bench.plan.sizes:
+        answer = await post(
+            bench.ours.url,
+            {"query": PROJECT_BY_SLUG, "variables": {"slug": project_slug(size)}},
+            token,
+        )
+        our_id = answer["data"]["projectBySlug"]["id"]
+        scenarios.append(fleet_scenario(size, our_id, str(bench.projects[size])))
+    return scenarios + small_scenarios()
+
+
+async def _check_answers(bench: Bench, scenarios: list[Scenario]) -> None:
+    """Before measuring: every side answers with the same rows, or nothing is measured."""
+    token = await bench.token()
+    for scenario in scenarios:
+        ours = await post(bench.ours.url, scenario.ours, token if scenario.signed_in else None)
+        peer = await post(bench.peer.url, scenario.peer) if bench.peer and scenario.peer else None
+        if scenario.fleet_size is not None:
+            size = scenario.fleet_size
+            floor = floor_fleet(await floor_answer(bench.database.dsn, bench.projects[size]))
+            check_fleet_shape(floor, size)
+            mine = ours_fleet(ours)
+            check_same_rows(floor, mine, f"Agentgraph vs floor, N={size}")
+            if peer is not None:
+                check_same_rows(mine, peer_fleet(peer), f"PostGraphile vs Agentgraph, N={size}")
+        elif scenario.name == "one_row":
+            check_signed_in(ours, bench.credentials[0])
+            if peer is not None:
+                check_same_user(ours, peer)
+        elif scenario.name == "typename":
+            for name, answer in (("Agentgraph", ours), ("PostGraphile", peer)):
+                if answer is not None and answer.get("data") != {"__typename": "Query"}:
+                    raise AnswersDiffer(f"{name} answered {{ __typename }} with {answer}")
+    log("row check passed: every side answers with the same rows")
+
+
+def _context(plan: Plan, peer: dict[str, Any]) -> dict[str, Any]:
+    node = node_binary()
+    node_version = (
+        subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip()
+        if node
+        else None
+    )
+    d = plan.duration
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    return {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "quick": plan.quick,
+        "plan": {
+            "fleet_sizes": plan.sizes,
+            "clients": plan.clients,
+            **asdict(plan.duration),
+            "statement_count_requests": plan.count_requests,
+        },
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+            "python": platform.python_version(),
+            "node": node_version,
+            "note": "shared machine: other work runs beside the bench; compare within one run",
+        },
+        "peer": peer,
+        "note": (
+            f"One run. Per side and client count: {d.warmup_s:g} s warm-up, then {d.seconds:g} s "
+            f"(up to {d.max_seconds:g} s to reach {d.min_requests} responses, and at least "
+            f"{d.latency_multiple:g} response times a round) in {d.rounds} round(s) taken in turn "
+            f"with the other sides; req/s is the median round. Servers and load "
+            f"generator share {os.cpu_count()} CPUs; load average at the end {load}."
+        ),
+    }
+
+
+def _minutes(plan: Plan, scenarios: list[Scenario], with_peer: bool) -> float:
+    sides = sum(
+        1 + (with_peer and s.peer is not None) + (s.fleet_size is not None) for s in scenarios
+    )
+    d = plan.duration
+    return sides * len(plan.clients) * (d.warmup_s + d.seconds + 0.4 * (d.rounds + 1)) / 60
+
+
+async def run(plan: Plan, with_peer: bool) -> dict[str, Any]:
+    """Start everything, check the answers, measure, stop everything; the results."""
+    autocannon = ensure_autocannon(log)
+    reason = peer_unavailable() if with_peer else "turned off (--no-peer)"
+    if reason:
+        log(f"PostGraphile will not be measured: {reason}")
+    workdir = Path(tempfile.mkdtemp(prefix="agentgraph-bench-"))
+    log(f"starting a PostgreSQL of its own in {workdir} (pg_stat_statements preloaded)")
+    database = await start_database(workdir)
+    ours: ServerProcess | None = None
+    peer: ServerProcess | None = None
+    load_generator = await LoadGenerator.start(autocannon)
+    try:
+        log("starting agentgraph serve (one uvicorn worker, AGENTGRAPH_ENV=production)")
+        ours = await start_agentgraph(database.url, workdir)
+        started_rss = {"agentgraph": round(rss_mb(ours.pid), 1)}
+        credentials = await register_bench_user(ours.url)
+        if reason is None:
+            log(f"starting PostGraphile v5 ({peer_script()}; its first run installs it)")
+            peer = spawn_postgraphile(database.dsn, workdir)
+        log(f"loading fleets of {', '.join(map(str, plan.sizes))} agents "
+            "(12 configs, 3 capability versions, 200 metric points each)")  # fmt: skip
+        projects = await load_fleets(database.dsn, credentials[0], plan.sizes)
+        if peer is not None:
+            await postgraphile_ready(peer)
+            started_rss["postgraphile"] = round(rss_mb(peer.pid), 1)
+        bench = Bench(plan, database, load_generator, ours, peer, credentials, projects)
+        scenarios = await _scenarios(bench)
+        await _check_answers(bench, scenarios)
+        bench.steps_total = count_steps(plan, scenarios)
+        minutes = max(1, round(_minutes(plan, scenarios, peer is not None)))
+        log(f"{bench.steps_total} steps, at least {minutes} min (slow scenarios run longer)")
+        rows = []
+        for scenario in scenarios:
+            rows += await measure_scenario(bench, scenario)
+        results = _context(plan, {
+            "measured": peer is not None,
+            "reason": reason,
+            "postgraphile": postgraphile_version() if peer else None,
+        })  # fmt: skip
+        results["rss_after_start_mb"] = started_rss
+        results["rows"] = rows
+        return results
+    finally:
+        log("stopping the servers and the database")
+        await load_generator.stop()
+        for server in (peer, ours):
+            if server is not None:
+                server.stop()
+        stop_database(database)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="N = 1,000 only, short runs, one round (< 2 min)"
+    )
+    parser.add_argument("--seconds", type=float, help="measured seconds per side and client count")
+    parser.add_argument("--warmup", type=float, help="warm-up seconds per side and client count")
+    parser.add_argument("--sizes", help="fleet sizes, e.g. 10,100,1000")
+    parser.add_argument("--no-peer", action="store_true", help="measure Agentgraph only")
+    args = parser.parse_args(argv)
+    base = QUICK if args.quick else FULL
+    duration = replace(
+        base.duration,
+        warmup_s=base.duration.warmup_s if args.warmup is None else args.warmup,
+        seconds=base.duration.seconds if args.seconds is None else args.seconds,
+        max_seconds=max(base.duration.max_seconds, args.seconds or 0),
+    )
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else base.sizes
+    plan = replace(base, sizes=sizes, duration=duration)
+    try:
+        results = asyncio.run(run(plan, with_peer=not args.no_peer))
+    except (LoadGeneratorMissing, AnswersDiffer) as error:
+        print(f"bench: {error}", file=sys.stderr)
+        sys.exit(1)
+    print(format_table(results))
+    log(f"wrote {write_results(results)}")
+
+
+if __name__ == "__main__":
+    main()

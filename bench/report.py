@@ -1,0 +1,72 @@
+"""The bench's outputs: a table on stdout and bench/results/latest.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results" / "latest.json"
+
+_SIDES = (
+    ("agentgraph", "agentgraph"),
+    ("postgraphile", "postgraphile"),
+    ("floor", "floor (SQL)"),
+)
+_HEADER = (
+    f"{'scenario':<24} {'cl':>2}  {'server':<12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+    f"{'SQL/req':>9} {'RSS MB idle>peak':>17} {'err':>4} {'vs peer':>8} {'vs floor':>8}"
+)
+
+
+def _rss(figures: dict[str, Any]) -> str:
+    if figures["idle_rss_mb"] is None:
+        return "-"
+    return f"{figures['idle_rss_mb']:.0f} > {figures['peak_rss_mb']:.0f}"
+
+
+def _sql(figures: dict[str, Any]) -> str:
+    return f"{figures['sql_per_request']} ({figures['sql_queries_per_request']})"
+
+
+def _times(ratio: float | None) -> str:
+    return f"{ratio:.2g}x" if ratio is not None else ""
+
+
+def format_table(results: dict[str, Any]) -> str:
+    """The rows of ``results`` as a fixed-width table (one line per server and client count)."""
+    lines = [_HEADER, "-" * len(_HEADER)]
+    for row in results["rows"]:
+        first = True
+        for key, name in _SIDES:
+            figures = row.get(key)
+            if not figures:
+                continue
+            ours = key == "agentgraph"
+            lines.append(
+                f"{row['label'] if first else '':<24} {row['clients'] if first else '':>2}  "
+                f"{name:<12} {figures['req_per_s']:>8.1f} {figures['p50_ms']:>8.1f} "
+                f"{figures['p99_ms']:>8.1f} {_sql(figures):>9} {_rss(figures):>17} "
+                f"{figures['errors']:>4} {_times(row['ratio_vs_peer'] if ours else None):>8} "
+                f"{_times(row['ratio_vs_floor'] if ours else None):>8}"
+            )
+            first = False
+    notes = [
+        "",
+        f"{results['note']}",
+        "vs peer, vs floor: our req/s / theirs. SQL/req: statements PostgreSQL ran for a single "
+        "request (pg_stat_statements; the fewest over several requests, as the servers' background "
+        "work adds to some); in brackets without BEGIN/COMMIT/ROLLBACK.",
+        "The floor is one hand-written statement run through asyncpg from the bench process "
+        "(no HTTP, no GraphQL); its RSS is PostgreSQL's, not measured.",
+    ]
+    if not results["peer"]["measured"]:
+        notes.append(f"PostGraphile not measured: {results['peer']['reason']}")
+    return "\n".join(line.rstrip() for line in lines + notes)
+
+
+def write_results(results: dict[str, Any], path: Path = RESULTS) -> Path:
+    """Write ``results`` as JSON (the directory is git-ignored)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    return path
