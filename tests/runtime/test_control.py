@@ -113,3 +113,20 @@ async def test_a_step_reported_after_a_terminate_raises_terminated(
         await operator.move("terminateAgent", spawned["id"])
         with pytest.raises(Terminated):
             await run.step_succeeded(step, {"statistics_updated": True})
+
+
+async def test_a_pause_is_obeyed_at_the_next_step_even_before_its_event_arrives(
+    operator: Operator, live_url: str
+) -> None:
+    """The subscription wakes a paused agent, but its events may trail what is committed: the
+    step that starts right after the pause committed must not run."""
+    spawned = await operator.spawn()
+    async with connect(http_url(live_url), spawned["token"], heartbeat_interval=None) as agent:
+        run = await agent.executions.start("quick maintenance")
+        await run.submit_plan([PlanStep("update_table_statistics", {"table": "users"})])
+        await operator.move("pauseAgent", spawned["id"])
+        gate = asyncio.create_task(agent.control.between_steps())
+        await agent.control.changes.wait_until(lambda: agent.control.paused)
+        assert not gate.done()
+        await operator.move("resumeAgent", spawned["id"])
+        await gate
