@@ -3,9 +3,8 @@
 The watcher subscribes once, for the agent's own approvals, after a cursor read when the client
 connected (the agent's latest lifecycle move). Every decision committed after that cursor
 arrives on the subscription (after a reconnect or a server restart the client resumes from the
-last event it received); a decision committed before it was committed before the waiter's own
-read of the approval, which therefore sees it. So no decision is missed, and none waits on a
-poll.
+last event it received). The agent only waits on steps it read as awaiting approval after it
+connected, so their decisions come after that cursor: none is missed, and none is polled for.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
-from agentgraph.runtime.control import Control
 from agentgraph.runtime.errors import AgentgraphError
 from agentgraph.runtime.http import GraphQLHttp
 from agentgraph.runtime.signals import Changes
@@ -95,36 +93,24 @@ class ApprovalWatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    async def wait(self, approval_id: str, control: Control | None = None) -> ApprovalDecision:
-        """The decision on ``approval_id``, once there is one. Raises ``Terminated`` (or the
-        client's fatal error) if the agent must stop first."""
+    async def wait(self, approval_id: str) -> ApprovalDecision:
+        """The decision on ``approval_id``, once there is one (raises the client's fatal error
+        if it stops first). A terminate cancels the request: the decision is CANCELLED."""
         if approval_id not in self.decisions:
+            # A request past its expiry reads as EXPIRED before the server's sweeper records it
+            # (and announces it): the read spares the agent that wait.
             data = await self.http.query(APPROVAL, {"id": approval_id})
             approval = data.get("node")
             if approval and approval.get("status") in DECIDED:
                 self._record(approval)
-        decided = asyncio.create_task(self._decided(approval_id))
-        waiters: set[asyncio.Task[Any]] = {decided}
-        if control is not None:
-            waiters.add(asyncio.create_task(control.until_stopped()))
         self.waiting.add(approval_id)
         self.changes.notify()
         try:
-            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            await self.changes.wait_until(
+                lambda: approval_id in self.decisions or self.fatal is not None
+            )
         finally:
             self.waiting.discard(approval_id)
-            for task in waiters:
-                task.cancel()
-        if decided.done() and not decided.cancelled():
-            return decided.result()
-        assert control is not None
-        await control.obey_termination()
-        raise AssertionError("control stopped the wait without a reason")  # pragma: no cover
-
-    async def _decided(self, approval_id: str) -> ApprovalDecision:
-        await self.changes.wait_until(
-            lambda: approval_id in self.decisions or self.fatal is not None
-        )
         if approval_id in self.decisions:
             return self.decisions[approval_id]
         assert self.fatal is not None

@@ -138,7 +138,7 @@ class Execution:
         operator terminates the agent meanwhile. Survives reconnects and server restarts."""
         if step.approval_id is None:
             raise ValueError(f"step {step.index} has no approval request")
-        decision = await self._approvals.wait(step.approval_id, self._control)
+        decision = await self._approvals.wait(step.approval_id)
         if decision.status == "CANCELLED":
             await self._control.refresh()  # cancelled by a termination?
             await self._control.obey_termination()
