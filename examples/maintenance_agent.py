@@ -6,8 +6,9 @@ It runs one execution: plans the maintenance, runs the steps one by one (printin
 waits for a person to approve the risky ones, checkpoints every step (the server saves
 ``step_<i>_completed`` with its result), and stops between steps when an operator pauses it.
 
-Exit status: 0 completed; 3 a step was rejected or its approval expired; 4 an operator
-terminated the agent; 5 the agent token is not (or no longer) valid; 1 anything else.
+Exit status: 0 completed; 3 a step was rejected or its approval expired (or an operator
+cancelled the execution); 4 an operator terminated the agent; 5 the agent token is not (or no
+longer) valid; 1 anything else.
 
 Run it again after it was killed and it picks up where it was: the server knows the agent's
 open execution (``agent.executions.open()``), so the agent keeps no state file of its own. The
@@ -79,7 +80,7 @@ def _plan(task: dict[str, Any]) -> list[Any]:
     return plan(task["maintenance_type"], task["database"], task["tables"], row_counts=row_counts())
 
 
-async def drive(agent: AgentClient, execution: Execution) -> int:
+async def drive(agent: AgentClient, execution: Execution, work_seconds: float = 0.0) -> int:
     """Run the execution's steps to the end; returns the exit status."""
     outputs = execution.step_results()  # what ran before a restart, from its checkpoints
     while (step := execution.current_step()) is not None:
@@ -98,7 +99,7 @@ async def drive(agent: AgentClient, execution: Execution) -> int:
             {"execution": execution.id, "nextStep": step.index},
             on_pause=lambda: say("paused by an operator; waiting to be resumed"),
         )
-        if not await run_step(agent, execution, step, outputs):
+        if not await run_step(agent, execution, step, outputs, work_seconds):
             return FAILED
     report = outputs.get(len(execution.steps) - 1)
     await execution.complete(report)
@@ -107,11 +108,16 @@ async def drive(agent: AgentClient, execution: Execution) -> int:
 
 
 async def run_step(
-    agent: AgentClient, execution: Execution, step: Step, outputs: dict[int, Any]
+    agent: AgentClient,
+    execution: Execution,
+    step: Step,
+    outputs: dict[int, Any],
+    work_seconds: float,
 ) -> bool:
     say(f"step {step.index} {step.tool} [{step.risk_level.lower()}] running")
     try:
-        result = await run_tool(step.tool, resolve(step.params, outputs), outputs)
+        params = resolve(step.params, outputs)
+        result = await run_tool(step.tool, params, outputs, seconds=work_seconds)
     except ToolFailed as error:
         await execution.step_failed(step, str(error))
         say(f"step {step.index} failed (attempt {step.attempts + 1}): {error}")
@@ -140,7 +146,7 @@ async def main_async(args: argparse.Namespace) -> int:
             say(f"agent {agent.name} ({agent.agent_id}) connected to {agent.http_url}")
             agent.control.check()
             execution = await find_or_start(agent, args)
-            return await drive(agent, execution)
+            return await drive(agent, execution, args.work_seconds)
     except Terminated as stopped:
         say(f"stopped: {stopped.message}")
         return TERMINATED
@@ -149,7 +155,7 @@ async def main_async(args: argparse.Namespace) -> int:
         return TOKEN_REFUSED
     except ExecutionClosed as closed:
         say(f"stopped: {closed.message}")
-        return FAILED
+        return REFUSED if closed.status == "CANCELLED" else FAILED
     except AgentgraphError as error:
         say(f"stopped: {type(error).__name__}: {error.message}")
         return FAILED
@@ -171,6 +177,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         help="comma-separated",
     )
     parser.add_argument("--heartbeat", type=float, default=5.0, help="seconds between beats")
+    parser.add_argument(
+        "--work-seconds", type=float, default=0.0, help="how long each (simulated) tool takes"
+    )
     return parser.parse_args(argv)
 
 

@@ -40,9 +40,12 @@ def _table(name: Any) -> Table:
     return CATALOG[str(name)]
 
 
-async def run_tool(tool: str, params: Mapping[str, Any], outputs: Mapping[int, Any]) -> Any:
-    """Run one tool; ``outputs`` are the results of the steps before (for the report)."""
-    await asyncio.sleep(0)  # real tools do I/O; the agent stays responsive between steps
+async def run_tool(
+    tool: str, params: Mapping[str, Any], outputs: Mapping[int, Any], *, seconds: float = 0.0
+) -> Any:
+    """Run one tool, taking ``seconds`` (real tools take a while); ``outputs`` are the results
+    of the steps before (for the report)."""
+    await asyncio.sleep(seconds)
     tables = params.get("tables") or []
     if tool == "analyze_database_health":
         found = {name: _table(name) for name in tables}

@@ -230,7 +230,8 @@ class Execution:
     ) -> None:
         """Send a mutation; if its answer was lost, look whether it was applied before sending
         it again (a restart of the server must not make the agent report a step twice). A
-        refusal because an operator terminated the agent raises ``Terminated``."""
+        refusal because an operator terminated the agent raises ``Terminated``; one because the
+        execution was ended meanwhile (an operator cancelled it) raises ``ExecutionClosed``."""
         try:
             try:
                 self._set((await self._http.mutate(document, variables))[field])
@@ -240,9 +241,13 @@ class Execution:
                 await self.refresh()
                 if not applied():
                     self._set((await self._http.mutate(document, variables))[field])
-        except (Conflict, InvalidTransition):
+        except (Conflict, InvalidTransition) as refused:
             await self._control.refresh()  # terminated meanwhile (its execution cancelled)?
             await self._control.obey_termination()
+            if self.is_open:
+                await self.refresh()  # or was the execution ended by someone else?
+                if not self.is_open:
+                    raise ExecutionClosed(self) from refused
             raise
 
 

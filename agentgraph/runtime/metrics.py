@@ -135,10 +135,20 @@ class MetricsBuffer:
             self._stopped_by = cause
             self._update()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+            # A batch in flight is let through: cancelled, it could reach the server and still
+            # be queued again (sent twice).
+            acquired = False
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(patience):
+                    acquired = await self._lock.acquire()
+            try:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+            finally:
+                self._task = None
+                if acquired:
+                    self._lock.release()
         if flush and self._points and self._stopped_by is None:
             with contextlib.suppress(AgentgraphError, TimeoutError):
                 await asyncio.wait_for(self.flush(), patience)

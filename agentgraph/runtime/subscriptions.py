@@ -112,6 +112,7 @@ class SubscriptionClient:
         self._ws: ClientConnection | None = None
         self._task: asyncio.Task[None] | None = None
         self._later: set[asyncio.Task[None]] = set()
+        self._closing = False
         self._ids = itertools.count(1)
 
     @property
@@ -157,6 +158,10 @@ class SubscriptionClient:
         self._subs.clear()
         for task in list(self._later):
             task.cancel()
+        self._closing = True
+        if self._ws is not None:
+            with contextlib.suppress(Exception):
+                await self._ws.close()  # a clean 1000 for the server (cancelling says 1011)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -198,6 +203,8 @@ class SubscriptionClient:
             finally:
                 self._ws = None
                 self.changes.notify()
+            if self._closing:
+                return
             if fatal is not None:
                 self._fail(fatal)
                 return

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from agentgraph.runtime import PlanStep, Terminated, connect
+from agentgraph.runtime import ExecutionClosed, PlanStep, Terminated, connect
 from tests.runtime.conftest import Operator, http_url
 from tests.support.ws import TRANSPORT_WS, WSClient
 
@@ -130,3 +130,21 @@ async def test_a_pause_is_obeyed_at_the_next_step_even_before_its_event_arrives(
         assert not gate.done()
         await operator.move("resumeAgent", spawned["id"])
         await gate
+
+
+async def test_an_execution_cancelled_by_an_operator_is_reported_as_closed(
+    operator: Operator, live_url: str
+) -> None:
+    spawned = await operator.spawn()
+    async with connect(http_url(live_url), spawned["token"], heartbeat_interval=None) as agent:
+        run = await agent.executions.start("standard maintenance")
+        await run.submit_plan([PlanStep("analyze_table_fragmentation", {"table": "users"})])
+        step = run.current_step()
+        assert step is not None
+        await operator.call(CANCEL, id=run.id, reason="wrong database")
+        with pytest.raises(ExecutionClosed) as closed:
+            await run.step_succeeded(step, {"fragmentation_percent": 12.5})
+        assert closed.value.status == "CANCELLED" and not agent.control.terminated
+
+
+CANCEL = "mutation($id: ID!, $reason: String) { cancelExecution(executionId: $id, reason: $reason) { id } }"

@@ -13,18 +13,25 @@ from tests.runtime.conftest import Operator, http_url
 # optimization (step 3) are declared high and wait for approval.
 ORDERS = ("--type", "full", "--tables", "orders")
 STEPS = [
-    "analyze_database_health", "analyze_table_fragmentation", "rebuild_fragmented_indexes",
-    "optimize_table", "update_table_statistics", "generate_maintenance_report",
-]  # fmt: skip
+    "analyze_database_health",
+    "analyze_table_fragmentation",
+    "rebuild_fragmented_indexes",
+    "optimize_table",
+    "update_table_statistics",
+    "generate_maintenance_report",
+]
+
+
+RUNNING = re.compile(r"^step (\d+) (\S+) \[\w+\] running$")
 
 
 def _ran(agent: AgentProcess) -> list[int]:
     """The steps this process ran, in order."""
-    return [
-        int(m.group(1))
-        for line in agent.lines
-        if (m := re.match(r"step (\d+) \S+ \[\w+\] running$", line))
-    ]
+    return [int(m.group(1)) for line in agent.lines if (m := RUNNING.match(line))]
+
+
+def _tools_ran(agent: AgentProcess) -> list[str]:
+    return [m.group(2) for line in agent.lines if (m := RUNNING.match(line))]
 
 
 async def test_a_run_completes_with_the_risky_steps_approved_through_the_api(
@@ -42,11 +49,7 @@ async def test_a_run_completes_with_the_risky_steps_approved_through_the_api(
     assert await agent.exit_code() == 0, agent.output
 
     assert _ran(agent) == list(range(6))
-    assert [
-        re.match(r"step \d+ (\S+)", line).group(1)
-        for line in agent.lines
-        if line.endswith("running")
-    ] == STEPS  # type: ignore[union-attr]
+    assert _tools_ran(agent) == STEPS
     assert agent.lines[-1].startswith(f"execution {execution_id} completed: ")
     report = json.loads(agent.lines[-1].split("completed: ", 1)[1])
     assert report["indexes_rebuilt"] == 5 and report["tables_optimized"] == 1
@@ -181,3 +184,25 @@ async def test_a_revoked_token_ends_the_run_with_status_5(
     assert agent.lines[-1] == (
         "stopped: the agent token is not valid (revoked?): Invalid or revoked agent token."
     )
+
+
+async def test_a_step_killed_while_it_runs_runs_again_and_nothing_else_does(
+    operator: Operator, live_url: str
+) -> None:
+    spawned = await operator.spawn()
+    url, token = http_url(live_url), spawned["token"]
+    args = ("--type", "quick", "--tables", "users")
+    # Each tool takes long enough that the kill lands inside step 0.
+    first = await AgentProcess.start(url, token, *args, "--work-seconds", "600")
+    execution_id = (await first.line(r"^execution (\S+): ")).group(1)
+    await first.line(r"^step 0 \S+ \[\w+\] running$")
+    await first.kill()
+
+    second = await AgentProcess.start(url, token, *args)
+    resumed = await second.line(r"^resuming execution (\S+) \(.*\) from its first step$")
+    assert resumed.group(1) == execution_id
+    assert await second.exit_code() == 0, second.output
+    assert _ran(second) == [0, 1, 2]  # the interrupted step 0 never reported: it runs again
+    execution = await operator.execution(execution_id)
+    assert execution["status"] == "COMPLETED"
+    assert [s["attempts"] for s in execution["steps"]] == [1, 1, 1]
