@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml uv.lock
 # Bytecode for our own modules too: where PYTHONDONTWRITEBYTECODE is set, every process would
 # otherwise compile them again (the test suite starts many). Only changed files are redone.
 bytecode: install
-	@$(VENV)/bin/python -m compileall -q -j 0 agentgraph gql usecases store domain migrations tests bench > /dev/null
+	@$(VENV)/bin/python -m compileall -q -j 0 agentgraph gql usecases store domain migrations tests bench examples > /dev/null
 
 run: bytecode
 	$(VENV)/bin/agentgraph serve --demo

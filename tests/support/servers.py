@@ -77,9 +77,14 @@ async def serving(app: Starlette) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def serve_process(database_url: str, secret_key: str, data_dir: Path) -> AsyncIterator[str]:
-    """`agentgraph serve` in a separate process on the same database; yields its ws URL."""
-    port = free_port()
+async def serve_process(
+    database_url: str, secret_key: str, data_dir: Path, port: int | None = None
+) -> AsyncIterator[str]:
+    """`agentgraph serve` in a separate process on the same database; yields its ws URL.
+
+    ``port``: serve there (a restart on the same port looks, to clients, like one server).
+    """
+    port = port or free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,

@@ -1,0 +1,1 @@
+"""Agents written against the runtime SDK (agentgraph.runtime), as references for users."""
