@@ -88,6 +88,9 @@ class EventHub:
         self.database = database
         self.queue_capacity = queue_capacity
         self.last_seq = 0
+        # Durable events read from the log after the LISTEN connection came back: what the
+        # notifications lost while it was away would have carried (/metrics shows it).
+        self.replayed_after_reconnect = 0
         self.listeners: set[Listener] = set()
         self.owners = ProjectOwners(database)
         self._tasks: list[asyncio.Task[None]] = []
@@ -145,7 +148,7 @@ class EventHub:
     async def _on_durable(self, payload: str) -> None:
         async with self._lock:
             if _is_resync(payload):
-                await self._catch_up()
+                self.replayed_after_reconnect += await self._catch_up()
                 return
             event = parse_notification(payload)
             assert event.seq is not None
@@ -161,15 +164,18 @@ class EventHub:
         # Retried for as long as it takes: the hub must not skip past what it could not read.
         return await self.database.read_retrying(query, patience_s=float("inf"))
 
-    async def _catch_up(self) -> None:
+    async def _catch_up(self) -> int:
+        """Deliver every durable event after the last one delivered; returns how many."""
+        delivered = 0
         while True:
             found = await self._read(
                 partial(eventlog.events_after, after=self.last_seq, limit=1000)
             )
             for event in found:
                 self._deliver(event)
+            delivered += len(found)
             if len(found) < 1000:
-                return
+                return delivered
 
     async def _fill(self, upto: int) -> None:
         for event in await self._read(
