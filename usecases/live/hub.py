@@ -98,14 +98,17 @@ class EventHub:
 
     async def start(self) -> None:
         await self.broadcast.connect()
-        ready = [asyncio.Event(), asyncio.Event()]
-        self._tasks = [
-            asyncio.create_task(self._consume(EVENTS_CHANNEL, self._on_durable, ready[0])),
-            asyncio.create_task(self._consume(HEARTBEATS_CHANNEL, self._on_heartbeat, ready[1])),
-            asyncio.create_task(self._tail_check(), name=TAIL_CHECK_TASK),
-        ]
-        for event in ready:
-            await event.wait()
+        # One channel after the other: broadcaster's Redis backend parks its reader for good
+        # when two subscriptions are both in flight before it first looks (it then sees no
+        # channel yet, and nothing wakes it again), and Redis fan-out delivers nothing.
+        for channel, handle in (
+            (EVENTS_CHANNEL, self._on_durable),
+            (HEARTBEATS_CHANNEL, self._on_heartbeat),
+        ):
+            ready = asyncio.Event()
+            self._tasks.append(asyncio.create_task(self._consume(channel, handle, ready)))
+            await ready.wait()
+        self._tasks.append(asyncio.create_task(self._tail_check(), name=TAIL_CHECK_TASK))
         # Only after LISTEN is up: anything committed later is heard; anything earlier is not
         # "missed" by anyone (subscribers that need it replay with a cursor).
         async with self.database.read() as conn:
