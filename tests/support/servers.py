@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import uvicorn
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -74,7 +74,7 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def serving(app: Starlette) -> AsyncIterator[str]:
+async def serving(app: ASGIApp) -> AsyncIterator[str]:
     """Serve ``app`` (lifespan included) with uvicorn; yields its ws://…/graphql URL."""
     config = uvicorn.Config(
         app, host="127.0.0.1", port=0, lifespan="on", ws="websockets-sansio", log_level="warning"
@@ -172,8 +172,11 @@ def http_url(ws_url: str) -> str:
     return ws_url.replace("ws://", "http://")
 
 
-async def post(ws_url: str, query: str, variables: dict[str, Any], token: str) -> dict[str, Any]:
-    async with httpx.AsyncClient(timeout=10) as http:
+async def post(
+    ws_url: str, query: str, variables: dict[str, Any], token: str, timeout: float = 10
+) -> dict[str, Any]:
+    """One plain HTTP request (no retries): the answer's JSON."""
+    async with httpx.AsyncClient(timeout=timeout) as http:
         response = await http.post(
             http_url(ws_url),
             json={"query": query, "variables": variables},

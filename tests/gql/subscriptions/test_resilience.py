@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from starlette.applications import Starlette
 
 from agentgraph.bootstrap import create_app
@@ -198,3 +198,47 @@ async def test_two_server_processes_deliver_every_event(
         finally:
             await here.close()
             await there.close()
+
+
+async def test_a_read_sent_while_the_database_is_down_is_answered_once_it_is_back(
+    restartable: RestartablePostgres, tmp_path: Path
+) -> None:
+    """A plain HTTP query (no retries of the client's own) that reaches the server while
+    PostgreSQL is down is answered, correctly, after PostgreSQL comes back."""
+    from tests.support.servers import post
+
+    settings = Settings(
+        database_url=restartable.url, data_dir=tmp_path / "data", secret_key=TEST_SECRET
+    )
+    app = create_app(settings, database_url=restartable.url)
+    failures: list[str] = []
+    event.listen(
+        app.state.services.database.engine.sync_engine,
+        "handle_error",
+        lambda context: failures.append(type(context.original_exception).__name__),
+    )
+    arrived = asyncio.Event()
+
+    async def noticing(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/graphql":
+            arrived.set()
+        await app(scope, receive, send)
+
+    async with serving(noticing) as url, GraphQLClient.for_app(app) as api:  # type: ignore[arg-type]
+        world = await _world(api, app)
+        agent = await world.spawn(api, "Patient")
+        arrived.clear()
+        await asyncio.to_thread(restartable.stop)
+        query = asyncio.create_task(
+            post(url, READ, {"id": agent["id"]}, world.owner["token"], timeout=60)
+        )
+        await arrived.wait()
+        # The server has tried the database and failed (not merely received the request).
+        await until(lambda: bool(failures), "the server ran into the stopped database")
+        assert not query.done(), query.result()
+        await asyncio.to_thread(restartable.start)
+        answer = await query
+    assert answer == {"data": {"agent": {"name": "Patient", "status": "IDLE"}}}, answer
+
+
+READ = "query($id: ID!) { agent(id: $id) { name status } }"
