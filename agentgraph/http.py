@@ -75,6 +75,10 @@ def routes(services: Services, graphql: AgentgraphGraphQL, settings: Settings) -
                 "Times the LISTEN connection was re-established.",
                 getattr(backend, "reconnects", 0),
             ),
+            "agentgraph_events_replayed_after_reconnect": (
+                "Durable events read from the log after the LISTEN connection came back.",
+                hub.replayed_after_reconnect,
+            ),
         }
         lines = []
         for name, (help_text, value) in gauges.items():

@@ -138,13 +138,11 @@ class PostgresListenBackend(BroadcastBackend):
                     await asyncio.wait_for(
                         conn.fetchval("SELECT 1"), timeout=self._check_interval_s
                     )
-            except (
-                TimeoutError,
-                OSError,
-                AssertionError,
-                asyncpg.PostgresError,
-                asyncpg.InterfaceError,
-            ):
+            except Exception:
+                # Whatever the check ran into (a timeout, a closed socket, or asyncpg's
+                # InternalClientError for a connection a cancelled check left mid-operation),
+                # this connection can no longer be trusted to deliver: replace it. Letting the
+                # error escape would end the supervisor, and LISTEN would never come back.
                 self._lost.set()
 
     async def _reconnect(self) -> None:

@@ -87,16 +87,16 @@ async def authenticate(database: Database, secret_key: str, token: str | None) -
             "(exchange the refresh token with refreshToken)."
         )
     claims = decode_access_token(secret_key, token)
-    async with database.read() as conn:
-        user = await store.user_by_id(conn, claims.user_id)
+    # Retried while the database restarts, as every read of a request is.
+    user = await database.read_retrying(lambda conn: store.user_by_id(conn, claims.user_id))
     if user is None or not user.is_active:
         raise Unauthenticated("The account of this access token is disabled or no longer exists.")
     return Viewer(user_id=user.id, is_superuser=user.is_superuser)
 
 
 async def _agent_viewer(database: Database, token: str) -> Viewer:
-    async with database.read() as conn:
-        row = await agent_tokens.live_agent_token(conn, secret_hash(token))
+    hashed = secret_hash(token)
+    row = await database.read_retrying(lambda conn: agent_tokens.live_agent_token(conn, hashed))
     if row is None:
         raise Unauthenticated("Invalid or revoked agent token.")
     if agent_tokens.is_touch_due(row.last_used_at, datetime.now(UTC)):

@@ -25,6 +25,7 @@ async def test_health_readiness_and_metrics(api: GraphQLClient) -> None:
         "agentgraph_subscription_cohorts",
         "agentgraph_events_last_delivered_seq",
         "agentgraph_listen_reconnects",
+        "agentgraph_events_replayed_after_reconnect",
     ):
         assert any(line.startswith(f"{name} ") for line in lines), name
 

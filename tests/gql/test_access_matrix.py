@@ -440,10 +440,8 @@ _NODE_TABLE: dict[str, tuple[str | None, ...]] = {
     "Execution":           (UNAUTH,   NOPE,       OK,    OK,        OK,        NOPE),
     "Approval":            (UNAUTH,   NOPE,       OK,    OK,        OK,        NOPE),
     "Checkpoint":          (UNAUTH,   NOPE,       OK,    OK,        OK,        NOPE),
-    # An agent token reads its agent (and what is below it), nothing else (SPEC §5). Known
-    # defect: node/nodes give agent tokens their agent's project (visible_projects in
-    # store/scopes.py admits it) while project(id) refuses them: FORBIDDEN there, the
-    # project here. The Project cells of both agent columns fail until that is fixed.
+    # An agent token reads its agent (and what is below it), nothing else (SPEC §5): its
+    # project is context inside agent { project }, never a node of its own.
     "Project":             (UNAUTH,   NOPE,       OK,    OK,        NOPE,      NOPE),
     "AgentType":           (UNAUTH,   OK,         OK,    OK,        NOPE,      NOPE),
     "User":                (UNAUTH,   NOPE,       OK,    OK,        NOPE,      NOPE),  # the owner

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 from starlette.applications import Starlette
 
+from gql.ids import from_global_id, to_global_id
 from tests.gql.conftest import World
-from tests.support.api import GraphQLClient
+from tests.support.api import GraphQLClient, Result
 from tests.support.sql_counter import StatementCounter
 
 FLEET = """
@@ -179,12 +181,30 @@ async def test_strangers_get_not_found_everywhere(
     assert listing.code == "NOT_FOUND"
     mine = await api.ok("{ agents { totalCount } projects { totalCount } }", token=token)
     assert mine == {"agents": {"totalCount": 0}, "projects": {"totalCount": 0}}
-    # The same answer for an id that never existed: no existence leak.
-    missing = agent_id[:-4] + ("AAAA" if not agent_id.endswith("AAAA") else "BBBB")
-    unknown = await api.execute(
-        "query($id: ID!) { agent(id: $id) { name } }", {"id": missing}, token=token
-    )
-    assert unknown.code in {"NOT_FOUND", "VALIDATION_ERROR"}
+    # No existence leak: a well-formed id of an agent that exists but is not the caller's gets
+    # the very answer of one that never existed (the id itself aside).
+    missing = to_global_id("Agent", uuid.uuid4())
+    for document in (
+        "query($id: ID!) { agent(id: $id) { name } }",
+        "query($id: ID!) { node(id: $id) { id } }",
+        "query($id: ID!) { nodes(ids: [$id]) { id } }",
+        "mutation($id: ID!) { pauseAgent(input: {id: $id}) { agent { id } } }",
+        'mutation($id: ID!) { deleteAgentConfig(agentId: $id, key: "k") { id } }',
+    ):
+        hidden = await api.execute(document, {"id": agent_id}, token=token)
+        unknown = await api.execute(document, {"id": missing}, token=token)
+        assert hidden.code == "NOT_FOUND", (document, hidden.errors)
+        assert _without_id(hidden, agent_id) == _without_id(unknown, missing), document
+
+
+def _without_id(result: Result, global_id: str) -> tuple[Any, list[dict[str, Any]]]:
+    """The answer with the asked-for id (global or raw) blanked out of its error messages."""
+    raw = str(from_global_id(global_id, "Agent"))
+    errors = [
+        {**e, "message": e["message"].replace(global_id, "<id>").replace(raw, "<id>")}
+        for e in result.errors
+    ]
+    return result.data, errors
 
 
 async def test_node_refetches_every_type(api: GraphQLClient, world: World) -> None:

@@ -3,7 +3,6 @@ sent; production mode without introspection, GraphiQL or "Did you mean" suggesti
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -190,9 +189,9 @@ def test_lists_count_ten_items_and_nodes_as_many_as_ids() -> None:
 
 
 async def test_a_fragment_fan_out_is_measured_without_expanding_it(api: GraphQLClient) -> None:
-    started = time.perf_counter()
+    # 2**40 aliases: expanding them would never finish (pytest-timeout would end the test);
+    # the count in the message can only come from measuring each fragment once.
     result = await api.execute(_fan_out(40))
-    assert time.perf_counter() - started < 1
     assert f"{2**40} aliases exceed" in _message(result.errors)
 
 

@@ -4,6 +4,7 @@ ordering, filters, and argument errors that name the argument."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.gql.conftest import World
@@ -87,7 +88,29 @@ async def test_250_agents_forward_and_backward_while_agents_are_added(
 
 
 async def test_orderings_and_their_cursors(api: GraphQLClient, world: World) -> None:
-    await _spawn_many(api, world, ["b", "c", "a"])
+    token = world.owner["token"]
+    ids = {}
+    for name in ("b", "c", "a"):  # one after another: created in this order
+        ids[name] = (await world.spawn(api, name))["id"]
+    # Statuses and heartbeats that sort each field differently from the names.
+    await api.ok(
+        "mutation($id: ID!) { pauseAgent(input: {id: $id}) { agent { id } } }",
+        {"id": ids["b"]},
+        token=token,
+    )
+    await api.ok(
+        'mutation($id: ID!) { reportAgentError(input: {agentId: $id, error: {error: "x"}}) { agent { id } } }',
+        {"id": ids["c"]},
+        token=token,
+    )
+    now = datetime.now(UTC)
+    for name, minutes_ago in (("a", 3), ("c", 1)):  # b never beats: it sorts first
+        at = (now - timedelta(minutes=minutes_ago)).isoformat()
+        await api.ok(
+            "mutation($i: HeartbeatInput!) { heartbeat(input: $i) { id } }",
+            {"i": {"agentId": ids[name], "at": at}},
+            token=token,
+        )
     by_name_desc = await _page(api, world, first=2, order={"field": "NAME", "direction": "DESC"})
     assert [e["node"]["name"] for e in by_name_desc["edges"]] == ["c", "b"]
     rest = await _page(
@@ -99,13 +122,15 @@ async def test_orderings_and_their_cursors(api: GraphQLClient, world: World) -> 
     )
     assert [e["node"]["name"] for e in rest["edges"]] == ["a"]
     assert rest["pageInfo"] == {**rest["pageInfo"], "hasNextPage": False, "hasPreviousPage": True}
-    for field in ("CREATED_AT", "STATUS", "LAST_HEARTBEAT_AT"):
-        page = await _page(api, world, first=2, order={"field": field})
-        more = await _page(
-            api, world, first=2, after=page["pageInfo"]["endCursor"], order={"field": field}
-        )
-        names = [e["node"]["name"] for e in page["edges"] + more["edges"]]
-        assert sorted(names) == ["a", "b", "c"], field
+    # Statuses sort by their stored values: error < idle < paused.
+    expected = {"CREATED_AT": "bca", "STATUS": "cab", "LAST_HEARTBEAT_AT": "bac"}
+    for field, names in expected.items():
+        for direction, order in (("ASC", list(names)), ("DESC", list(reversed(names)))):
+            sort = {"field": field, "direction": direction}
+            page = await _page(api, world, first=2, order=sort)
+            more = await _page(api, world, first=2, after=page["pageInfo"]["endCursor"], order=sort)
+            seen = [e["node"]["name"] for e in page["edges"] + more["edges"]]
+            assert seen == order, (field, direction)
     # A cursor of one ordering is refused by another.
     mismatch = await api.execute(
         PAGE,
@@ -125,6 +150,7 @@ async def test_filters(api: GraphQLClient, world: World) -> None:
     await api.ok(pause, {"id": tuner["edges"][0]["node"]["id"]}, token=token)
 
     contains = await _page(api, world, filter={"nameContains": "COST"})
+    # Which agents match, not their order (how "C" and "c" sort depends on the collation).
     assert sorted(e["node"]["name"] for e in contains["edges"]) == ["Cost Optimizer", "cost_100%"]
     literal = await _page(api, world, filter={"nameContains": "_100%"})
     assert [e["node"]["name"] for e in literal["edges"]] == ["cost_100%"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from graphql import build_schema, find_breaking_changes
 
 from gql.schema import export_sdl
+from tests.support.requirements import require
 
 REPO = Path(__file__).resolve().parents[2]
 CONTRACT = REPO.parent / "shared" / "contract.graphql"
@@ -18,10 +18,8 @@ def test_schema_graphql_matches_the_code() -> None:
     assert committed == export_sdl(), "schema.graphql is stale: run `make schema` and commit it"
 
 
-@pytest.mark.skipif(
-    not CONTRACT.exists(), reason="the shared API contract is not checked out beside the repo"
-)
 def test_schema_keeps_every_promise_of_the_contract() -> None:
+    require(CONTRACT.exists(), f"no API contract at {CONTRACT} (../shared beside the repo)")
     changes = find_breaking_changes(build_schema(CONTRACT.read_text()), build_schema(export_sdl()))
     assert [f"{c.type.name}: {c.description}" for c in changes] == []
 

@@ -45,7 +45,7 @@ async def test_heartbeats_and_buffered_metrics_survive_a_server_restart(
         "heartbeat_interval": 0.2, "metrics_batch_size": 4, "metrics_capacity": 6,
         "metrics_flush_interval": 0.2, "patience": 0,
     }  # fmt: skip
-    async with serve_process(database_url, TEST_SECRET, tmp_path, port) as ws_url:
+    async with serve_process(database_url, TEST_SECRET, tmp_path, port=port) as ws_url:
         agent = await AgentClient.open(http_url(ws_url), spawned["token"], **options)
         await _a_beat_arrives(ws_url, operator, spawned["id"])
         for value in (1, 2):
@@ -66,7 +66,7 @@ async def test_heartbeats_and_buffered_metrics_survive_a_server_restart(
         assert (metrics.pending, metrics.dropped) == (6, 3)  # bounded: the oldest 3 went
         await agent.metrics.changes.wait_until(lambda: metrics.failed_flushes >= 1)
 
-        async with serve_process(database_url, TEST_SECRET, tmp_path, port) as ws_url:
+        async with serve_process(database_url, TEST_SECRET, tmp_path, port=port) as ws_url:
             await _a_beat_arrives(ws_url, operator, spawned["id"])
             await agent.metrics.drained()
             assert (metrics.sent, metrics.pending, metrics.dropped) == (8, 0, 3)
@@ -84,7 +84,7 @@ async def test_an_approval_decided_while_the_server_is_down_reaches_the_agent(
 ) -> None:
     spawned = await operator.spawn()
     port = free_port()
-    async with serve_process(database_url, TEST_SECRET, tmp_path, port) as ws_url:
+    async with serve_process(database_url, TEST_SECRET, tmp_path, port=port) as ws_url:
         agent = await AgentClient.open(http_url(ws_url), spawned["token"], heartbeat_interval=None)
         run = await agent.executions.start("emergency maintenance")
         await run.submit_plan([PlanStep("repair_corrupted_tables", {}, risk="high")])
@@ -99,7 +99,7 @@ async def test_an_approval_decided_while_the_server_is_down_reaches_the_agent(
         await agent.subscriptions.changes.wait_until(lambda: not agent.subscriptions.connected)
         await operator.approve(approval_id, "approved during the outage")
         assert not waiter.done()
-        async with serve_process(database_url, TEST_SECRET, tmp_path, port):
+        async with serve_process(database_url, TEST_SECRET, tmp_path, port=port):
             decision = await waiter
             assert decision.approved and decision.reason == "approved during the outage"
             assert agent.subscriptions.connections == connections + 1

@@ -66,11 +66,11 @@ async def test_a_socket_closed_with_4403_stops_the_agent(
     the server it reconnects, and the revoked token is refused with 4403."""
     spawned = await operator.spawn()
     port = free_port()
-    async with serve_process(database_url, TEST_SECRET, tmp_path, port) as ws_url:
+    async with serve_process(database_url, TEST_SECRET, tmp_path, port=port) as ws_url:
         agent = await AgentClient.open(http_url(ws_url), spawned["token"], heartbeat_interval=None)
     try:
         await operator.revoke(spawned["token_id"])
-        async with serve_process(database_url, TEST_SECRET, tmp_path, port):
+        async with serve_process(database_url, TEST_SECRET, tmp_path, port=port):
             stopped = await agent.control.until_stopped()
         assert isinstance(stopped, Unauthenticated) and "4403" in stopped.message
         assert agent.fatal is stopped and agent.subscriptions.fatal is stopped

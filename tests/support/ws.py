@@ -84,12 +84,5 @@ class WSClient:
     async def events(self, field: str, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
         return [await self.next_event(field, timeout) for _ in range(count)]
 
-    async def expect_silence(self, seconds: float = 0.5) -> None:
-        try:
-            message = await self.receive(timeout=seconds)
-        except TimeoutError:
-            return
-        raise AssertionError(f"expected nothing, got {message}")
-
     async def close(self) -> None:
         await self.connection.close()

@@ -88,6 +88,9 @@ class EventHub:
         self.database = database
         self.queue_capacity = queue_capacity
         self.last_seq = 0
+        # Durable events read from the log after the LISTEN connection came back: what the
+        # notifications lost while it was away would have carried (/metrics shows it).
+        self.replayed_after_reconnect = 0
         self.listeners: set[Listener] = set()
         self.owners = ProjectOwners(database)
         self._tasks: list[asyncio.Task[None]] = []
@@ -95,14 +98,17 @@ class EventHub:
 
     async def start(self) -> None:
         await self.broadcast.connect()
-        ready = [asyncio.Event(), asyncio.Event()]
-        self._tasks = [
-            asyncio.create_task(self._consume(EVENTS_CHANNEL, self._on_durable, ready[0])),
-            asyncio.create_task(self._consume(HEARTBEATS_CHANNEL, self._on_heartbeat, ready[1])),
-            asyncio.create_task(self._tail_check(), name=TAIL_CHECK_TASK),
-        ]
-        for event in ready:
-            await event.wait()
+        # One channel after the other: broadcaster's Redis backend parks its reader for good
+        # when two subscriptions are both in flight before it first looks (it then sees no
+        # channel yet, and nothing wakes it again), and Redis fan-out delivers nothing.
+        for channel, handle in (
+            (EVENTS_CHANNEL, self._on_durable),
+            (HEARTBEATS_CHANNEL, self._on_heartbeat),
+        ):
+            ready = asyncio.Event()
+            self._tasks.append(asyncio.create_task(self._consume(channel, handle, ready)))
+            await ready.wait()
+        self._tasks.append(asyncio.create_task(self._tail_check(), name=TAIL_CHECK_TASK))
         # Only after LISTEN is up: anything committed later is heard; anything earlier is not
         # "missed" by anyone (subscribers that need it replay with a cursor).
         async with self.database.read() as conn:
@@ -145,7 +151,7 @@ class EventHub:
     async def _on_durable(self, payload: str) -> None:
         async with self._lock:
             if _is_resync(payload):
-                await self._catch_up()
+                self.replayed_after_reconnect += await self._catch_up()
                 return
             event = parse_notification(payload)
             assert event.seq is not None
@@ -161,15 +167,18 @@ class EventHub:
         # Retried for as long as it takes: the hub must not skip past what it could not read.
         return await self.database.read_retrying(query, patience_s=float("inf"))
 
-    async def _catch_up(self) -> None:
+    async def _catch_up(self) -> int:
+        """Deliver every durable event after the last one delivered; returns how many."""
+        delivered = 0
         while True:
             found = await self._read(
                 partial(eventlog.events_after, after=self.last_seq, limit=1000)
             )
             for event in found:
                 self._deliver(event)
+            delivered += len(found)
             if len(found) < 1000:
-                return
+                return delivered
 
     async def _fill(self, upto: int) -> None:
         for event in await self._read(

@@ -3,7 +3,6 @@ and an overflow ends the subscription with the cursor to resume from."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from typing import Any
 from urllib.parse import urlparse
@@ -17,6 +16,7 @@ from store import eventlog
 from store.eventlog import NewEvent
 from tests.gql.subscriptions.conftest import World
 from tests.support.api import GraphQLClient
+from tests.support.waiting import registered, until
 from tests.support.ws import TRANSPORT_WS, WSClient
 
 STATE = """
@@ -67,20 +67,17 @@ async def test_a_client_that_never_reads_is_bounded_and_ended_with_its_cursor(
     agent_pk = from_global_id(agent["id"], "Agent")
     project_pk = from_global_id(world.project_id, "Project")
     hub = app.state.services.hub
-    before = len(hub.listeners)
 
     client = await _slow_client(live_url, token)
-    await client.subscribe(STATE, {"agent": agent["id"]})
-    for _ in range(100):
-        if len(hub.listeners) > before:
-            break
-        await asyncio.sleep(0.02)
-    [listener] = hub.listeners - set()  # the only subscriber of this test
+    known = set(hub.listeners)
+    async with registered(app):
+        await client.subscribe(STATE, {"agent": agent["id"]})
+    [listener] = hub.listeners - known  # the only subscriber of this test
+    # Without a cursor the subscription's resume point starts where the hub stood when it
+    # joined: nothing flooded below has been delivered yet.
+    joined_at = hub.last_seq
     await _flood(app, agent_pk, project_pk, EVENTS)
-    for _ in range(300):
-        if listener.overflowed:
-            break
-        await asyncio.sleep(0.05)
+    await until(lambda: listener.overflowed, "the listener overflowed", timeout=30)
 
     # Bounded: never more than the queue's capacity waited, and the queue was dropped.
     capacity = app.state.settings.subscriber_queue_size
@@ -102,12 +99,9 @@ async def test_a_client_that_never_reads_is_bounded_and_ended_with_its_cursor(
     assert ending["extensions"]["code"] == "RATE_LIMITED"
     cursor = ending["extensions"]["cursor"]
     assert len(delivered) < EVENTS
-    assert cursor == (delivered[-1]["cursor"] if delivered else cursor)
-    for _ in range(50):
-        if len(hub.listeners) == before:
-            break
-        await asyncio.sleep(0.02)
-    assert len(hub.listeners) == before, "the subscription left nothing registered"
+    # The cursor is the last event that reached the client (or, had none, the joining point).
+    assert cursor == (delivered[-1]["cursor"] if delivered else str(joined_at))
+    await until(lambda: listener not in hub.listeners, "the subscription left nothing registered")
 
     # Resuming from the cursor continues exactly after the last delivered event.
     resumed = await WSClient.open(live_url, TRANSPORT_WS, token=token)
@@ -131,11 +125,11 @@ async def test_heartbeats_coalesce_per_agent_for_a_slow_subscriber(
     second = await world.spawn(api, "Second")
     client = await WSClient.open(live_url, TRANSPORT_WS, token=token)
     try:
-        await client.subscribe(
-            "subscription($p: ID!) { agentHeartbeat(projectId: $p) { cursor kind health resourceUsage agent { name } } }",
-            {"p": world.project_id},
-        )
-        await client.expect_silence(0.2)
+        async with registered(app):
+            await client.subscribe(
+                "subscription($p: ID!) { agentHeartbeat(projectId: $p) { cursor kind health resourceUsage agent { name } } }",
+                {"p": world.project_id},
+            )
         beat = "mutation($i: HeartbeatInput!) { heartbeat(input: $i) { id } }"
         await api.ok(
             beat, {"i": {"agentId": first["id"], "resourceUsage": {"cpu": 0.1}}}, token=token
