@@ -110,6 +110,8 @@ class Database:
         )
         # Reads run without BEGIN/ROLLBACK round trips; they share the pool with writes.
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        # Reads that failed because the database was away, and were tried again (/metrics).
+        self.retried_reads = 0
         # Told the text of every statement fetch_row sends past SQLAlchemy (counters, tracing).
         self.statement_listeners: list[Callable[[str], None]] = []
         event.listen(self.engine.sync_engine, "checkin", _note_checkin)
@@ -140,6 +142,7 @@ class Database:
             except Exception as error:
                 if not is_transient(error) or waited >= patience_s:
                     raise
+                self.retried_reads += 1
             await asyncio.sleep(delay)
             waited += delay
             delay = min(delay * 2, 1.0)
