@@ -10,6 +10,7 @@ the selection and on who reads: PostgreSQL and asyncpg prepare it once.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from store.reads.entities import ENTITIES, Entity, Key, Relation
 from store.reads.scope import Scope
@@ -128,19 +129,53 @@ def _paged(relation: Relation, target: Entity, item: Paged, p: str, scope: Scope
     rows = _rows(relation, target, p, item.args, scope)
     bounds = _bounds(keys, page, r, scope, descending=descending)
     scan = _order(keys, r, descending=descending != page.backward)
+    # Whether more rows follow is only read when the page's position is asked for: then the
+    # scan reads one row more, numbered, and the page leaves it out.
+    probing = _asks_for_more(item)
     limited = (
         f"SELECT {r}.* FROM ({rows}) {r}{' WHERE ' + bounds if bounds else ''} "
-        f"ORDER BY {scan} LIMIT {page.limit + 1}"
+        f"ORDER BY {scan} LIMIT {page.limit + 1 if probing else page.limit}"
     )
-    numbered = (
-        f"SELECT {r}.*, row_number() OVER (ORDER BY {scan}) AS row_number_ FROM ({limited}) {r}"
+    if probing:
+        limited = (
+            f"SELECT {r}.*, row_number() OVER (ORDER BY {scan}) AS row_number_ FROM ({limited}) {r}"
+        )
+    shape = _Shape(
+        item=item,
+        keys=keys,
+        n=n,
+        # Items come out in the ordering the client asked for, whichever way the scan ran.
+        order=_order(keys, n, descending=descending),
+        reverse=_order(keys, n, descending=not descending),
+        included=f" FILTER (WHERE {n}.row_number_ <= {page.limit})" if probing else "",
     )
     parts = ", ".join(
-        f"{_literal(part.key)}, {_page_part(part, relation, target, item, keys, n, p, scope)}"
+        f"{_literal(part.key)}, {_page_part(part, relation, target, shape, p, scope)}"
         for part in item.items
     )
     # HAVING makes it one group: one row even when the page is empty.
-    return f"(SELECT json_build_object({parts}) FROM ({numbered}) {n} HAVING TRUE)"
+    return f"(SELECT json_build_object({parts}) FROM ({limited}) {n} HAVING TRUE)"
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """How one page's rows are read back: in which order, and which of them are on the page."""
+
+    item: Paged
+    keys: Sequence[Key]
+    n: str
+    order: str
+    reverse: str
+    included: str
+
+
+def _asks_for_more(item: Paged) -> bool:
+    wanted = Position.HAS_PREVIOUS if item.page.backward else Position.HAS_NEXT
+    return any(
+        isinstance(part, PageInfo)
+        and any(isinstance(info, PagePosition) and info.position is wanted for info in part.items)
+        for part in item.items
+    )
 
 
 def _bounds(keys: Sequence[Key], page: Page, r: str, scope: Scope, *, descending: bool) -> str:
@@ -162,51 +197,34 @@ def _bounds(keys: Sequence[Key], page: Page, r: str, scope: Scope, *, descending
 
 
 def _page_part(
-    part: PageItem,
-    relation: Relation,
-    target: Entity,
-    item: Paged,
-    keys: Sequence[Key],
-    n: str,
-    p: str,
-    scope: Scope,
+    part: PageItem, relation: Relation, target: Entity, shape: _Shape, p: str, scope: Scope
 ) -> str:
-    page = item.page
-    included = f"{n}.row_number_ <= {page.limit}"
-    # Items come out in the client's order: reversed for a backward page.
-    output = "DESC" if page.backward else "ASC"
+    item = shape.item
     if isinstance(part, Constant):
         return _literal(part.value)
     if isinstance(part, TotalCount):
-        return f"(SELECT count(*) FROM ({_rows(relation, target, p, item.args, scope)}) {scope.alias()})"
+        rows = _rows(relation, target, p, item.args, scope)
+        return f"(SELECT count(*) FROM ({rows}) {scope.alias()})"
     if isinstance(part, Edges):
-        edge = _edge(part, target, item, keys, n, scope)
-        return (
-            f"coalesce(json_agg({edge} ORDER BY {n}.row_number_ {output}) "
-            f"FILTER (WHERE {included}), '[]'::json)"
-        )
+        edge = _edge(part, target, item, shape.keys, shape.n, scope)
+        return f"coalesce(json_agg({edge} ORDER BY {shape.order}){shape.included}, '[]'::json)"
     assert isinstance(part, PageInfo)
-    pairs = ", ".join(
-        f"{_literal(info.key)}, {_position(info, item, keys, n, scope)}" for info in part.items
-    )
+    pairs = ", ".join(f"{_literal(info.key)}, {_position(info, shape)}" for info in part.items)
     return f"json_build_object({pairs})"
 
 
-def _position(
-    info: PagePosition | Constant, item: Paged, keys: Sequence[Key], n: str, scope: Scope
-) -> str:
+def _position(info: PagePosition | Constant, shape: _Shape) -> str:
     if isinstance(info, Constant):
         return _literal(info.value)
-    page = item.page
+    page = shape.item.page
     more = f"count(*) > {page.limit}"
     if info.position is Position.HAS_NEXT:
         return _bool(page.before is not None) if page.backward else more
     if info.position is Position.HAS_PREVIOUS:
         return more if page.backward else _bool(page.after is not None)
-    first = (info.position is Position.START_CURSOR) != page.backward
-    order = "ASC" if first else "DESC"
-    value = _cursor(item.tag, keys, n)
-    return f"(array_agg({value} ORDER BY {n}.row_number_ {order}) FILTER (WHERE {n}.row_number_ <= {page.limit}))[1]"
+    order = shape.order if info.position is Position.START_CURSOR else shape.reverse
+    value = _cursor(shape.item.tag, shape.keys, shape.n)
+    return f"(array_agg({value} ORDER BY {order}){shape.included})[1]"
 
 
 def _edge(
