@@ -50,7 +50,8 @@ class Connection(Generic[T]):
 
 
 def encode_cursor(tag: str, values: Sequence[Any]) -> str:
-    raw = json.dumps([tag, *values], separators=(",", ":"), default=str)
+    # Unescaped non-ASCII: the compiled read path writes cursors as PostgreSQL's to_json does.
+    raw = json.dumps([tag, *values], separators=(",", ":"), default=str, ensure_ascii=False)
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
