@@ -14,6 +14,8 @@ from sqlalchemy import ColumnElement, Select, cast, func, select, true, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from store.rows import per_parent
+
 
 @dataclass(frozen=True)
 class Keyset:
@@ -89,10 +91,7 @@ async def pages_per_parent(
     inner = query.where(parent_column == parents.c.parent_id)
     page = apply_keyset(inner, keys, keyset, descending=descending).lateral("page")
     statement = select(page).select_from(parents.join(page, true()))
-    grouped: dict[Any, list[Any]] = {pid: [] for pid in parent_ids}
-    key = str(parent_column.key)
-    for row in await conn.execute(statement):
-        grouped[getattr(row, key)].append(row)
+    grouped = per_parent(await conn.execute(statement), parent_ids, str(parent_column.key))
     return {pid: finish_page(rows, keyset) for pid, rows in grouped.items()}
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.metrics import MetricAggregate
 from store.keyset import Keyset, Page, counts_per_parent, pages_per_parent
+from store.rows import per_parent
 from store.tables import metrics
 
 
@@ -110,10 +111,7 @@ async def series_for_agents(
         .group_by(metrics.c.agent_id, bucket)
         .order_by(metrics.c.agent_id, bucket)
     )
-    grouped: dict[uuid.UUID, list[Row[Any]]] = {agent_id: [] for agent_id in agent_ids}
-    for row in await conn.execute(query):
-        grouped[row.agent_id].append(row)
-    return grouped
+    return per_parent(await conn.execute(query), agent_ids, "agent_id")
 
 
 async def summaries_for_agents(

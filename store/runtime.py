@@ -10,23 +10,15 @@ from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.values import semver_order
+from store.rows import per_parent
 from store.tables import capabilities, configs, states
-
-
-def group_by_agent(
-    rows: Sequence[Row[Any]], agent_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[Row[Any]]]:
-    grouped: dict[uuid.UUID, list[Row[Any]]] = {agent_id: [] for agent_id in agent_ids}
-    for row in rows:
-        grouped[row.agent_id].append(row)
-    return grouped
 
 
 async def configs_for_agents(
     conn: AsyncConnection, agent_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Row[Any]]]:
     query = select(configs).where(configs.c.agent_id.in_(agent_ids)).order_by(configs.c.key)
-    return group_by_agent(list(await conn.execute(query)), agent_ids)
+    return per_parent(await conn.execute(query), agent_ids, "agent_id")
 
 
 async def states_for_agents(
@@ -42,7 +34,7 @@ async def capabilities_for_agents(
     """Each agent's capabilities by name, then by semantic version (1.9.0 before 1.10.0)."""
     query = select(capabilities).where(capabilities.c.agent_id.in_(agent_ids))
     rows = sorted(await conn.execute(query), key=lambda r: (r.name, semver_order(r.version)))
-    return group_by_agent(rows, agent_ids)
+    return per_parent(rows, agent_ids, "agent_id")
 
 
 async def configs_by_ids(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> list[Row[Any]]:

@@ -19,6 +19,7 @@ from store.keyset import (
     finish_page,
     pages_per_parent,
 )
+from store.rows import per_parent
 from store.scopes import visible_agents
 from store.tables import (
     agents,
@@ -76,10 +77,7 @@ async def steps_for_executions(
         .where(steps.c.execution_id.in_(execution_ids))
         .order_by(steps.c.execution_id, steps.c.index)
     )
-    grouped: dict[uuid.UUID, list[Row[Any]]] = {eid: [] for eid in execution_ids}
-    for row in await conn.execute(query):
-        grouped[row.execution_id].append(row)
-    return grouped
+    return per_parent(await conn.execute(query), execution_ids, "execution_id")
 
 
 async def steps_by_ids(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> list[Row[Any]]:
@@ -94,10 +92,7 @@ async def checkpoints_for_executions(
         .where(checkpoints.c.execution_id.in_(execution_ids))
         .order_by(checkpoints.c.execution_id, checkpoints.c.seq)
     )
-    grouped: dict[uuid.UUID, list[Row[Any]]] = {eid: [] for eid in execution_ids}
-    for row in await conn.execute(query):
-        grouped[row.execution_id].append(row)
-    return grouped
+    return per_parent(await conn.execute(query), execution_ids, "execution_id")
 
 
 async def checkpoints_by_ids(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> list[Row[Any]]:
