@@ -26,11 +26,13 @@ from gql.scalars import SCALARS
 from gql.subscriptions.cohorts import sharing_key
 from gql.subscriptions.fields import Subscription
 from gql.types.agent import Agent
+from gql.types.agent_config import AgentConfig
 from gql.types.agent_type import AgentType
 from gql.types.approval import Approval
+from gql.types.capability import AgentCapability
 from gql.types.execution import Checkpoint, Execution
+from gql.types.metric import AgentMetric
 from gql.types.project import Project
-from gql.types.runtime import AgentCapability, AgentConfig, AgentMetric
 from gql.types.transition import StatusTransition
 from gql.types.user import User
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -148,3 +149,7 @@ async def revoke_family_of(conn: AsyncConnection, token_hash: str, user_id: uuid
 def _first(result: CursorResult[Any]) -> Row[Any] | None:
     # Typed as Row[Any], whatever the column count (SQLAlchemy types rows per column).
     return result.first()
+
+
+async def users_by_ids(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> list[Row[Any]]:
+    return list(await conn.execute(select(users).where(users.c.id.in_(ids))))

@@ -80,17 +80,3 @@ async def update_agent(
 async def delete_agent(conn: AsyncConnection, agent_id: uuid.UUID) -> None:
     """Delete an agent; everything below it goes with it (ON DELETE CASCADE)."""
     await conn.execute(delete(agents).where(agents.c.id == agent_id))
-
-
-async def update_state(
-    conn: AsyncConnection, agent_id: uuid.UUID, values: Mapping[str, Any]
-) -> Row[Any]:
-    statement = (
-        update(states).where(states.c.agent_id == agent_id).values(**values).returning(states)
-    )
-    row: Row[Any] = (await conn.execute(statement)).one()
-    return row
-
-
-async def state_of(conn: AsyncConnection, agent_id: uuid.UUID) -> Row[Any]:
-    return (await conn.execute(select(states).where(states.c.agent_id == agent_id))).one()

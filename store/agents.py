@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.access import Viewer
 from domain.events import AgentHealth
-from domain.lifecycle import ACTIVE_STATUSES, AgentStatus
 from store.keyset import (
     Keyset,
     Page,
@@ -165,33 +164,8 @@ async def counts_for_projects(
     return await counts_per_parent(conn, query, agents.c.project_id, project_ids)
 
 
-def _count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.count().filter(condition)
-
-
-async def stats_for_projects(
-    conn: AsyncConnection, viewer: Viewer, project_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Row[Any]]:
-    """AgentInstanceMetrics per project over the agents the viewer may see (an agent token: its
-    own agent only), computed in SQL, one statement for all projects."""
-    status = agents.c.status
-    active = tuple(s.value for s in ACTIVE_STATUSES)
-    query = (
-        select(
-            agents.c.project_id,
-            func.count().label("total"),
-            _count_where(status.in_(active)).label("active"),
-            _count_where(status == AgentStatus.IDLE.value).label("idle"),
-            _count_where(status == AgentStatus.PAUSED.value).label("paused"),
-            _count_where(status == AgentStatus.ERROR.value).label("error"),
-            _count_where(status == AgentStatus.TERMINATED.value).label("terminated"),
-            func.coalesce(func.sum(agents.c.tasks_completed), 0).label("tasks_completed"),
-            func.coalesce(func.sum(agents.c.tokens_used), 0).label("tokens_used"),
-            func.coalesce(func.sum(agents.c.cost_incurred), 0).label("cost_incurred"),
-        )
-        .where(agents.c.project_id.in_(project_ids))
-        .group_by(agents.c.project_id)
-    )
-    if viewer.agent_id is not None and not viewer.is_superuser:
-        query = query.where(agents.c.id == viewer.agent_id)
-    return {row.project_id: row for row in await conn.execute(query)}
+async def project_id_of(conn: AsyncConnection, agent_id: uuid.UUID) -> uuid.UUID:
+    """The project of an agent (for events about its executions)."""
+    query = select(agents.c.project_id).where(agents.c.id == agent_id)
+    project_id: uuid.UUID = (await conn.execute(query)).scalar_one()
+    return project_id

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Double, Row, Select, cast, func, literal, select
+from sqlalchemy import ColumnElement, Double, Row, Select, cast, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -137,3 +137,11 @@ async def summaries_for_agents(
 
 async def metrics_by_ids(conn: AsyncConnection, ids: Sequence[int]) -> list[Row[Any]]:
     return list(await conn.execute(select(metrics).where(metrics.c.id.in_(ids))))
+
+
+async def insert_metrics(conn: AsyncConnection, points: Sequence[Mapping[str, Any]]) -> int:
+    """Insert metric points in one statement (PostgreSQL multi-row INSERT)."""
+    if not points:
+        return 0
+    await conn.execute(insert(metrics).values(list(points)))
+    return len(points)

@@ -6,38 +6,27 @@ from datetime import timedelta
 from functools import cached_property
 
 from domain.access import Viewer
+from gql.loaders.accounts import UserByIdLoader
+from gql.loaders.agent_types import AgentTypeByIdLoader
 from gql.loaders.agents import (
     AgentByIdLoader,
     AgentCountByProjectIdLoader,
     AgentPageByProjectIdLoader,
-)
-from gql.loaders.catalog import (
-    AgentTypeByIdLoader,
-    ProjectByIdLoader,
-    StatsByProjectIdLoader,
-    UserByIdLoader,
-)
-from gql.loaders.runtime import (
-    CapabilitiesByAgentIdLoader,
-    CapabilityByIdLoader,
-    ConfigByIdLoader,
-    ConfigsByAgentIdLoader,
-    MetricByIdLoader,
-    MetricCountByAgentIdLoader,
-    MetricPageByAgentIdLoader,
-    MetricSeriesByAgentIdLoader,
-    MetricSummaryByAgentIdLoader,
     StateByAgentIdLoader,
-    TransitionByIdLoader,
-    TransitionBySeqLoader,
-    TransitionCountByAgentIdLoader,
-    TransitionPageByAgentIdLoader,
 )
-from gql.loaders.work import (
+from gql.loaders.approvals import (
     ApprovalByIdLoader,
     ApprovalByStepIdLoader,
     ApprovalCountByAgentIdLoader,
     ApprovalPageByAgentIdLoader,
+)
+from gql.loaders.configuration import (
+    CapabilitiesByAgentIdLoader,
+    CapabilityByIdLoader,
+    ConfigByIdLoader,
+    ConfigsByAgentIdLoader,
+)
+from gql.loaders.executions import (
     CheckpointByIdLoader,
     CheckpointsByExecutionIdLoader,
     EventCountByExecutionIdLoader,
@@ -48,6 +37,20 @@ from gql.loaders.work import (
     StepByIdLoader,
     StepsByExecutionIdLoader,
 )
+from gql.loaders.history import (
+    TransitionByIdLoader,
+    TransitionBySeqLoader,
+    TransitionCountByAgentIdLoader,
+    TransitionPageByAgentIdLoader,
+)
+from gql.loaders.metrics import (
+    MetricByIdLoader,
+    MetricCountByAgentIdLoader,
+    MetricPageByAgentIdLoader,
+    MetricSeriesByAgentIdLoader,
+    MetricSummaryByAgentIdLoader,
+)
+from gql.loaders.projects import ProjectByIdLoader, StatsByProjectIdLoader
 from store.database import Database
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.access import Viewer
 from gql.loaders.base import KeyLoader, ParamLoader, by_attribute
 from store import agents as store
+from store import states
 from store.database import Database
 from store.keyset import Keyset, Page
 
@@ -58,3 +59,8 @@ class AgentCountByProjectIdLoader(ParamLoader[uuid.UUID, store.AgentFilter, int]
             )
 
         super().__init__(database, fetch)
+
+
+class StateByAgentIdLoader(KeyLoader[uuid.UUID, Any]):
+    def __init__(self, database: Database) -> None:
+        super().__init__(database, states.states_for_agents)

@@ -13,6 +13,7 @@ from gql.context import Info
 from gql.ids import from_global_id, to_global_id
 from gql.permissions import AgentRuntime, SignedIn
 from gql.types.agent import Agent
+from gql.types.agent_config import AgentConfig
 from gql.types.agent_mutation_inputs import (
     AgentTransitionInput,
     HeartbeatInput,
@@ -24,10 +25,10 @@ from gql.types.agent_mutation_inputs import (
     UpdateAgentStateInput,
 )
 from gql.types.agent_payloads import AgentTransitionPayload, BatchResult
+from gql.types.capability import AgentCapability
 from gql.types.payloads import DeletePayload
-from gql.types.runtime import AgentCapability, AgentConfig
 from gql.types.transition import StatusTransition
-from usecases import agents, ingest, runtime
+from usecases import agents, configuration, states, telemetry
 
 
 def _payload(result: agents.Transitioned) -> AgentTransitionPayload:
@@ -45,7 +46,7 @@ def _spawn_request(value: SpawnAgentInput) -> agents.SpawnRequest:
         version=value.version,
         endpoint=value.endpoint,
         configs=[
-            agents.ConfigSpec(
+            configuration.ConfigSpec(
                 c.key,
                 c.value,
                 c.value_type or ConfigValueType.STRING,
@@ -55,7 +56,7 @@ def _spawn_request(value: SpawnAgentInput) -> agents.SpawnRequest:
             for c in value.configs or []
         ],
         capabilities=[
-            agents.CapabilitySpec(
+            configuration.CapabilitySpec(
                 c.name, c.version, c.enabled is not False, c.parameters, c.description
             )
             for c in value.capabilities or []
@@ -63,9 +64,9 @@ def _spawn_request(value: SpawnAgentInput) -> agents.SpawnRequest:
     )
 
 
-def _heartbeat(value: HeartbeatInput, field: str) -> ingest.Heartbeat:
+def _heartbeat(value: HeartbeatInput, field: str) -> telemetry.Heartbeat:
     has_workflow = value.current_workflow is not strawberry.UNSET
-    return ingest.Heartbeat(
+    return telemetry.Heartbeat(
         agent_id=from_global_id(value.agent_id, "Agent", f"{field}.agentId"),
         resource_usage=value.resource_usage,
         active_workflows=value.active_workflows,
@@ -162,11 +163,11 @@ class AgentMutations:
         description="Create or replace a config entry.", permission_classes=[SignedIn]
     )
     async def set_agent_config(self, info: Info, input: SetAgentConfigInput) -> AgentConfig:
-        spec = agents.ConfigSpec(
+        spec = configuration.ConfigSpec(
             input.key, input.value, input.value_type or ConfigValueType.STRING, input.description,
             bool(input.is_sensitive),
         )  # fmt: skip
-        row = await runtime.set_config(
+        row = await configuration.set_config(
             info.context.database,
             info.context.viewer,
             from_global_id(input.agent_id, "Agent", "input.agentId"),
@@ -178,7 +179,7 @@ class AgentMutations:
     async def delete_agent_config(
         self, info: Info, agent_id: strawberry.ID, key: str
     ) -> DeletePayload:
-        deleted = await runtime.delete_config(
+        deleted = await configuration.delete_config(
             info.context.database,
             info.context.viewer,
             from_global_id(agent_id, "Agent", "agentId"),
@@ -195,14 +196,14 @@ class AgentMutations:
     async def register_capability(
         self, info: Info, input: RegisterCapabilityInput
     ) -> AgentCapability:
-        spec = agents.CapabilitySpec(
+        spec = configuration.CapabilitySpec(
             input.name,
             input.version,
             input.enabled is not False,
             input.parameters,
             input.description,
         )
-        row = await runtime.register_capability(
+        row = await configuration.register_capability(
             info.context.database,
             info.context.viewer,
             from_global_id(input.agent_id, "Agent", "input.agentId"),
@@ -216,7 +217,7 @@ class AgentMutations:
     async def set_capability_enabled(
         self, info: Info, id: strawberry.ID, enabled: bool
     ) -> AgentCapability:
-        row = await runtime.set_capability_enabled(
+        row = await configuration.set_capability_enabled(
             info.context.database,
             info.context.viewer,
             from_global_id(id, "AgentCapability"),
@@ -229,7 +230,9 @@ class AgentMutations:
     )
     async def heartbeat(self, info: Info, input: HeartbeatInput) -> Agent:
         beat = _heartbeat(input, "input")
-        await ingest.record_heartbeats(info.context.database, info.context.viewer, [beat], "input")
+        await telemetry.record_heartbeats(
+            info.context.database, info.context.viewer, [beat], "input"
+        )
         row = await info.context.loaders.agent_by_id.load(beat.agent_id)
         return Agent.from_row(row)
 
@@ -238,7 +241,7 @@ class AgentMutations:
     )
     async def heartbeats(self, info: Info, inputs: list[HeartbeatInput]) -> BatchResult:
         beats = [_heartbeat(value, f"inputs[{i}]") for i, value in enumerate(inputs)]
-        rows = await ingest.record_heartbeats(
+        rows = await telemetry.record_heartbeats(
             info.context.database, info.context.viewer, beats, "inputs"
         )
         return BatchResult(accepted=len(beats) if rows else 0)
@@ -251,12 +254,12 @@ class AgentMutations:
         self, info: Info, agent_id: strawberry.ID, metrics: list[MetricInput]
     ) -> BatchResult:
         points = [
-            ingest.MetricPoint(
+            telemetry.MetricPoint(
                 m.name, m.value, m.metric_type or MetricType.GAUGE, m.unit, m.tags, m.recorded_at
             )
             for m in metrics
         ]
-        accepted = await ingest.record_metrics(
+        accepted = await telemetry.record_metrics(
             info.context.database,
             info.context.viewer,
             from_global_id(agent_id, "Agent", "agentId"),
@@ -269,7 +272,7 @@ class AgentMutations:
     )
     async def update_agent_state(self, info: Info, input: UpdateAgentStateInput) -> Agent:
         has_workflow = input.current_workflow is not strawberry.UNSET
-        update = ingest.StateUpdate(
+        update = states.StateUpdate(
             current_workflow=input.current_workflow if has_workflow else None,
             has_current_workflow=has_workflow,
             workflow_data=input.workflow_data,
@@ -278,7 +281,7 @@ class AgentMutations:
             resource_usage=input.resource_usage,
             metadata=input.metadata,
         )
-        row = await ingest.update_state(
+        row = await states.update_state(
             info.context.database,
             info.context.viewer,
             from_global_id(input.agent_id, "Agent", "input.agentId"),

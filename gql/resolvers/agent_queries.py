@@ -20,7 +20,7 @@ from gql.types.enums import ApprovalStatus
 from gql.types.execution import Execution
 from gql.types.project import agent_listing
 from store import agents as agent_store
-from store import work
+from store import approvals
 
 
 async def _visible_project(info: Info, project_id: strawberry.ID | None) -> uuid.UUID | None:
@@ -103,6 +103,6 @@ class AgentQueries:
         }
         return await root_connection(
             info, keyset, cursors.APPROVALS, node=Approval.from_row,
-            page=partial(work.page_approvals, **scope, keyset=keyset),
-            count=partial(work.count_approvals, **scope),
+            page=partial(approvals.page_approvals, **scope, keyset=keyset),
+            count=partial(approvals.count_approvals, **scope),
         )  # fmt: skip

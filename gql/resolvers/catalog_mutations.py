@@ -12,7 +12,7 @@ from gql.types.agent_type_inputs import CreateAgentTypeInput, UpdateAgentTypeInp
 from gql.types.inputs import given
 from gql.types.project import Project
 from gql.types.project_inputs import CreateProjectInput
-from usecases import catalog
+from usecases import agent_types, projects
 
 
 @strawberry.type
@@ -21,7 +21,7 @@ class CatalogMutations:
         description="Create an agent type. Superusers only.", permission_classes=[Superuser]
     )
     async def create_agent_type(self, info: Info, input: CreateAgentTypeInput) -> AgentType:
-        spec = catalog.AgentTypeSpec(
+        spec = agent_types.AgentTypeSpec(
             name=input.name,
             slug=input.slug,
             personality_prompt=input.personality_prompt,
@@ -33,7 +33,7 @@ class CatalogMutations:
             mcp_servers=given(input.mcp_servers),
             is_active=given(input.is_active),
         )
-        row = await catalog.create_agent_type(info.context.database, info.context.viewer, spec)
+        row = await agent_types.create_agent_type(info.context.database, info.context.viewer, spec)
         return AgentType.from_row(row)
 
     @strawberry.mutation(
@@ -43,7 +43,7 @@ class CatalogMutations:
     async def update_agent_type(
         self, info: Info, id: strawberry.ID, input: UpdateAgentTypeInput
     ) -> AgentType:
-        row = await catalog.update_agent_type(
+        row = await agent_types.update_agent_type(
             info.context.database,
             info.context.viewer,
             from_global_id(id, "AgentType"),
@@ -55,7 +55,7 @@ class CatalogMutations:
         description="Create a project owned by the caller.", permission_classes=[SignedIn]
     )
     async def create_project(self, info: Info, input: CreateProjectInput) -> Project:
-        row = await catalog.create_project(
+        row = await projects.create_project(
             info.context.database, info.context.viewer, name=input.name, slug=input.slug
         )
         return Project.from_row(row)

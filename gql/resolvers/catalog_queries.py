@@ -15,7 +15,7 @@ from gql.permissions import SignedIn
 from gql.types.agent_type import AgentType
 from gql.types.project import Project
 from gql.types.user import User
-from store import catalog
+from store import agent_types, projects
 
 
 @strawberry.type
@@ -44,15 +44,15 @@ class CatalogQueries:
         scope = {"viewer": info.context.viewer, "active_only": active_only is not False}
         return await root_connection(
             info, keyset, cursors.AGENT_TYPES, node=AgentType.from_row,
-            page=partial(catalog.page_agent_types, **scope, keyset=keyset),
-            count=partial(catalog.count_agent_types, **scope),
+            page=partial(agent_types.page_agent_types, **scope, keyset=keyset),
+            count=partial(agent_types.count_agent_types, **scope),
         )  # fmt: skip
 
     @strawberry.field(description="An agent type by id.", permission_classes=[SignedIn])
     async def agent_type(self, info: Info, id: strawberry.ID) -> AgentType | None:
         ident = from_global_id(id, "AgentType")
         async with info.context.database.read() as conn:
-            row = await catalog.agent_type_visible(conn, info.context.viewer, ident)
+            row = await agent_types.agent_type_visible(conn, info.context.viewer, ident)
         if row is None:
             raise NotFound("AgentType", id)
         return AgentType.from_row(row)
@@ -60,7 +60,7 @@ class CatalogQueries:
     @strawberry.field(description="An agent type by slug.", permission_classes=[SignedIn])
     async def agent_type_by_slug(self, info: Info, slug: str) -> AgentType | None:
         async with info.context.database.read() as conn:
-            row = await catalog.agent_type_by_slug(conn, info.context.viewer, slug)
+            row = await agent_types.agent_type_by_slug(conn, info.context.viewer, slug)
         if row is None:
             raise NotFound("AgentType", slug)
         return AgentType.from_row(row)
@@ -76,8 +76,8 @@ class CatalogQueries:
         viewer = info.context.viewer
         return await root_connection(
             info, keyset, cursors.PROJECTS, node=Project.from_row,
-            page=partial(catalog.page_projects, viewer=viewer, keyset=keyset),
-            count=partial(catalog.count_projects, viewer=viewer),
+            page=partial(projects.page_projects, viewer=viewer, keyset=keyset),
+            count=partial(projects.count_projects, viewer=viewer),
         )  # fmt: skip
 
     @strawberry.field(description="A project by id.", permission_classes=[SignedIn])
@@ -90,7 +90,7 @@ class CatalogQueries:
     @strawberry.field(description="A project by slug.", permission_classes=[SignedIn])
     async def project_by_slug(self, info: Info, slug: str) -> Project | None:
         async with info.context.database.read() as conn:
-            row = await catalog.project_by_slug(conn, info.context.viewer, slug)
+            row = await projects.project_by_slug(conn, info.context.viewer, slug)
         if row is None:
             raise NotFound("Project", slug)
         return Project.from_row(row)

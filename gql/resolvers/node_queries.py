@@ -13,12 +13,14 @@ from gql.context import Info
 from gql.ids import split_global_id
 from gql.permissions import AgentRuntime
 from gql.types.agent import Agent
+from gql.types.agent_config import AgentConfig
 from gql.types.agent_type import AgentType
 from gql.types.approval import Approval
+from gql.types.capability import AgentCapability
 from gql.types.execution import Checkpoint, Execution
+from gql.types.metric import AgentMetric
 from gql.types.node import Node
 from gql.types.project import Project
-from gql.types.runtime import AgentCapability, AgentConfig, AgentMetric
 from gql.types.transition import StatusTransition
 from gql.types.user import User
 

@@ -21,16 +21,12 @@ from gql.ids import to_global_id
 from gql.loaders.base import load_required
 from gql.pagination import Connection, PageArgs, connection, count_of, page_keyset
 from gql.scalars import JSON, DateTime
+from gql.types.agent_config import AgentConfig
+from gql.types.agent_state import AgentState
 from gql.types.agent_type import AgentType
+from gql.types.capability import AgentCapability
+from gql.types.metric import AgentMetric, MetricPoint, MetricSummary
 from gql.types.node import Node
-from gql.types.runtime import (
-    AgentCapability,
-    AgentConfig,
-    AgentMetric,
-    AgentState,
-    MetricPoint,
-    MetricSummary,
-)
 from gql.types.transition import StatusTransition
 from store.metrics import MetricFilter, SeriesQuery
 

@@ -1,4 +1,4 @@
-"""Telemetry writes from agent runtimes: heartbeats (one statement per batch) and metric points."""
+"""Heartbeats from agent runtimes: a whole batch in one statement."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, bindparam, insert, select, text
+from sqlalchemy import Row, bindparam, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -15,7 +15,7 @@ from domain.access import Viewer
 from store.database import dumps
 from store.eventlog import HEARTBEATS_CHANNEL
 from store.scopes import visible_agents
-from store.tables import agents, metrics, projects
+from store.tables import agents, projects
 
 # One statement for a whole batch: move each visible agent's heartbeat forward (never back),
 # fold the reported usage into its state, and publish one NOTIFY per beat (delivered on commit).
@@ -76,11 +76,3 @@ async def apply_heartbeats(
         },
     )
     return list(rows)
-
-
-async def insert_metrics(conn: AsyncConnection, points: Sequence[Mapping[str, Any]]) -> int:
-    """Insert metric points in one statement (PostgreSQL multi-row INSERT)."""
-    if not points:
-        return 0
-    await conn.execute(insert(metrics).values(list(points)))
-    return len(points)

@@ -1,4 +1,4 @@
-"""Executions, their planned steps, approvals of risky steps, checkpoints and the execution log."""
+"""Executions, their planned steps, checkpoints and the execution log."""
 
 from __future__ import annotations
 
@@ -24,22 +24,18 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.executions import ApprovalStatus, ExecutionEventType, ExecutionStatus, StepStatus
+from domain.executions import ExecutionEventType, ExecutionStatus, StepStatus
 from domain.recovery import RecoveryStrategy
 from domain.safety import RiskLevel
-from store.models.base import Base, created_at, jsonb, one_of, updated_at, uuid_pk
-
-
-def _values(enum: Any) -> tuple[str, ...]:
-    return tuple(member.value for member in enum)
+from store.models.base import Base, created_at, enum_values, jsonb, one_of, updated_at, uuid_pk
 
 
 class Execution(Base):
     __tablename__ = "executions"
     __table_args__ = (
-        CheckConstraint(one_of("status", _values(ExecutionStatus)), name="status"),
+        CheckConstraint(one_of("status", enum_values(ExecutionStatus)), name="status"),
         CheckConstraint(
-            one_of("recovery_strategy", _values(RecoveryStrategy), nullable=True),
+            one_of("recovery_strategy", enum_values(RecoveryStrategy), nullable=True),
             name="recovery_strategy",
         ),
         CheckConstraint("tokens_used >= 0 AND cost >= 0", name="non_negative_usage"),
@@ -70,8 +66,8 @@ class ExecutionStep(Base):
     __table_args__ = (
         UniqueConstraint("execution_id", "index"),
         CheckConstraint('"index" >= 0', name="index_non_negative"),
-        CheckConstraint(one_of("risk_level", _values(RiskLevel)), name="risk_level"),
-        CheckConstraint(one_of("status", _values(StepStatus)), name="status"),
+        CheckConstraint(one_of("risk_level", enum_values(RiskLevel)), name="risk_level"),
+        CheckConstraint(one_of("status", enum_values(StepStatus)), name="status"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -101,45 +97,6 @@ class ExecutionStep(Base):
     updated_at: Mapped[datetime] = updated_at()
 
 
-class Approval(Base):
-    __tablename__ = "approvals"
-    __table_args__ = (
-        CheckConstraint(one_of("status", _values(ApprovalStatus)), name="status"),
-        CheckConstraint("expires_at > requested_at", name="expires_after_request"),
-        # At most one open request per step: the exactly-one-decision rule starts here.
-        Index(
-            "uq_approvals_step_id_pending",
-            "step_id",
-            unique=True,
-            postgresql_where=text("status = 'pending'"),
-        ),
-        Index("ix_approvals_agent_id_requested_at", "agent_id", "requested_at", "id"),
-        Index("ix_approvals_execution_id", "execution_id"),
-        Index("ix_approvals_step_id", "step_id"),
-    )
-
-    id: Mapped[uuid.UUID] = uuid_pk()
-    agent_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("agents.id", ondelete="CASCADE"), nullable=False
-    )
-    execution_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("executions.id", ondelete="CASCADE"), nullable=False
-    )
-    step_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("execution_steps.id", ondelete="CASCADE"), nullable=False
-    )
-    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="pending")
-    requested_at: Mapped[datetime] = created_at()
-    expires_at: Mapped[datetime] = mapped_column(nullable=False)
-    decided_by: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
-    decided_at: Mapped[datetime | None] = mapped_column()
-    reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = created_at()
-    updated_at: Mapped[datetime] = updated_at()
-
-
 class Checkpoint(Base):
     __tablename__ = "checkpoints"
     __table_args__ = (UniqueConstraint("execution_id", "seq"),)
@@ -161,7 +118,7 @@ class ExecutionEvent(Base):
 
     __tablename__ = "execution_events"
     __table_args__ = (
-        CheckConstraint(one_of("event_type", _values(ExecutionEventType)), name="event_type"),
+        CheckConstraint(one_of("event_type", enum_values(ExecutionEventType)), name="event_type"),
         Index("ix_execution_events_execution_id_id", "execution_id", "id"),
     )
 

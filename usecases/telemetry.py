@@ -1,7 +1,7 @@
-"""Telemetry from agent runtimes: heartbeats, metric points and state updates.
+"""Telemetry from agent runtimes: heartbeats and metric points.
 
-Heartbeats and metrics are telemetry: they do not bump the agent's revision (a runtime beating
-every few seconds would otherwise make expectedRevision useless for people). State updates do.
+Telemetry does not bump the agent's revision: a runtime beating every few seconds would otherwise
+make expectedRevision useless for people. (State updates do: usecases/states.py.)
 """
 
 from __future__ import annotations
@@ -13,17 +13,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, func
+from sqlalchemy import Row
 
 from domain.access import Viewer
 from domain.errors import NotFound, ValidationFailed
-from domain.events import AgentHealth, EventKind
+from domain.events import AgentHealth
 from domain.metrics import MAX_POINTS_PER_BATCH, MetricType
 from domain.values import validate_json_array, validate_json_object, validate_name
-from store import agent_writes, eventlog, ingest, sweeps
+from store import agent_writes, eventlog, heartbeats, metrics, sweeps
 from store.database import Database
-from store.eventlog import NewEvent
-from usecases.moves import check_revision
 
 # Clocks drift; a beat from the future is accepted up to this much ahead.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
@@ -85,7 +83,7 @@ async def record_heartbeats(
     ]
     wanted = {b.agent_id for b in beats}
     async with database.transaction() as conn:
-        rows = await ingest.apply_heartbeats(conn, viewer, values)
+        rows = await heartbeats.apply_heartbeats(conn, viewer, values)
         missing = wanted - {row.id for row in rows}
         if missing:
             raise NotFound("Agent", next(iter(missing)))
@@ -127,62 +125,4 @@ async def record_metrics(
         row.setdefault("recorded_at", now)
     async with database.transaction() as conn:
         await agent_writes.lock_agent(conn, viewer, agent_id)
-        return await ingest.insert_metrics(conn, rows)
-
-
-@dataclass(frozen=True)
-class StateUpdate:
-    current_workflow: str | None = None
-    has_current_workflow: bool = False
-    workflow_data: Any = None
-    active_workflows: Any = None
-    resource_locks: Any = None
-    resource_usage: Any = None
-    metadata: Any = None
-
-
-def _state_values(update: StateUpdate) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    if update.has_current_workflow:
-        values["current_workflow"] = update.current_workflow
-    checks = {
-        "workflow_data": (update.workflow_data, validate_json_object, "input.workflowData"),
-        "active_workflows": (update.active_workflows, validate_json_array, "input.activeWorkflows"),
-        "resource_locks": (update.resource_locks, validate_json_array, "input.resourceLocks"),
-        "resource_usage": (update.resource_usage, validate_json_object, "input.resourceUsage"),
-        "metadata": (update.metadata, validate_json_object, "input.metadata"),
-    }
-    for column, (value, check, field) in checks.items():
-        if value is not None:
-            values[column] = check(value, field)
-    return values
-
-
-async def update_state(
-    database: Database,
-    viewer: Viewer,
-    agent_id: uuid.UUID,
-    update: StateUpdate,
-    *,
-    expected_revision: int | None = None,
-) -> Row[Any]:
-    """Replace the given parts of the agent's state; revision + 1; a STATE_UPDATED event."""
-    values = _state_values(update)
-    if not values:
-        raise ValidationFailed("input", "give at least one state field to update")
-    async with database.transaction() as conn:
-        agent = await agent_writes.lock_agent(conn, viewer, agent_id)
-        check_revision(agent, expected_revision)
-        await agent_writes.update_state(
-            conn, agent.id, {**values, "last_activity_at": func.now(), "updated_at": func.now()}
-        )
-        row = await agent_writes.update_agent(conn, agent.id, {})
-        await eventlog.append(
-            conn,
-            [
-                NewEvent(
-                    EventKind.STATE_UPDATED, agent.id, agent.project_id, {"fields": sorted(values)}
-                )
-            ],
-        )
-    return row
+        return await metrics.insert_metrics(conn, rows)

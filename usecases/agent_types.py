@@ -1,4 +1,4 @@
-"""Use cases of the catalog: agent types (superusers only) and projects (any signed-in user)."""
+"""Use cases of agent types, the templates agents are spawned from (superusers only)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,17 @@ from sqlalchemy import Row
 from domain.access import Capability, Viewer
 from domain.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
 from domain.values import validate_json_object, validate_name, validate_slug
-from store import catalog_writes
+from store import agent_types
 from store.database import Database
 
 MAX_DESCRIPTION_LENGTH = 10_000
+
+
 MAX_PROMPT_LENGTH = 50_000
+
+
 MAX_LIST_LENGTH = 100
+
 
 # The input fields of UpdateAgentTypeInput, by column; errors name the client's field.
 UPDATABLE_AGENT_TYPE_FIELDS = {
@@ -69,7 +74,7 @@ async def create_agent_type(database: Database, viewer: Viewer, spec: AgentTypeS
         ),
     }
     async with database.transaction() as conn:
-        row = await catalog_writes.insert_agent_type(conn, values)
+        row = await agent_types.insert_agent_type(conn, values)
         if row is None:
             raise ValidationFailed("input.slug", f"an agent type with slug '{spec.slug}' exists")
     return row
@@ -88,27 +93,9 @@ async def update_agent_type(
         raise ValueError(f"not updatable: {sorted(unknown)}")  # a programming error
     values = _agent_type_values(changes)
     async with database.transaction() as conn:
-        row = await catalog_writes.update_agent_type(conn, agent_type_id, values)
+        row = await agent_types.update_agent_type(conn, agent_type_id, values)
         if row is None:
             raise NotFound("AgentType")
-    return row
-
-
-async def create_project(database: Database, viewer: Viewer, *, name: str, slug: str) -> Row[Any]:
-    """Create a project owned by the calling user."""
-    if viewer.is_agent:
-        raise Forbidden("Agent tokens may not create projects.")
-    if viewer.user_id is None:
-        raise Unauthenticated()
-    values = {
-        "name": validate_name(name, "input.name"),
-        "slug": validate_slug(slug, "input.slug"),
-        "owner_id": viewer.user_id,
-    }
-    async with database.transaction() as conn:
-        row = await catalog_writes.insert_project(conn, values)
-        if row is None:
-            raise ValidationFailed("input.slug", f"a project with slug '{slug}' exists")
     return row
 
 

@@ -1,4 +1,4 @@
-"""Loaders of executions, steps, checkpoints, execution logs and approvals."""
+"""Loaders of executions, their steps, checkpoints and log."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.access import Viewer
 from gql.loaders.base import KeyLoader, ParamLoader, by_attribute
-from store import work
+from store import checkpoints, execution_log, executions, steps
 from store.database import Database
 from store.keyset import Keyset, Page
 
@@ -18,7 +18,7 @@ from store.keyset import Keyset, Page
 class ExecutionByIdLoader(KeyLoader[uuid.UUID, Any]):
     def __init__(self, database: Database, viewer: Viewer) -> None:
         async def fetch(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
-            return by_attribute(await work.executions_by_ids(conn, viewer, ids))
+            return by_attribute(await executions.executions_by_ids(conn, viewer, ids))
 
         super().__init__(database, fetch)
 
@@ -28,75 +28,47 @@ class ExecutionPageByAgentIdLoader(ParamLoader[uuid.UUID, tuple[str | None, Keys
         async def fetch(
             conn: AsyncConnection, ids: Sequence[uuid.UUID], params: tuple[str | None, Keyset]
         ) -> dict[uuid.UUID, Page]:
-            return await work.execution_pages_for_agents(conn, ids, *params)
+            return await executions.pages_for_agents(conn, ids, *params)
 
         super().__init__(database, fetch)
 
 
 class ExecutionCountByAgentIdLoader(ParamLoader[uuid.UUID, str | None, int]):
     def __init__(self, database: Database) -> None:
-        super().__init__(database, work.execution_counts_for_agents)
+        super().__init__(database, executions.counts_for_agents)
 
 
 class StepsByExecutionIdLoader(KeyLoader[uuid.UUID, list[Any]]):
     def __init__(self, database: Database) -> None:
-        super().__init__(database, work.steps_for_executions)
+        super().__init__(database, steps.steps_for_executions)
 
 
 class StepByIdLoader(KeyLoader[uuid.UUID, Any]):
     def __init__(self, database: Database) -> None:
         async def fetch(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
-            return by_attribute(await work.steps_by_ids(conn, ids))
+            return by_attribute(await steps.steps_by_ids(conn, ids))
 
         super().__init__(database, fetch)
 
 
 class CheckpointsByExecutionIdLoader(KeyLoader[uuid.UUID, list[Any]]):
     def __init__(self, database: Database) -> None:
-        super().__init__(database, work.checkpoints_for_executions)
+        super().__init__(database, checkpoints.checkpoints_for_executions)
 
 
 class CheckpointByIdLoader(KeyLoader[uuid.UUID, Any]):
     def __init__(self, database: Database) -> None:
         async def fetch(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
-            return by_attribute(await work.checkpoints_by_ids(conn, ids))
+            return by_attribute(await checkpoints.checkpoints_by_ids(conn, ids))
 
         super().__init__(database, fetch)
 
 
 class EventPageByExecutionIdLoader(ParamLoader[uuid.UUID, Keyset, Page]):
     def __init__(self, database: Database) -> None:
-        super().__init__(database, work.event_pages_for_executions)
+        super().__init__(database, execution_log.pages_for_executions)
 
 
 class EventCountByExecutionIdLoader(KeyLoader[uuid.UUID, int]):
     def __init__(self, database: Database) -> None:
-        super().__init__(database, work.event_counts_for_executions)
-
-
-class ApprovalByIdLoader(KeyLoader[uuid.UUID, Any]):
-    def __init__(self, database: Database, viewer: Viewer) -> None:
-        async def fetch(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
-            return by_attribute(await work.approvals_by_ids(conn, viewer, ids))
-
-        super().__init__(database, fetch)
-
-
-class ApprovalByStepIdLoader(KeyLoader[uuid.UUID, Any]):
-    def __init__(self, database: Database) -> None:
-        super().__init__(database, work.approvals_for_steps)
-
-
-class ApprovalPageByAgentIdLoader(ParamLoader[uuid.UUID, tuple[str | None, Keyset], Page]):
-    def __init__(self, database: Database) -> None:
-        async def fetch(
-            conn: AsyncConnection, ids: Sequence[uuid.UUID], params: tuple[str | None, Keyset]
-        ) -> dict[uuid.UUID, Page]:
-            return await work.approval_pages_for_agents(conn, ids, *params)
-
-        super().__init__(database, fetch)
-
-
-class ApprovalCountByAgentIdLoader(ParamLoader[uuid.UUID, str | None, int]):
-    def __init__(self, database: Database) -> None:
-        super().__init__(database, work.approval_counts_for_agents)
+        super().__init__(database, execution_log.counts_for_executions)

@@ -1,5 +1,5 @@
 """The machinery every execution use case shares: the unit of work over one locked execution
-(ExecutionWork), and the moves of a plan — start the next step, ask for approval, close.
+(ExecutionChange), and the moves of a plan — start the next step, ask for approval, close.
 
 Lock order everywhere: the agent (visibility checked), then the execution, then approvals.
 """
@@ -17,33 +17,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.access import Viewer
 from domain.errors import NotFound
 from domain.events import EventKind
-from domain.executions import (
-    ExecutionEventType,
-    ExecutionStatus,
-    StepStatus,
-)
+from domain.executions import ExecutionEventType, ExecutionStatus, StepStatus
 from domain.lifecycle import Trigger
-from domain.plans import (
-    effective_status,
-    end_trigger,
-    next_pending_step,
-)
+from domain.plans import effective_status, end_trigger, next_pending_step
 from domain.recovery import RecoveryStrategy
-from store import agent_writes, eventlog, work_writes
+from store import agent_writes, approvals, eventlog, execution_log, executions, steps
 from store.eventlog import NewEvent
 from usecases.moves import move_agent
 
-OPEN_EXECUTION_STATUSES = (
-    ExecutionStatus.PLANNING,
-    ExecutionStatus.RUNNING,
-    ExecutionStatus.WAITING_APPROVAL,
-)
 # Short excerpts of client text in the execution log and transition reasons.
 _EXCERPT = 200
 
 
 @dataclass
-class ExecutionWork:
+class ExecutionChange:
     """What one use case changes about one execution: the locked rows and the events to write.
 
     ``agent`` is None when the agent is not moved (closing executions of a terminated agent).
@@ -88,14 +75,14 @@ class ExecutionWork:
         )
 
     async def set_execution(self, **values: Any) -> None:
-        self.execution = await work_writes.update_execution(self.conn, self.execution.id, values)
+        self.execution = await executions.update_execution(self.conn, self.execution.id, values)
 
     async def steps(self) -> list[Row[Any]]:
-        return await work_writes.steps_of(self.conn, self.execution.id)
+        return await steps.steps_of(self.conn, self.execution.id)
 
     async def flush(self) -> list[NewEvent]:
         """Write the execution log; return the agent events, ending with EXECUTION_UPDATED."""
-        await work_writes.add_execution_events(self.conn, self.execution.id, self.log_entries)
+        await execution_log.add_entries(self.conn, self.execution.id, self.log_entries)
         self.log_entries = []
         self.publish(
             EventKind.EXECUTION_UPDATED,
@@ -111,76 +98,76 @@ class ExecutionWork:
 
 async def open_execution(
     conn: AsyncConnection, viewer: Viewer, execution_id: uuid.UUID
-) -> ExecutionWork:
+) -> ExecutionChange:
     """Lock the execution's agent (visibility checked), then the execution.
 
     NOT_FOUND for an execution that does not exist or whose agent the viewer may not see.
     """
-    agent_id = await work_writes.execution_agent_id(conn, execution_id)
+    agent_id = await executions.execution_agent_id(conn, execution_id)
     if agent_id is None:
         raise NotFound("Execution", execution_id)
     try:
         agent = await agent_writes.lock_agent(conn, viewer, agent_id)
     except NotFound:
         raise NotFound("Execution", execution_id) from None
-    execution = await work_writes.lock_execution(conn, execution_id)
+    execution = await executions.lock_execution(conn, execution_id)
     if execution is None:  # deleted with its agent between the two reads
         raise NotFound("Execution", execution_id)
-    return ExecutionWork(conn, viewer.actor, agent.id, agent.project_id, execution, agent=agent)
+    return ExecutionChange(conn, viewer.actor, agent.id, agent.project_id, execution, agent=agent)
 
 
-async def advance(work: ExecutionWork, *, from_planning: bool) -> None:
+async def advance(change: ExecutionChange, *, from_planning: bool) -> None:
     """Start the next pending step: ask for approval when it needs it, else run it.
 
     ``from_planning``: the agent is PLANNING (a plan was just accepted) rather than EXECUTING.
     With no pending step left the execution runs on until the runtime completes it.
     """
-    steps = await work.steps()
-    index = next_pending_step([s.status for s in steps])
+    plan = await change.steps()
+    index = next_pending_step([s.status for s in plan])
     if index is None:
         if from_planning:
-            await work.move(Trigger.PLAN_ACCEPTED, "plan accepted: nothing left to run")
-        if work.execution.status != ExecutionStatus.RUNNING.value:
-            await work.set_execution(status=ExecutionStatus.RUNNING.value)
+            await change.move(Trigger.PLAN_ACCEPTED, "plan accepted: nothing left to run")
+        if change.execution.status != ExecutionStatus.RUNNING.value:
+            await change.set_execution(status=ExecutionStatus.RUNNING.value)
         return
-    step = steps[index]
+    step = plan[index]
     if step.requires_approval:
         trigger = Trigger.PLAN_NEEDS_APPROVAL if from_planning else Trigger.STEP_NEEDS_APPROVAL
-        await work.move(trigger, f"step {index} ({step.tool}) needs approval")
-        approval = await work_writes.insert_approval(
-            work.conn, work.agent_id, work.execution.id, step.id
+        await change.move(trigger, f"step {index} ({step.tool}) needs approval")
+        approval = await approvals.insert_approval(
+            change.conn, change.agent_id, change.execution.id, step.id
         )
-        await work_writes.update_step(
-            work.conn, step.id, {"status": StepStatus.AWAITING_APPROVAL.value}
+        await steps.update_step(
+            change.conn, step.id, {"status": StepStatus.AWAITING_APPROVAL.value}
         )
-        await work.set_execution(status=ExecutionStatus.WAITING_APPROVAL.value)
-        work.log(ExecutionEventType.APPROVAL_REQUESTED, approval=str(approval.id), step=index)
-        work.publish(
+        await change.set_execution(status=ExecutionStatus.WAITING_APPROVAL.value)
+        change.log(ExecutionEventType.APPROVAL_REQUESTED, approval=str(approval.id), step=index)
+        change.publish(
             EventKind.APPROVAL_REQUESTED,
             approval=str(approval.id),
-            execution=str(work.execution.id),
+            execution=str(change.execution.id),
             step=index,
         )
         return
     if from_planning:
-        await work.move(Trigger.PLAN_ACCEPTED, "plan accepted")
-    await start_step(work, step)
+        await change.move(Trigger.PLAN_ACCEPTED, "plan accepted")
+    await start_step(change, step)
 
 
-async def start_step(work: ExecutionWork, step: Row[Any]) -> None:
+async def start_step(change: ExecutionChange, step: Row[Any]) -> None:
     """The step runs; so does its execution."""
-    await work_writes.update_step(
-        work.conn,
+    await steps.update_step(
+        change.conn,
         step.id,
         {"status": StepStatus.RUNNING.value, "started_at": func.now(), "completed_at": None},
     )
-    if work.execution.status != ExecutionStatus.RUNNING.value:
-        await work.set_execution(status=ExecutionStatus.RUNNING.value)
-    work.log(ExecutionEventType.STEP_STARTED, step=step_index(step), tool=step.tool)
+    if change.execution.status != ExecutionStatus.RUNNING.value:
+        await change.set_execution(status=ExecutionStatus.RUNNING.value)
+    change.log(ExecutionEventType.STEP_STARTED, step=step_index(step), tool=step.tool)
 
 
 async def close_execution(
-    work: ExecutionWork,
+    change: ExecutionChange,
     status: ExecutionStatus,
     *,
     reason: str,
@@ -194,61 +181,61 @@ async def close_execution(
     awaiting approval goes back to pending (a resume asks again). Cancelled: steps not started
     are skipped and the running one fails as cancelled.
     """
-    if move_agent_out and work.agent is not None:
-        trigger = end_trigger(effective_status(work.agent.status, work.agent.paused_from))
+    if move_agent_out and change.agent is not None:
+        trigger = end_trigger(effective_status(change.agent.status, change.agent.paused_from))
         if trigger is not None:
-            await work.move(trigger, reason)
-    await cancel_approvals(work, reason)
-    execution_id = work.execution.id
+            await change.move(trigger, reason)
+    await cancel_approvals(change, reason)
+    execution_id = change.execution.id
     in_progress = [StepStatus.RUNNING.value, StepStatus.APPROVED.value]
     step_error = error if status is ExecutionStatus.FAILED else reason
-    await work_writes.update_steps_where(
-        work.conn, execution_id, in_progress,
+    await steps.update_steps_where(
+        change.conn, execution_id, in_progress,
         {"status": StepStatus.FAILED.value, "error": step_error, "completed_at": func.now()},
     )  # fmt: skip
     if status is ExecutionStatus.FAILED:
-        await work_writes.update_steps_where(
-            work.conn, execution_id, [StepStatus.AWAITING_APPROVAL.value],
+        await steps.update_steps_where(
+            change.conn, execution_id, [StepStatus.AWAITING_APPROVAL.value],
             {"status": StepStatus.PENDING.value},
         )  # fmt: skip
     else:
-        await work_writes.update_steps_where(
-            work.conn, execution_id,
+        await steps.update_steps_where(
+            change.conn, execution_id,
             [StepStatus.PENDING.value, StepStatus.AWAITING_APPROVAL.value],
             {"status": StepStatus.SKIPPED.value},
         )  # fmt: skip
-    await work.set_execution(
+    await change.set_execution(
         status=status.value,
         completed_at=func.now(),
         error=error,
         recovery_strategy=recovery.value if recovery else None,
     )
     if status is ExecutionStatus.FAILED:
-        work.log(
+        change.log(
             ExecutionEventType.EXECUTION_FAILED,
             error=excerpt(error or ""),
             recoveryStrategy=recovery.value if recovery else None,
         )
     else:
-        work.log(ExecutionEventType.EXECUTION_CANCELLED, reason=excerpt(reason))
+        change.log(ExecutionEventType.EXECUTION_CANCELLED, reason=excerpt(reason))
 
 
-async def cancel_approvals(work: ExecutionWork, reason: str) -> None:
-    cancelled = await work_writes.cancel_pending_approvals(
-        work.conn, work.execution.id, excerpt(reason)
+async def cancel_approvals(change: ExecutionChange, reason: str) -> None:
+    cancelled = await approvals.cancel_pending_approvals(
+        change.conn, change.execution.id, excerpt(reason)
     )
     if not cancelled:
         return
-    index_of = {s.id: step_index(s) for s in await work.steps()}
+    index_of = {s.id: step_index(s) for s in await change.steps()}
     for approval in cancelled:
         step = index_of.get(approval.step_id)
-        work.log(
+        change.log(
             ExecutionEventType.APPROVAL_DECIDED,
             approval=str(approval.id), step=step, decision="cancelled",
         )  # fmt: skip
-        work.publish(
+        change.publish(
             EventKind.APPROVAL_DECIDED,
-            approval=str(approval.id), execution=str(work.execution.id), step=step,
+            approval=str(approval.id), execution=str(change.execution.id), step=step,
             decision="cancelled",
         )  # fmt: skip
 
@@ -256,9 +243,6 @@ async def cancel_approvals(work: ExecutionWork, reason: str) -> None:
 def step_index(step: Row[Any]) -> int:
     """A step row's index (``Row.index`` is also ``tuple.index`` to a type checker)."""
     return int(step._mapping["index"])
-
-
-# --- the use cases ----------------------------------------------------------------------------
 
 
 def excerpt(text: str) -> str:

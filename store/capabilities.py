@@ -1,4 +1,4 @@
-"""Writes of configs and capabilities."""
+"""An agent's versioned capabilities: reads and writes."""
 
 from __future__ import annotations
 
@@ -6,40 +6,26 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from store.tables import capabilities, configs
+from domain.values import semver_order
+from store.rows import per_parent
+from store.tables import capabilities
 
 
-async def upsert_config(
-    conn: AsyncConnection, agent_id: uuid.UUID, values: Mapping[str, Any]
-) -> Row[Any]:
-    """Create or replace the agent's config entry with this key."""
-    proposed = pg_insert(configs).values(agent_id=agent_id, **values)
-    statement = proposed.on_conflict_do_update(
-        index_elements=[configs.c.agent_id, configs.c.key],
-        set_={**{k: proposed.excluded[k] for k in values if k != "key"}, "updated_at": func.now()},
-    ).returning(configs)
-    row: Row[Any] = (await conn.execute(statement)).one()
-    return row
+async def capabilities_for_agents(
+    conn: AsyncConnection, agent_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Row[Any]]]:
+    """Each agent's capabilities by name, then by semantic version (1.9.0 before 1.10.0)."""
+    query = select(capabilities).where(capabilities.c.agent_id.in_(agent_ids))
+    rows = sorted(await conn.execute(query), key=lambda r: (r.name, semver_order(r.version)))
+    return per_parent(rows, agent_ids, "agent_id")
 
 
-async def insert_configs(
-    conn: AsyncConnection, agent_id: uuid.UUID, rows: Sequence[Mapping[str, Any]]
-) -> None:
-    if rows:
-        await conn.execute(pg_insert(configs), [{"agent_id": agent_id, **row} for row in rows])
-
-
-async def delete_config(conn: AsyncConnection, agent_id: uuid.UUID, key: str) -> uuid.UUID | None:
-    statement = (
-        delete(configs)
-        .where(configs.c.agent_id == agent_id, configs.c.key == key)
-        .returning(configs.c.id)
-    )
-    return (await conn.execute(statement)).scalar_one_or_none()
+async def capabilities_by_ids(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> list[Row[Any]]:
+    return list(await conn.execute(select(capabilities).where(capabilities.c.id.in_(ids))))
 
 
 async def upsert_capability(
