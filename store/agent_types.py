@@ -6,16 +6,18 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import CursorResult, Row, func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.access import Viewer
+from domain.records import AgentType
 from store.keyset import Keyset, Page, apply_keyset, finish_page
+from store.rows import fetch_all, fetch_first
 from store.tables import agent_types
 
 
-def _types_query(viewer: Viewer, active_only: bool) -> Any:
+def _types_query(viewer: Viewer, active_only: bool) -> Select[Any]:
     query = select(agent_types)
     # Inactive templates are the superusers' business; everyone else sees active ones only.
     if active_only or not viewer.is_superuser:
@@ -23,33 +25,34 @@ def _types_query(viewer: Viewer, active_only: bool) -> Any:
     return query
 
 
-async def agent_types_by_ids(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> list[Row[Any]]:
+async def agent_types_by_ids(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> list[AgentType]:
     """Agent types by id, active or not (a visible agent may reference an inactive type)."""
-    return list(await conn.execute(select(agent_types).where(agent_types.c.id.in_(ids))))
+    query = select(agent_types).where(agent_types.c.id.in_(ids))
+    return await fetch_all(conn, AgentType, query)
 
 
-async def agent_type_by_slug(conn: AsyncConnection, viewer: Viewer, slug: str) -> Row[Any] | None:
+async def agent_type_by_slug(conn: AsyncConnection, viewer: Viewer, slug: str) -> AgentType | None:
     query = _types_query(viewer, active_only=False).where(agent_types.c.slug == slug)
-    return (await conn.execute(query)).first()
+    return await fetch_first(conn, AgentType, query)
 
 
 async def agent_type_visible(
     conn: AsyncConnection, viewer: Viewer, ident: uuid.UUID
-) -> Row[Any] | None:
+) -> AgentType | None:
     query = _types_query(viewer, active_only=False).where(agent_types.c.id == ident)
-    return (await conn.execute(query)).first()
+    return await fetch_first(conn, AgentType, query)
 
 
 async def page_agent_types(
     conn: AsyncConnection, viewer: Viewer, *, active_only: bool, keyset: Keyset
-) -> Page:
+) -> Page[AgentType]:
     query = apply_keyset(
         _types_query(viewer, active_only),
         [agent_types.c.name, agent_types.c.id],
         keyset,
         descending=False,
     )
-    return finish_page(list(await conn.execute(query)), keyset)
+    return finish_page(await fetch_all(conn, AgentType, query), keyset)
 
 
 async def count_agent_types(conn: AsyncConnection, viewer: Viewer, *, active_only: bool) -> int:
@@ -57,7 +60,7 @@ async def count_agent_types(conn: AsyncConnection, viewer: Viewer, *, active_onl
     return int((await conn.execute(query)).scalar_one())
 
 
-async def insert_agent_type(conn: AsyncConnection, values: Mapping[str, Any]) -> Row[Any] | None:
+async def insert_agent_type(conn: AsyncConnection, values: Mapping[str, Any]) -> AgentType | None:
     """The new agent type; None when its slug is taken."""
     statement = (
         pg_insert(agent_types)
@@ -65,12 +68,12 @@ async def insert_agent_type(conn: AsyncConnection, values: Mapping[str, Any]) ->
         .on_conflict_do_nothing(index_elements=[agent_types.c.slug])
         .returning(agent_types)
     )
-    return _first(await conn.execute(statement))
+    return await fetch_first(conn, AgentType, statement)
 
 
 async def update_agent_type(
     conn: AsyncConnection, agent_type_id: uuid.UUID, values: Mapping[str, Any]
-) -> Row[Any] | None:
+) -> AgentType | None:
     """The agent type after setting ``values``; None when it does not exist."""
     statement = (
         update(agent_types)
@@ -78,8 +81,4 @@ async def update_agent_type(
         .values(**values, updated_at=func.now())
         .returning(agent_types)
     )
-    return _first(await conn.execute(statement))
-
-
-def _first(result: CursorResult[Any]) -> Row[Any] | None:
-    return result.first()
+    return await fetch_first(conn, AgentType, statement)

@@ -1,4 +1,4 @@
-"""Agent reads: by id, pages of a project's (or all visible) agents, counts and project stats."""
+"""Agent reads: by id, pages of a project's (or all visible) agents, counts."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, literal, select
+from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.access import Viewer
 from domain.events import AgentHealth
+from domain.records import Agent
 from store.keyset import (
     Keyset,
     Page,
@@ -21,9 +22,11 @@ from store.keyset import (
     finish_page,
     pages_per_parent,
 )
+from store.rows import fetch_all
 from store.scopes import visible_agents
 from store.tables import agents, projects
 
+# An agent record: the agent's columns (but the sweeper's bookkeeping) and its project's owner.
 AGENT_COLUMNS = (
     *(column for column in agents.c if column.name != "reported_health"),
     projects.c.owner_id,
@@ -48,7 +51,7 @@ class SortKey:
     """One orderable field: its SQL expression and how its values travel inside a cursor."""
 
     expression: ColumnElement[Any]
-    of_row: Callable[[Any], Any]
+    of_agent: Callable[[Agent], Any]
     from_cursor: Callable[[Any], Any]
 
 
@@ -60,12 +63,12 @@ def _timestamp_key(value: Any) -> datetime:
 _NEVER_HEARD = datetime(1, 1, 1, tzinfo=UTC)
 
 AGENT_SORT_KEYS: dict[str, SortKey] = {
-    "name": SortKey(agents.c.name, lambda r: r.name, str),
-    "created_at": SortKey(agents.c.created_at, lambda r: r.created_at.isoformat(), _timestamp_key),
-    "status": SortKey(agents.c.status, lambda r: r.status, str),
+    "name": SortKey(agents.c.name, lambda a: a.name, str),
+    "created_at": SortKey(agents.c.created_at, lambda a: a.created_at.isoformat(), _timestamp_key),
+    "status": SortKey(agents.c.status, lambda a: a.status.value, str),
     "last_heartbeat_at": SortKey(
         func.coalesce(agents.c.last_heartbeat_at, literal(_NEVER_HEARD)),
-        lambda r: (r.last_heartbeat_at or _NEVER_HEARD).isoformat(),
+        lambda a: (a.last_heartbeat_at or _NEVER_HEARD).isoformat(),
         _timestamp_key,
     ),
 }
@@ -89,10 +92,9 @@ def _filtered(query: Select[Any], flt: AgentFilter, heartbeat_timeout: timedelta
 
 async def agents_by_ids(
     conn: AsyncConnection, viewer: Viewer, ids: Sequence[uuid.UUID]
-) -> list[Row[Any]]:
+) -> list[Agent]:
     """The visible agents among ``ids`` (missing and invisible ones are simply absent)."""
-    result = await conn.execute(_visible(viewer).where(agents.c.id.in_(ids)))
-    return list(result)
+    return await fetch_all(conn, Agent, _visible(viewer).where(agents.c.id.in_(ids)))
 
 
 def _keys(order: str) -> list[ColumnElement[Any]]:
@@ -109,13 +111,13 @@ async def page_agents(
     descending: bool,
     keyset: Keyset,
     heartbeat_timeout: timedelta,
-) -> Page:
+) -> Page[Agent]:
     """One page of visible agents, optionally of one project, filtered and ordered."""
     query = _filtered(_visible(viewer), flt, heartbeat_timeout)
     if project_id is not None:
         query = query.where(agents.c.project_id == project_id)
     query = apply_keyset(query, _keys(order), keyset, descending=descending)
-    return finish_page(list(await conn.execute(query)), keyset)
+    return finish_page(await fetch_all(conn, Agent, query), keyset)
 
 
 async def count_agents(
@@ -144,12 +146,13 @@ async def pages_for_projects(
     descending: bool,
     keyset: Keyset,
     heartbeat_timeout: timedelta,
-) -> dict[uuid.UUID, Page]:
+) -> dict[uuid.UUID, Page[Agent]]:
     """One page per project in a single statement (LATERAL over the project ids)."""
     query = _filtered(_visible(viewer), flt, heartbeat_timeout)
     return await pages_per_parent(
-        conn, query, agents.c.project_id, project_ids, _keys(order), keyset, descending=descending
-    )
+        conn, Agent, query, agents.c.project_id, project_ids, _keys(order), keyset,
+        descending=descending,
+    )  # fmt: skip
 
 
 async def counts_for_projects(

@@ -10,12 +10,13 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, func, insert, literal, or_, select, update
+from sqlalchemy import Select, and_, func, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.access import Viewer
 from domain.executions import APPROVAL_TTL, ApprovalStatus
+from domain.records import Approval
 from store.keyset import (
     Keyset,
     Page,
@@ -24,10 +25,15 @@ from store.keyset import (
     finish_page,
     pages_per_parent,
 )
+from store.rows import fetch_all, fetch_first, fetch_one, to_record
 from store.scopes import visible_agents
 from store.tables import agents, approvals, projects
 
 APPROVAL_KEYS = [approvals.c.requested_at, approvals.c.id]
+# Visibility is decided on the approval's agent and its project.
+_WITH_AGENT = approvals.join(agents, agents.c.id == approvals.c.agent_id).join(
+    projects, projects.c.id == agents.c.project_id
+)
 
 
 def _approvals(status: str | None) -> Select[Any]:
@@ -43,19 +49,18 @@ def _approvals(status: str | None) -> Select[Any]:
 
 async def approvals_by_ids(
     conn: AsyncConnection, viewer: Viewer, ids: Sequence[uuid.UUID]
-) -> list[Row[Any]]:
-    joined = approvals.join(agents, agents.c.id == approvals.c.agent_id).join(
-        projects, projects.c.id == agents.c.project_id
-    )
+) -> list[Approval]:
     query = (
-        select(approvals).select_from(joined).where(approvals.c.id.in_(ids), visible_agents(viewer))
+        select(approvals)
+        .select_from(_WITH_AGENT)
+        .where(approvals.c.id.in_(ids), visible_agents(viewer))
     )
-    return list(await conn.execute(query))
+    return await fetch_all(conn, Approval, query)
 
 
 async def approvals_for_steps(
     conn: AsyncConnection, step_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Row[Any]]:
+) -> dict[uuid.UUID, Approval]:
     """The latest approval of each step (a resumed execution may ask again)."""
     query = (
         select(approvals)
@@ -63,15 +68,15 @@ async def approvals_for_steps(
         .order_by(approvals.c.step_id, approvals.c.requested_at.desc(), approvals.c.id.desc())
         .ext(distinct_on(approvals.c.step_id))
     )
-    return {row.step_id: row for row in await conn.execute(query)}
+    return {approval.step_id: approval for approval in await fetch_all(conn, Approval, query)}
 
 
 async def pages_for_agents(
     conn: AsyncConnection, agent_ids: Sequence[uuid.UUID], status: str | None, keyset: Keyset
-) -> dict[uuid.UUID, Page]:
+) -> dict[uuid.UUID, Page[Approval]]:
     """Newest first."""
     return await pages_per_parent(
-        conn, _approvals(status), approvals.c.agent_id, agent_ids, APPROVAL_KEYS, keyset,
+        conn, Approval, _approvals(status), approvals.c.agent_id, agent_ids, APPROVAL_KEYS, keyset,
         descending=True,
     )  # fmt: skip
 
@@ -85,10 +90,7 @@ async def counts_for_agents(
 def _visible_approvals(
     viewer: Viewer, project_id: uuid.UUID | None, status: str | None
 ) -> Select[Any]:
-    joined = approvals.join(agents, agents.c.id == approvals.c.agent_id).join(
-        projects, projects.c.id == agents.c.project_id
-    )
-    query = _approvals(status).select_from(joined).where(visible_agents(viewer))
+    query = _approvals(status).select_from(_WITH_AGENT).where(visible_agents(viewer))
     return query.where(agents.c.project_id == project_id) if project_id else query
 
 
@@ -99,11 +101,11 @@ async def page_approvals(
     project_id: uuid.UUID | None,
     status: str | None,
     keyset: Keyset,
-) -> Page:
+) -> Page[Approval]:
     query = apply_keyset(
         _visible_approvals(viewer, project_id, status), APPROVAL_KEYS, keyset, descending=True
     )
-    return finish_page(list(await conn.execute(query)), keyset)
+    return finish_page(await fetch_all(conn, Approval, query), keyset)
 
 
 async def count_approvals(
@@ -115,7 +117,7 @@ async def count_approvals(
 
 async def insert_approval(
     conn: AsyncConnection, agent_id: uuid.UUID, execution_id: uuid.UUID, step_id: uuid.UUID
-) -> Row[Any]:
+) -> Approval:
     """A PENDING approval of one step, expiring APPROVAL_TTL after the request."""
     statement = (
         insert(approvals)
@@ -129,19 +131,20 @@ async def insert_approval(
         )
         .returning(approvals)
     )
-    row: Row[Any] = (await conn.execute(statement)).one()
-    return row
+    return await fetch_one(conn, Approval, statement)
 
 
-async def approval_parents(conn: AsyncConnection, approval_id: uuid.UUID) -> Row[Any] | None:
+async def approval_parents(conn: AsyncConnection, approval_id: uuid.UUID) -> Approval | None:
     """The approval, read without a lock: its agent and execution are to be locked first."""
     query = select(approvals).where(approvals.c.id == approval_id)
-    row: Row[Any] | None = (await conn.execute(query)).first()
-    return row
+    return await fetch_first(conn, Approval, query)
 
 
-async def lock_approval(conn: AsyncConnection, approval_id: uuid.UUID) -> Row[Any] | None:
-    """The approval, locked, with ``overdue``: pending and past expires_at by the database clock."""
+async def lock_approval(
+    conn: AsyncConnection, approval_id: uuid.UUID
+) -> tuple[Approval, bool] | None:
+    """The approval, locked, and whether it is overdue: pending and past expires_at by the
+    database clock."""
     overdue = (approvals.c.status == ApprovalStatus.PENDING.value) & (
         approvals.c.expires_at <= func.now()
     )
@@ -150,13 +153,13 @@ async def lock_approval(conn: AsyncConnection, approval_id: uuid.UUID) -> Row[An
         .where(approvals.c.id == approval_id)
         .with_for_update(of=approvals)
     )
-    row: Row[Any] | None = (await conn.execute(query)).first()
-    return row
+    row = (await conn.execute(query)).first()
+    return None if row is None else (to_record(Approval, row), bool(row.overdue))
 
 
 async def decide_approval(
     conn: AsyncConnection, approval_id: uuid.UUID, values: Mapping[str, Any]
-) -> Row[Any] | None:
+) -> Approval | None:
     """Close a PENDING approval with ``values``; None when it was not pending any more.
 
     The ``status = 'pending'`` condition makes "decided at most once" hold in the statement
@@ -168,13 +171,12 @@ async def decide_approval(
         .values(**values, decided_at=func.now(), updated_at=func.now())
         .returning(approvals)
     )
-    row: Row[Any] | None = (await conn.execute(statement)).first()
-    return row
+    return await fetch_first(conn, Approval, statement)
 
 
 async def cancel_pending_approvals(
     conn: AsyncConnection, execution_id: uuid.UUID, reason: str | None
-) -> list[Row[Any]]:
+) -> list[Approval]:
     """Cancel the execution's pending approvals; returns them."""
     statement = (
         update(approvals)
@@ -190,4 +192,4 @@ async def cancel_pending_approvals(
         )
         .returning(approvals)
     )
-    return list(await conn.execute(statement))
+    return await fetch_all(conn, Approval, statement)

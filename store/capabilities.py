@@ -6,31 +6,36 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.records import AgentCapability
 from domain.values import semver_order
-from store.rows import per_parent
+from store.rows import fetch_all, fetch_one, per_parent
 from store.tables import capabilities
 
 
 async def capabilities_for_agents(
     conn: AsyncConnection, agent_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[Row[Any]]]:
+) -> dict[uuid.UUID, list[AgentCapability]]:
     """Each agent's capabilities by name, then by semantic version (1.9.0 before 1.10.0)."""
     query = select(capabilities).where(capabilities.c.agent_id.in_(agent_ids))
-    rows = sorted(await conn.execute(query), key=lambda r: (r.name, semver_order(r.version)))
-    return per_parent(rows, agent_ids, "agent_id")
+    found = await fetch_all(conn, AgentCapability, query)
+    found.sort(key=lambda c: (c.name, semver_order(c.version)))
+    return per_parent(found, agent_ids, "agent_id")
 
 
-async def capabilities_by_ids(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> list[Row[Any]]:
-    return list(await conn.execute(select(capabilities).where(capabilities.c.id.in_(ids))))
+async def capabilities_by_ids(
+    conn: AsyncConnection, ids: Sequence[uuid.UUID]
+) -> list[AgentCapability]:
+    query = select(capabilities).where(capabilities.c.id.in_(ids))
+    return await fetch_all(conn, AgentCapability, query)
 
 
 async def upsert_capability(
     conn: AsyncConnection, agent_id: uuid.UUID, values: Mapping[str, Any]
-) -> Row[Any]:
+) -> AgentCapability:
     """Register a capability version; registering the same (name, version) again updates it."""
     proposed = pg_insert(capabilities).values(agent_id=agent_id, **values)
     statement = proposed.on_conflict_do_update(
@@ -40,8 +45,7 @@ async def upsert_capability(
             "updated_at": func.now(),
         },
     ).returning(capabilities)
-    row: Row[Any] = (await conn.execute(statement)).one()
-    return row
+    return await fetch_one(conn, AgentCapability, statement)
 
 
 async def insert_capabilities(
@@ -58,12 +62,11 @@ async def capability_agent(conn: AsyncConnection, capability_id: uuid.UUID) -> u
 
 async def set_capability_enabled(
     conn: AsyncConnection, capability_id: uuid.UUID, enabled: bool
-) -> Row[Any]:
+) -> AgentCapability:
     statement = (
         update(capabilities)
         .where(capabilities.c.id == capability_id)
         .values(enabled=enabled, updated_at=func.now())
         .returning(capabilities)
     )
-    row: Row[Any] = (await conn.execute(statement)).one()
-    return row
+    return await fetch_one(conn, AgentCapability, statement)

@@ -6,31 +6,32 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from store.rows import per_parent
+from domain.records import Checkpoint
+from store.rows import fetch_all, fetch_one, fetch_per_parent
 from store.tables import checkpoints
 
 
 async def checkpoints_for_executions(
     conn: AsyncConnection, execution_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[Row[Any]]]:
+) -> dict[uuid.UUID, list[Checkpoint]]:
     query = (
         select(checkpoints)
         .where(checkpoints.c.execution_id.in_(execution_ids))
         .order_by(checkpoints.c.execution_id, checkpoints.c.seq)
     )
-    return per_parent(await conn.execute(query), execution_ids, "execution_id")
+    return await fetch_per_parent(conn, Checkpoint, query, execution_ids, "execution_id")
 
 
-async def checkpoints_by_ids(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> list[Row[Any]]:
-    return list(await conn.execute(select(checkpoints).where(checkpoints.c.id.in_(ids))))
+async def checkpoints_by_ids(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> list[Checkpoint]:
+    return await fetch_all(conn, Checkpoint, select(checkpoints).where(checkpoints.c.id.in_(ids)))
 
 
 async def insert_checkpoint(
     conn: AsyncConnection, execution_id: uuid.UUID, name: str, data: Mapping[str, Any]
-) -> Row[Any]:
+) -> Checkpoint:
     """A checkpoint numbered after the execution's last one (callers hold the execution lock)."""
     next_seq = (
         select(func.coalesce(func.max(checkpoints.c.seq), 0) + 1)
@@ -42,8 +43,7 @@ async def insert_checkpoint(
         .values(execution_id=execution_id, name=name, data=dict(data), seq=next_seq)
         .returning(checkpoints)
     )
-    row: Row[Any] = (await conn.execute(statement)).one()
-    return row
+    return await fetch_one(conn, Checkpoint, statement)
 
 
 async def checkpoint_names(conn: AsyncConnection, execution_id: uuid.UUID) -> list[str]:

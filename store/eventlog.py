@@ -54,11 +54,13 @@ class NewEvent:
 MAX_INLINE_DATA = 4000
 
 
-def health_changes(agents: Sequence[Any], health: AgentHealth) -> list[NewEvent]:
-    """HEALTH_CHANGED events for rows carrying ``id`` and ``project_id``."""
+def health_changes(
+    agents: Sequence[tuple[uuid.UUID, uuid.UUID]], health: AgentHealth
+) -> list[NewEvent]:
+    """HEALTH_CHANGED events for (agent id, project id) pairs."""
     return [
-        NewEvent(EventKind.HEALTH_CHANGED, row.id, row.project_id, {"health": health.value})
-        for row in agents
+        NewEvent(EventKind.HEALTH_CHANGED, agent_id, project_id, {"health": health.value})
+        for agent_id, project_id in agents
     ]
 
 

@@ -10,17 +10,18 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.executions import ExecutionEventType
+from domain.records import ExecutionEvent
 from store.keyset import Keyset, Page, counts_per_parent, pages_per_parent
 from store.tables import execution_events
 
 
 async def pages_for_executions(
     conn: AsyncConnection, execution_ids: Sequence[uuid.UUID], keyset: Keyset
-) -> dict[uuid.UUID, Page]:
+) -> dict[uuid.UUID, Page[ExecutionEvent]]:
     """Oldest first: the log reads as the story of the execution."""
     return await pages_per_parent(
-        conn, select(execution_events), execution_events.c.execution_id, execution_ids,
-        [execution_events.c.id], keyset, descending=False,
+        conn, ExecutionEvent, select(execution_events), execution_events.c.execution_id,
+        execution_ids, [execution_events.c.id], keyset, descending=False,
     )  # fmt: skip
 
 

@@ -10,12 +10,14 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, Select, func, insert, select, update
+from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.access import Viewer
 from domain.executions import FINISHED_EXECUTION_STATUSES
+from domain.records import Execution
 from store.keyset import Keyset, Page, counts_per_parent, pages_per_parent
+from store.rows import fetch_all, fetch_first, fetch_one
 from store.scopes import visible_agents
 from store.tables import agents, executions, projects
 
@@ -34,8 +36,10 @@ def _visible_executions(viewer: Viewer) -> Select[Any]:
 
 async def executions_by_ids(
     conn: AsyncConnection, viewer: Viewer, ids: Sequence[uuid.UUID]
-) -> list[Row[Any]]:
-    return list(await conn.execute(_visible_executions(viewer).where(executions.c.id.in_(ids))))
+) -> list[Execution]:
+    return await fetch_all(
+        conn, Execution, _visible_executions(viewer).where(executions.c.id.in_(ids))
+    )
 
 
 EXECUTION_KEYS = [executions.c.started_at, executions.c.id]
@@ -43,10 +47,10 @@ EXECUTION_KEYS = [executions.c.started_at, executions.c.id]
 
 async def pages_for_agents(
     conn: AsyncConnection, agent_ids: Sequence[uuid.UUID], status: str | None, keyset: Keyset
-) -> dict[uuid.UUID, Page]:
+) -> dict[uuid.UUID, Page[Execution]]:
     """Newest first."""
     return await pages_per_parent(
-        conn, _executions(status), executions.c.agent_id, agent_ids, EXECUTION_KEYS, keyset,
+        conn, Execution, _executions(status), executions.c.agent_id, agent_ids, EXECUTION_KEYS, keyset,
         descending=True,
     )  # fmt: skip
 
@@ -66,9 +70,9 @@ async def execution_agent_id(conn: AsyncConnection, execution_id: uuid.UUID) -> 
     return (await conn.execute(query)).scalar_one_or_none()
 
 
-async def lock_execution(conn: AsyncConnection, execution_id: uuid.UUID) -> Row[Any] | None:
+async def lock_execution(conn: AsyncConnection, execution_id: uuid.UUID) -> Execution | None:
     query = select(executions).where(executions.c.id == execution_id).with_for_update()
-    return (await conn.execute(query)).first()
+    return await fetch_first(conn, Execution, query)
 
 
 async def open_execution_id(conn: AsyncConnection, agent_id: uuid.UUID) -> uuid.UUID | None:
@@ -81,30 +85,28 @@ async def open_execution_id(conn: AsyncConnection, agent_id: uuid.UUID) -> uuid.
     return (await conn.execute(query)).scalar_one_or_none()
 
 
-async def lock_open_executions(conn: AsyncConnection, agent_id: uuid.UUID) -> list[Row[Any]]:
+async def lock_open_executions(conn: AsyncConnection, agent_id: uuid.UUID) -> list[Execution]:
     query = (
         select(executions)
         .where(executions.c.agent_id == agent_id, executions.c.status.not_in(_FINISHED))
         .order_by(executions.c.started_at, executions.c.id)
         .with_for_update()
     )
-    return list(await conn.execute(query))
+    return await fetch_all(conn, Execution, query)
 
 
-async def insert_execution(conn: AsyncConnection, values: Mapping[str, Any]) -> Row[Any]:
+async def insert_execution(conn: AsyncConnection, values: Mapping[str, Any]) -> Execution:
     statement = insert(executions).values(**values).returning(executions)
-    row: Row[Any] = (await conn.execute(statement)).one()
-    return row
+    return await fetch_one(conn, Execution, statement)
 
 
 async def update_execution(
     conn: AsyncConnection, execution_id: uuid.UUID, values: Mapping[str, Any]
-) -> Row[Any]:
+) -> Execution:
     statement = (
         update(executions)
         .where(executions.c.id == execution_id)
         .values(**values, updated_at=func.now())
         .returning(executions)
     )
-    row: Row[Any] = (await conn.execute(statement)).one()
-    return row
+    return await fetch_one(conn, Execution, statement)

@@ -7,13 +7,15 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.access import Viewer
+from domain.records import AppliedHeartbeat
 from store.database import dumps
 from store.eventlog import HEARTBEATS_CHANNEL
+from store.rows import fetch_all
 from store.scopes import visible_agents
 from store.tables import agents, projects
 
@@ -43,7 +45,7 @@ WITH beat AS (
       FROM latest AS l, moved AS m
      WHERE s.agent_id = l.agent_id AND m.id = l.agent_id
 )
-SELECT m.id, m.project_id, m.last_heartbeat_at, m.reported_health,
+SELECT m.id AS agent_id, m.project_id, m.last_heartbeat_at, m.reported_health,
        pg_notify('{HEARTBEATS_CHANNEL}', json_build_object(
            'agent', m.id, 'project', m.project_id, 'at', m.last_heartbeat_at)::text)
   FROM moved AS m
@@ -53,8 +55,8 @@ SELECT m.id, m.project_id, m.last_heartbeat_at, m.reported_health,
 
 async def apply_heartbeats(
     conn: AsyncConnection, viewer: Viewer, beats: Sequence[Mapping[str, Any]]
-) -> list[Row[Any]]:
-    """Apply heartbeats; returns one row per agent that was visible and updated."""
+) -> list[AppliedHeartbeat]:
+    """Apply heartbeats; one record per agent that was visible and updated."""
     agent_ids = sorted({beat["agent_id"] for beat in beats})
     if len(agent_ids) > 1:
         # Several rows: lock them in id order first, so two overlapping batches (or a batch and
@@ -66,7 +68,9 @@ async def apply_heartbeats(
             .order_by(agents.c.id)
             .with_for_update(key_share=True, of=agents)  # FOR NO KEY UPDATE OF agents
         )
-    rows = await conn.execute(
+    return await fetch_all(
+        conn,
+        AppliedHeartbeat,
         _HEARTBEATS,
         {
             "beats": json.loads(dumps(list(beats))),
@@ -75,4 +79,3 @@ async def apply_heartbeats(
             "agent_id": viewer.agent_id or uuid.UUID(int=0),
         },
     )
-    return list(rows)

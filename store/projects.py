@@ -6,33 +6,35 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, Row, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.access import Viewer
 from domain.lifecycle import ACTIVE_STATUSES, AgentStatus
+from domain.records import Project, ProjectStats
 from store.keyset import Keyset, Page, apply_keyset, finish_page
+from store.rows import fetch_all, fetch_first, to_record
 from store.scopes import visible_projects
 from store.tables import agents, projects
 
 
 async def projects_by_ids(
     conn: AsyncConnection, viewer: Viewer, ids: Sequence[uuid.UUID]
-) -> list[Row[Any]]:
+) -> list[Project]:
     query = select(projects).where(projects.c.id.in_(ids), visible_projects(viewer))
-    return list(await conn.execute(query))
+    return await fetch_all(conn, Project, query)
 
 
-async def project_by_slug(conn: AsyncConnection, viewer: Viewer, slug: str) -> Row[Any] | None:
+async def project_by_slug(conn: AsyncConnection, viewer: Viewer, slug: str) -> Project | None:
     query = select(projects).where(projects.c.slug == slug, visible_projects(viewer))
-    return (await conn.execute(query)).first()
+    return await fetch_first(conn, Project, query)
 
 
-async def page_projects(conn: AsyncConnection, viewer: Viewer, *, keyset: Keyset) -> Page:
+async def page_projects(conn: AsyncConnection, viewer: Viewer, *, keyset: Keyset) -> Page[Project]:
     query = select(projects).where(visible_projects(viewer))
     query = apply_keyset(query, [projects.c.created_at, projects.c.id], keyset, descending=False)
-    return finish_page(list(await conn.execute(query)), keyset)
+    return finish_page(await fetch_all(conn, Project, query), keyset)
 
 
 async def count_projects(conn: AsyncConnection, viewer: Viewer) -> int:
@@ -53,7 +55,7 @@ async def owned_project_ids(conn: AsyncConnection, viewer: Viewer) -> list[uuid.
     return list((await conn.execute(query)).scalars())
 
 
-async def insert_project(conn: AsyncConnection, values: Mapping[str, Any]) -> Row[Any] | None:
+async def insert_project(conn: AsyncConnection, values: Mapping[str, Any]) -> Project | None:
     """The new project; None when its slug is taken."""
     statement = (
         pg_insert(projects)
@@ -61,7 +63,7 @@ async def insert_project(conn: AsyncConnection, values: Mapping[str, Any]) -> Ro
         .on_conflict_do_nothing(index_elements=[projects.c.slug])
         .returning(projects)
     )
-    return _first(await conn.execute(statement))
+    return await fetch_first(conn, Project, statement)
 
 
 def _count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -70,8 +72,8 @@ def _count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
 
 async def stats_for_projects(
     conn: AsyncConnection, viewer: Viewer, project_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Row[Any]]:
-    """AgentInstanceMetrics per project over the agents the viewer may see (an agent token: its
+) -> dict[uuid.UUID, ProjectStats]:
+    """The statistics of each project over the agents the viewer may see (an agent token: its
     own agent only), computed in SQL, one statement for all projects."""
     status = agents.c.status
     active = tuple(s.value for s in ACTIVE_STATUSES)
@@ -93,8 +95,4 @@ async def stats_for_projects(
     )
     if viewer.agent_id is not None and not viewer.is_superuser:
         query = query.where(agents.c.id == viewer.agent_id)
-    return {row.project_id: row for row in await conn.execute(query)}
-
-
-def _first(result: CursorResult[Any]) -> Row[Any] | None:
-    return result.first()
+    return {row.project_id: to_record(ProjectStats, row) for row in await conn.execute(query)}

@@ -6,28 +6,29 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.records import AgentState
+from store.rows import fetch_all, fetch_one
 from store.tables import states
 
 
 async def states_for_agents(
     conn: AsyncConnection, agent_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Row[Any]]:
+) -> dict[uuid.UUID, AgentState]:
     query = select(states).where(states.c.agent_id.in_(agent_ids))
-    return {row.agent_id: row for row in await conn.execute(query)}
+    return {state.agent_id: state for state in await fetch_all(conn, AgentState, query)}
 
 
-async def state_of(conn: AsyncConnection, agent_id: uuid.UUID) -> Row[Any]:
-    return (await conn.execute(select(states).where(states.c.agent_id == agent_id))).one()
+async def state_of(conn: AsyncConnection, agent_id: uuid.UUID) -> AgentState:
+    return await fetch_one(conn, AgentState, select(states).where(states.c.agent_id == agent_id))
 
 
 async def update_state(
     conn: AsyncConnection, agent_id: uuid.UUID, values: Mapping[str, Any]
-) -> Row[Any]:
+) -> AgentState:
     statement = (
         update(states).where(states.c.agent_id == agent_id).values(**values).returning(states)
     )
-    row: Row[Any] = (await conn.execute(statement)).one()
-    return row
+    return await fetch_one(conn, AgentState, statement)

@@ -6,54 +6,54 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from store.rows import per_parent
+from domain.records import ExecutionStep
+from store.rows import fetch_all, fetch_one, fetch_per_parent
 from store.tables import steps
 
 
 async def steps_for_executions(
     conn: AsyncConnection, execution_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[Row[Any]]]:
+) -> dict[uuid.UUID, list[ExecutionStep]]:
     query = (
         select(steps)
         .where(steps.c.execution_id.in_(execution_ids))
         .order_by(steps.c.execution_id, steps.c.index)
     )
-    return per_parent(await conn.execute(query), execution_ids, "execution_id")
+    return await fetch_per_parent(conn, ExecutionStep, query, execution_ids, "execution_id")
 
 
-async def steps_by_ids(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> list[Row[Any]]:
-    return list(await conn.execute(select(steps).where(steps.c.id.in_(ids))))
+async def steps_by_ids(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> list[ExecutionStep]:
+    return await fetch_all(conn, ExecutionStep, select(steps).where(steps.c.id.in_(ids)))
 
 
 async def insert_steps(
     conn: AsyncConnection, execution_id: uuid.UUID, rows: Sequence[Mapping[str, Any]]
-) -> list[Row[Any]]:
+) -> list[ExecutionStep]:
     """Insert a plan's steps; returns them in index order."""
     statement = insert(steps).returning(steps, sort_by_parameter_order=True)
     result = await conn.execute(statement, [{"execution_id": execution_id, **row} for row in rows])
     return list(result)
 
 
-async def steps_of(conn: AsyncConnection, execution_id: uuid.UUID) -> list[Row[Any]]:
+async def steps_of(conn: AsyncConnection, execution_id: uuid.UUID) -> list[ExecutionStep]:
     """The plan in index order. Steps change only under their execution's lock."""
     query = select(steps).where(steps.c.execution_id == execution_id).order_by(steps.c.index)
-    return list(await conn.execute(query))
+    return await fetch_all(conn, ExecutionStep, query)
 
 
 async def update_step(
     conn: AsyncConnection, step_id: uuid.UUID, values: Mapping[str, Any]
-) -> Row[Any]:
+) -> ExecutionStep:
     statement = (
         update(steps)
         .where(steps.c.id == step_id)
         .values(**values, updated_at=func.now())
         .returning(steps)
     )
-    row: Row[Any] = (await conn.execute(statement)).one()
-    return row
+    return await fetch_one(conn, ExecutionStep, statement)
 
 
 async def update_steps_where(

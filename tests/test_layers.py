@@ -77,10 +77,9 @@ STILL_ON_ROWS = frozenset(
         "gql.app", "gql.loaders.accounts", "gql.loaders.agent_types", "gql.loaders.agents",
         "gql.loaders.approvals", "gql.loaders.base", "gql.loaders.configuration",
         "gql.loaders.executions", "gql.loaders.history", "gql.loaders.metrics",
-        "gql.loaders.projects", "gql.pagination", "usecases.accounts", "usecases.agent_tokens",
-        "usecases.agent_types", "usecases.agents", "usecases.approvals", "usecases.configuration",
-        "usecases.execution_change", "usecases.executions", "usecases.moves", "usecases.projects",
-        "usecases.states", "usecases.telemetry",
+        "gql.loaders.projects", "gql.pagination", "usecases.accounts", "usecases.agents",
+        "usecases.approvals", "usecases.execution_change", "usecases.executions",
+        "usecases.moves", "usecases.states",
     }
 )  # fmt: skip
 

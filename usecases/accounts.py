@@ -11,13 +11,12 @@ import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.access import ANONYMOUS, Viewer
 from domain.errors import Forbidden, Unauthenticated, ValidationFailed
+from domain.records import User
 from domain.throttle import LoginThrottle
 from domain.values import (
     MAX_EMAIL_LENGTH,
@@ -65,7 +64,7 @@ class TokenConfig:
 class Session:
     """What a successful register, login or refresh hands the client."""
 
-    user: Row[Any]
+    user: User
     access_token: str
     refresh_token: str
     expires_in: int
@@ -96,13 +95,13 @@ async def authenticate(database: Database, secret_key: str, token: str | None) -
 
 async def _agent_viewer(database: Database, token: str) -> Viewer:
     async with database.read() as conn:
-        row = await agent_tokens.live_agent_token(conn, secret_hash(token))
-    if row is None:
+        found = await agent_tokens.live_agent_token(conn, secret_hash(token))
+    if found is None:
         raise Unauthenticated("Invalid or revoked agent token.")
-    if agent_tokens.is_touch_due(row.last_used_at, datetime.now(UTC)):
+    if agent_tokens.is_touch_due(found.last_used_at, datetime.now(UTC)):
         async with database.transaction() as conn:
-            await agent_tokens.touch_agent_token(conn, row.id)
-    return Viewer(agent_id=row.agent_id, agent_token_id=row.id)
+            await agent_tokens.touch_agent_token(conn, found.id)
+    return Viewer(agent_id=found.agent_id, agent_token_id=found.id)
 
 
 async def register(
@@ -178,7 +177,7 @@ async def refresh(database: Database, tokens: TokenConfig, refresh_token: str) -
         raise Unauthenticated("Not a refresh token: pass the refreshToken from login or register.")
     digest = secret_hash(refresh_token)
     failure = _REFRESH_FAILED
-    session: tuple[Row[Any], str] | None = None
+    session: tuple[User, str] | None = None
     async with database.transaction() as conn:
         claimed = await store.claim_refresh_token(conn, digest)
         if claimed is None:
@@ -247,6 +246,6 @@ async def _issue_refresh_token(
     return secret
 
 
-def _session(user: Row[Any], refresh_token: str, tokens: TokenConfig) -> Session:
+def _session(user: User, refresh_token: str, tokens: TokenConfig) -> Session:
     access_token = issue_access_token(tokens.secret_key, user.id, tokens.access_ttl_s)
     return Session(user, access_token, refresh_token, tokens.access_ttl_s)

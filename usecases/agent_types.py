@@ -7,10 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row
-
 from domain.access import Capability, Viewer
 from domain.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
+from domain.records import AgentType
 from domain.values import validate_json_object, validate_name, validate_slug
 from store import agent_types
 from store.database import Database
@@ -54,7 +53,7 @@ class AgentTypeSpec:
     is_active: bool | None = True
 
 
-async def create_agent_type(database: Database, viewer: Viewer, spec: AgentTypeSpec) -> Row[Any]:
+async def create_agent_type(database: Database, viewer: Viewer, spec: AgentTypeSpec) -> AgentType:
     """Create an agent type. Superusers only (FORBIDDEN for everyone else)."""
     _require_superuser(viewer)
     values = {
@@ -74,15 +73,15 @@ async def create_agent_type(database: Database, viewer: Viewer, spec: AgentTypeS
         ),
     }
     async with database.transaction() as conn:
-        row = await agent_types.insert_agent_type(conn, values)
-        if row is None:
+        created = await agent_types.insert_agent_type(conn, values)
+        if created is None:
             raise ValidationFailed("input.slug", f"an agent type with slug '{spec.slug}' exists")
-    return row
+    return created
 
 
 async def update_agent_type(
     database: Database, viewer: Viewer, agent_type_id: uuid.UUID, changes: Mapping[str, Any]
-) -> Row[Any]:
+) -> AgentType:
     """Change the given fields of an agent type (keys of UPDATABLE_AGENT_TYPE_FIELDS) only.
 
     A null for a field that cannot be empty is refused; a null description clears it.
@@ -93,10 +92,10 @@ async def update_agent_type(
         raise ValueError(f"not updatable: {sorted(unknown)}")  # a programming error
     values = _agent_type_values(changes)
     async with database.transaction() as conn:
-        row = await agent_types.update_agent_type(conn, agent_type_id, values)
-        if row is None:
+        updated = await agent_types.update_agent_type(conn, agent_type_id, values)
+        if updated is None:
             raise NotFound("AgentType")
-    return row
+    return updated
 
 
 def _require_superuser(viewer: Viewer) -> None:

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
-from sqlalchemy import Row, func
+from sqlalchemy import func
 
 from domain.access import Viewer
 from domain.errors import Forbidden, NotFound, ValidationFailed
 from domain.events import EventKind
 from domain.lifecycle import AgentStatus, Trigger
+from domain.records import Agent, StatusTransition
 from domain.safety import SafetyLevel
 from domain.values import validate_name, validate_text
 from store import (
@@ -47,8 +48,8 @@ class SpawnRequest:
 
 @dataclass(frozen=True)
 class Transitioned:
-    agent: Row[Any]
-    transition: Row[Any]
+    agent: Agent
+    transition: StatusTransition
 
 
 def _endpoint(value: str | None) -> str | None:
@@ -68,7 +69,7 @@ def _version(value: str | None) -> str:
     return validate_text(value, "input.version", max_length=64) or "1.0.0"
 
 
-async def spawn_agent(database: Database, viewer: Viewer, request: SpawnRequest) -> Row[Any]:
+async def spawn_agent(database: Database, viewer: Viewer, request: SpawnRequest) -> Agent:
     """Create an IDLE agent with its state, configs and capabilities, and its first transition."""
     name = validate_name(request.name, "input.name")
     values = {

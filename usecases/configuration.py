@@ -6,10 +6,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row
-
 from domain.access import Viewer
 from domain.errors import Forbidden, NotFound
+from domain.records import Agent, AgentCapability, AgentConfig
 from domain.values import (
     ConfigValueType,
     parse_config_value,
@@ -77,7 +76,7 @@ def capability_values(spec: CapabilitySpec, field_prefix: str) -> dict[str, Any]
     }
 
 
-async def _owned_agent(conn: Any, viewer: Viewer, agent_id: uuid.UUID) -> Row[Any]:
+async def _owned_agent(conn: Any, viewer: Viewer, agent_id: uuid.UUID) -> Agent:
     agent = await agent_writes.lock_agent(conn, viewer, agent_id)
     if not viewer.owns_project(agent.owner_id):
         raise Forbidden("Only the project's owner may change an agent's configuration.")
@@ -86,7 +85,7 @@ async def _owned_agent(conn: Any, viewer: Viewer, agent_id: uuid.UUID) -> Row[An
 
 async def set_config(
     database: Database, viewer: Viewer, agent_id: uuid.UUID, spec: ConfigSpec
-) -> Row[Any]:
+) -> AgentConfig:
     """Create or replace one config entry; the value must parse as its type."""
     values = config_values(spec, "input")
     async with database.transaction() as conn:
@@ -108,7 +107,7 @@ async def delete_config(
 
 async def register_capability(
     database: Database, viewer: Viewer, agent_id: uuid.UUID, spec: CapabilitySpec
-) -> Row[Any]:
+) -> AgentCapability:
     values = capability_values(spec, "input")
     async with database.transaction() as conn:
         agent = await _owned_agent(conn, viewer, agent_id)
@@ -117,7 +116,7 @@ async def register_capability(
 
 async def set_capability_enabled(
     database: Database, viewer: Viewer, capability_id: uuid.UUID, enabled: bool
-) -> Row[Any]:
+) -> AgentCapability:
     async with database.transaction() as conn:
         agent_id = await capabilities.capability_agent(conn, capability_id)
         if agent_id is None:

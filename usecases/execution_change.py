@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, func
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.access import Viewer
@@ -20,6 +20,7 @@ from domain.events import EventKind
 from domain.executions import ExecutionEventType, ExecutionStatus, StepStatus
 from domain.lifecycle import Trigger
 from domain.plans import effective_status, end_trigger, next_pending_step
+from domain.records import Agent, Execution, ExecutionStep
 from domain.recovery import RecoveryStrategy
 from store import agent_writes, approvals, eventlog, execution_log, executions, steps
 from store.eventlog import NewEvent
@@ -40,8 +41,8 @@ class ExecutionChange:
     actor: str
     agent_id: uuid.UUID
     project_id: uuid.UUID
-    execution: Row[Any]
-    agent: Row[Any] | None = None
+    execution: Execution
+    agent: Agent | None = None
     events: list[NewEvent] = field(default_factory=list)
     log_entries: list[tuple[ExecutionEventType, dict[str, Any]]] = field(default_factory=list)
 
@@ -77,7 +78,7 @@ class ExecutionChange:
     async def set_execution(self, **values: Any) -> None:
         self.execution = await executions.update_execution(self.conn, self.execution.id, values)
 
-    async def steps(self) -> list[Row[Any]]:
+    async def steps(self) -> list[ExecutionStep]:
         return await steps.steps_of(self.conn, self.execution.id)
 
     async def flush(self) -> list[NewEvent]:
@@ -154,7 +155,7 @@ async def advance(change: ExecutionChange, *, from_planning: bool) -> None:
     await start_step(change, step)
 
 
-async def start_step(change: ExecutionChange, step: Row[Any]) -> None:
+async def start_step(change: ExecutionChange, step: ExecutionStep) -> None:
     """The step runs; so does its execution."""
     await steps.update_step(
         change.conn,
@@ -163,7 +164,7 @@ async def start_step(change: ExecutionChange, step: Row[Any]) -> None:
     )
     if change.execution.status != ExecutionStatus.RUNNING.value:
         await change.set_execution(status=ExecutionStatus.RUNNING.value)
-    change.log(ExecutionEventType.STEP_STARTED, step=step_index(step), tool=step.tool)
+    change.log(ExecutionEventType.STEP_STARTED, step=step.index, tool=step.tool)
 
 
 async def close_execution(
@@ -226,7 +227,7 @@ async def cancel_approvals(change: ExecutionChange, reason: str) -> None:
     )
     if not cancelled:
         return
-    index_of = {s.id: step_index(s) for s in await change.steps()}
+    index_of = {s.id: s.index for s in await change.steps()}
     for approval in cancelled:
         step = index_of.get(approval.step_id)
         change.log(
@@ -238,11 +239,6 @@ async def cancel_approvals(change: ExecutionChange, reason: str) -> None:
             approval=str(approval.id), execution=str(change.execution.id), step=step,
             decision="cancelled",
         )  # fmt: skip
-
-
-def step_index(step: Row[Any]) -> int:
-    """A step row's index (``Row.index`` is also ``tuple.index`` to a type checker)."""
-    return int(step._mapping["index"])
 
 
 def excerpt(text: str) -> str:

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, func
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.access import SYSTEM_ACTOR, Viewer
@@ -46,6 +46,7 @@ from domain.plans import (
     validate_tokens,
     validated_step,
 )
+from domain.records import Checkpoint, Execution
 from domain.recovery import classify_error
 from domain.safety import SafetyLevel
 from domain.values import validate_json, validate_json_object, validate_name, validate_text
@@ -69,7 +70,7 @@ async def start_execution(
     task_input: Any = None,
     *,
     dry_run: bool = False,
-) -> Row[Any]:
+) -> Execution:
     """A new execution in PLANNING; its agent goes IDLE → PLANNING."""
     text = validate_text(description, "input.description")
     values = {} if task_input is None else validate_json_object(task_input, "input.input")
@@ -102,7 +103,7 @@ async def start_execution(
 
 async def submit_plan(
     database: Database, viewer: Viewer, execution_id: uuid.UUID, plan: Sequence[StepSpec]
-) -> Row[Any]:
+) -> Execution:
     """Record the plan with a safety assessment per step, then run it (or, dry, finish)."""
     validate_plan_size(len(plan))
     specs = [validated_step(spec, f"steps[{i}]") for i, spec in enumerate(plan)]
@@ -153,7 +154,7 @@ async def report_step_result(
     succeeded: bool,
     result: Any = None,
     error: str | None = None,
-) -> Row[Any]:
+) -> Execution:
     """The runtime reports how the running step went; on success the next step is started."""
     if index < 0:
         raise ValidationFailed("input.index", "must not be negative")
@@ -204,7 +205,7 @@ async def complete_execution(
     result: Any = None,
     tokens_used: float | None = None,
     cost: float | None = None,
-) -> Row[Any]:
+) -> Execution:
     """Every step done: COMPLETED; usage added to the agent's totals; agent back to IDLE."""
     tokens = validate_tokens(tokens_used, "tokensUsed")
     amount = validate_cost(cost, "cost")
@@ -244,7 +245,7 @@ async def complete_execution(
 
 async def fail_execution(
     database: Database, viewer: Viewer, execution_id: uuid.UUID, error: str
-) -> Row[Any]:
+) -> Execution:
     """The runtime gives up: FAILED with a recovery strategy classified from the error."""
     text = validate_text(error, "error")
     assert text is not None
@@ -262,7 +263,7 @@ async def fail_execution(
 
 async def cancel_execution(
     database: Database, viewer: Viewer, execution_id: uuid.UUID, reason: str | None = None
-) -> Row[Any]:
+) -> Execution:
     """Stop an open execution: CANCELLED, approvals cancelled, remaining steps skipped."""
     text = validate_text(reason, "reason", required=False)
     async with database.transaction() as conn:
@@ -274,7 +275,9 @@ async def cancel_execution(
     return change.execution
 
 
-async def resume_execution(database: Database, viewer: Viewer, execution_id: uuid.UUID) -> Row[Any]:
+async def resume_execution(
+    database: Database, viewer: Viewer, execution_id: uuid.UUID
+) -> Execution:
     """Restart a FAILED execution from the step after its latest ``step_<i>_completed``.
 
     The agent (IDLE) goes to PLANNING and on to EXECUTING or WAITING_APPROVAL in the same
@@ -311,7 +314,7 @@ async def resume_execution(database: Database, viewer: Viewer, execution_id: uui
 
 async def save_checkpoint(
     database: Database, viewer: Viewer, execution_id: uuid.UUID, name: str, data: Any
-) -> Row[Any]:
+) -> Checkpoint:
     """A named snapshot of an open execution, numbered after its previous ones."""
     checkpoint_name = validate_name(name, "name", max_length=MAX_NAME_LENGTH)
     values = validate_json_object(data, "data")
@@ -363,5 +366,5 @@ async def _require_no_open_execution(conn: AsyncConnection, agent_id: uuid.UUID)
         )
 
 
-def _log_checkpoint(change: ExecutionChange, checkpoint: Row[Any]) -> None:
+def _log_checkpoint(change: ExecutionChange, checkpoint: Checkpoint) -> None:
     change.log(ExecutionEventType.CHECKPOINT_SAVED, checkpoint=checkpoint.name, seq=checkpoint.seq)

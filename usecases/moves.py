@@ -11,23 +11,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.errors import Conflict
 from domain.events import EventKind
 from domain.lifecycle import AgentStatus, Trigger, next_status
+from domain.records import Agent
 from store import agent_writes
 from store.eventlog import NewEvent, TransitionRecord
 
 
 @dataclass(frozen=True)
 class Move:
-    agent: Row[Any]
+    agent: Agent
     event: NewEvent | None
 
 
-def check_revision(agent: Row[Any], expected: int | None) -> None:
+def check_revision(agent: Agent, expected: int | None) -> None:
     """Optimistic concurrency: CONFLICT when the caller saw an older (or newer) revision."""
     if expected is not None and agent.revision != expected:
         raise Conflict(
@@ -38,7 +38,7 @@ def check_revision(agent: Row[Any], expected: int | None) -> None:
 
 async def move_agent(
     conn: AsyncConnection,
-    agent: Row[Any],
+    agent: Agent,
     trigger: Trigger,
     *,
     actor: str,
@@ -46,7 +46,7 @@ async def move_agent(
     extra: Mapping[str, Any] | None = None,
     follow_pause: bool = False,
 ) -> Move:
-    """Apply ``trigger`` to the locked ``agent``; return the new row and its STATUS_CHANGED event.
+    """Apply ``trigger`` to the locked ``agent``; return the agent as moved and its STATUS_CHANGED event.
 
     With ``follow_pause``, a PAUSED agent does not move: the move is applied to where it will
     resume (paused_from), so an approval decided during a pause resumes into the right status.
@@ -56,15 +56,15 @@ async def move_agent(
     if follow_pause and current is AgentStatus.PAUSED:
         resume_to = AgentStatus(agent.paused_from or AgentStatus.IDLE)
         values["paused_from"] = next_status(resume_to, trigger).value
-        row = await agent_writes.update_agent(conn, agent.id, values)
-        return Move(row, None)
+        moved = await agent_writes.update_agent(conn, agent.id, values)
+        return Move(moved, None)
     target = next_status(current, trigger, paused_from=_paused_from(agent))
     values["status"] = target.value
     if trigger is Trigger.PAUSE:
         values["paused_from"] = current.value
     elif current is AgentStatus.PAUSED:
         values["paused_from"] = None
-    row = await agent_writes.update_agent(conn, agent.id, values)
+    moved = await agent_writes.update_agent(conn, agent.id, values)
     event = NewEvent(
         kind=EventKind.STATUS_CHANGED,
         agent_id=agent.id,
@@ -72,14 +72,14 @@ async def move_agent(
         data={"from": current.value, "to": target.value},
         transition=TransitionRecord(current.value, target.value, reason, actor),
     )
-    return Move(row, event)
+    return Move(moved, event)
 
 
-def _paused_from(agent: Row[Any]) -> AgentStatus | None:
+def _paused_from(agent: Agent) -> AgentStatus | None:
     return AgentStatus(agent.paused_from) if agent.paused_from else None
 
 
-def spawned_event(agent: Row[Any], actor: str) -> NewEvent:
+def spawned_event(agent: Agent, actor: str) -> NewEvent:
     """The first transition of every agent: (none) → IDLE."""
     return NewEvent(
         kind=EventKind.STATUS_CHANGED,

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Row
-
 from domain.access import Viewer
 from domain.errors import Forbidden, Unauthenticated, ValidationFailed
+from domain.records import Project
 from domain.values import validate_name, validate_slug
 from store import projects
 from store.database import Database
 
 
-async def create_project(database: Database, viewer: Viewer, *, name: str, slug: str) -> Row[Any]:
+async def create_project(database: Database, viewer: Viewer, *, name: str, slug: str) -> Project:
     """Create a project owned by the calling user."""
     if viewer.is_agent:
         raise Forbidden("Agent tokens may not create projects.")
@@ -25,7 +22,7 @@ async def create_project(database: Database, viewer: Viewer, *, name: str, slug:
         "owner_id": viewer.user_id,
     }
     async with database.transaction() as conn:
-        row = await projects.insert_project(conn, values)
-        if row is None:
+        project = await projects.insert_project(conn, values)
+        if project is None:
             raise ValidationFailed("input.slug", f"a project with slug '{slug}' exists")
-    return row
+    return project

@@ -6,11 +6,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, func
+from sqlalchemy import func
 
 from domain.access import Viewer
 from domain.errors import ValidationFailed
 from domain.events import EventKind
+from domain.records import Agent
 from domain.values import validate_json_array, validate_json_object
 from store import agent_writes, eventlog, states
 from store.database import Database
@@ -53,7 +54,7 @@ async def update_state(
     update: StateUpdate,
     *,
     expected_revision: int | None = None,
-) -> Row[Any]:
+) -> Agent:
     """Replace the given parts of the agent's state; revision + 1; a STATE_UPDATED event."""
     values = _state_values(update)
     if not values:
@@ -64,7 +65,7 @@ async def update_state(
         await states.update_state(
             conn, agent.id, {**values, "last_activity_at": func.now(), "updated_at": func.now()}
         )
-        row = await agent_writes.update_agent(conn, agent.id, {})
+        updated = await agent_writes.update_agent(conn, agent.id, {})
         await eventlog.append(
             conn,
             [
@@ -73,4 +74,4 @@ async def update_state(
                 )
             ],
         )
-    return row
+    return updated

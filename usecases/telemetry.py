@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row
-
 from domain.access import Viewer
 from domain.errors import NotFound, ValidationFailed
 from domain.events import AgentHealth
 from domain.metrics import MAX_POINTS_PER_BATCH, MetricType
+from domain.records import AppliedHeartbeat
 from domain.values import validate_json_array, validate_json_object, validate_name
 from store import agent_writes, eventlog, heartbeats, metrics, sweeps
 from store.database import Database
@@ -68,7 +67,7 @@ def _beat_values(beat: Heartbeat, field: str, now: datetime) -> dict[str, Any]:
 
 async def record_heartbeats(
     database: Database, viewer: Viewer, beats: Sequence[Heartbeat], field: str
-) -> list[Row[Any]]:
+) -> list[AppliedHeartbeat]:
     """Apply a batch of heartbeats in one statement; NOT_FOUND (nothing applied) if any agent is not visible.
 
     An agent that was STALE becomes HEALTHY again with a durable HEALTH_CHANGED event.
@@ -83,15 +82,19 @@ async def record_heartbeats(
     ]
     wanted = {b.agent_id for b in beats}
     async with database.transaction() as conn:
-        rows = await heartbeats.apply_heartbeats(conn, viewer, values)
-        missing = wanted - {row.id for row in rows}
+        applied = await heartbeats.apply_heartbeats(conn, viewer, values)
+        missing = wanted - {beat.agent_id for beat in applied}
         if missing:
             raise NotFound("Agent", next(iter(missing)))
-        recovered = [row for row in rows if row.reported_health == AgentHealth.STALE.value]
+        recovered = [
+            (beat.agent_id, beat.project_id)
+            for beat in applied
+            if beat.reported_health is AgentHealth.STALE
+        ]
         if recovered:
-            await sweeps.mark_healthy(conn, [row.id for row in recovered])
+            await sweeps.mark_healthy(conn, [agent_id for agent_id, _ in recovered])
             await eventlog.append(conn, eventlog.health_changes(recovered, AgentHealth.HEALTHY))
-    return rows
+    return applied
 
 
 def _point_values(agent_id: uuid.UUID, point: MetricPoint, field: str) -> dict[str, Any]:

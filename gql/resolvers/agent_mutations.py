@@ -33,7 +33,8 @@ from usecases import agents, configuration, states, telemetry
 
 def _payload(result: agents.Transitioned) -> AgentTransitionPayload:
     return AgentTransitionPayload(
-        agent=Agent.from_row(result.agent), transition=StatusTransition.from_row(result.transition)
+        agent=Agent.from_record(result.agent),
+        transition=StatusTransition.from_record(result.transition),
     )
 
 
@@ -96,10 +97,10 @@ class AgentMutations:
         description="Spawn an IDLE agent into your project.", permission_classes=[SignedIn]
     )
     async def spawn_agent(self, info: Info, input: SpawnAgentInput) -> Agent:
-        row = await agents.spawn_agent(
+        agent = await agents.spawn_agent(
             info.context.database, info.context.viewer, _spawn_request(input)
         )
-        return Agent.from_row(row)
+        return Agent.from_record(agent)
 
     @strawberry.mutation(
         description="Pause an agent; resume returns it where it was.", permission_classes=[SignedIn]
@@ -167,13 +168,13 @@ class AgentMutations:
             input.key, input.value, input.value_type or ConfigValueType.STRING, input.description,
             bool(input.is_sensitive),
         )  # fmt: skip
-        row = await configuration.set_config(
+        config = await configuration.set_config(
             info.context.database,
             info.context.viewer,
             from_global_id(input.agent_id, "Agent", "input.agentId"),
             spec,
         )
-        return AgentConfig.from_row(row, may_read_secrets=True)
+        return AgentConfig.from_record(config, may_read_secrets=True)
 
     @strawberry.mutation(description="Delete a config entry by key.", permission_classes=[SignedIn])
     async def delete_agent_config(
@@ -203,13 +204,13 @@ class AgentMutations:
             input.parameters,
             input.description,
         )
-        row = await configuration.register_capability(
+        capability = await configuration.register_capability(
             info.context.database,
             info.context.viewer,
             from_global_id(input.agent_id, "Agent", "input.agentId"),
             spec,
         )
-        return AgentCapability.from_row(row)
+        return AgentCapability.from_record(capability)
 
     @strawberry.mutation(
         description="Enable or disable a capability version.", permission_classes=[SignedIn]
@@ -217,13 +218,13 @@ class AgentMutations:
     async def set_capability_enabled(
         self, info: Info, id: strawberry.ID, enabled: bool
     ) -> AgentCapability:
-        row = await configuration.set_capability_enabled(
+        capability = await configuration.set_capability_enabled(
             info.context.database,
             info.context.viewer,
             from_global_id(id, "AgentCapability"),
             enabled,
         )
-        return AgentCapability.from_row(row)
+        return AgentCapability.from_record(capability)
 
     @strawberry.mutation(
         description="Record a heartbeat (cheap: one statement).", permission_classes=[AgentRuntime]
@@ -233,18 +234,18 @@ class AgentMutations:
         await telemetry.record_heartbeats(
             info.context.database, info.context.viewer, [beat], "input"
         )
-        row = await info.context.loaders.agent_by_id.load(beat.agent_id)
-        return Agent.from_row(row)
+        agent = await info.context.loaders.agent_by_id.load(beat.agent_id)
+        return Agent.from_record(agent)
 
     @strawberry.mutation(
         description="Record many heartbeats in one round trip.", permission_classes=[AgentRuntime]
     )
     async def heartbeats(self, info: Info, inputs: list[HeartbeatInput]) -> BatchResult:
         beats = [_heartbeat(value, f"inputs[{i}]") for i, value in enumerate(inputs)]
-        rows = await telemetry.record_heartbeats(
+        applied = await telemetry.record_heartbeats(
             info.context.database, info.context.viewer, beats, "inputs"
         )
-        return BatchResult(accepted=len(beats) if rows else 0)
+        return BatchResult(accepted=len(beats) if applied else 0)
 
     @strawberry.mutation(
         description="Append metric points (at most 1000 per call, one INSERT).",
@@ -281,11 +282,11 @@ class AgentMutations:
             resource_usage=input.resource_usage,
             metadata=input.metadata,
         )
-        row = await states.update_state(
+        agent = await states.update_state(
             info.context.database,
             info.context.viewer,
             from_global_id(input.agent_id, "Agent", "input.agentId"),
             update,
             expected_revision=input.expected_revision,
         )
-        return Agent.from_row(row)
+        return Agent.from_record(agent)

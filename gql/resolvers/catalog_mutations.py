@@ -33,8 +33,10 @@ class CatalogMutations:
             mcp_servers=given(input.mcp_servers),
             is_active=given(input.is_active),
         )
-        row = await agent_types.create_agent_type(info.context.database, info.context.viewer, spec)
-        return AgentType.from_row(row)
+        agent_type = await agent_types.create_agent_type(
+            info.context.database, info.context.viewer, spec
+        )
+        return AgentType.from_record(agent_type)
 
     @strawberry.mutation(
         description="Change an agent type; fields left out stay as they are. Superusers only.",
@@ -43,19 +45,19 @@ class CatalogMutations:
     async def update_agent_type(
         self, info: Info, id: strawberry.ID, input: UpdateAgentTypeInput
     ) -> AgentType:
-        row = await agent_types.update_agent_type(
+        agent_type = await agent_types.update_agent_type(
             info.context.database,
             info.context.viewer,
             from_global_id(id, "AgentType"),
             input.given(),
         )
-        return AgentType.from_row(row)
+        return AgentType.from_record(agent_type)
 
     @strawberry.mutation(
         description="Create a project owned by the caller.", permission_classes=[SignedIn]
     )
     async def create_project(self, info: Info, input: CreateProjectInput) -> Project:
-        row = await projects.create_project(
+        project = await projects.create_project(
             info.context.database, info.context.viewer, name=input.name, slug=input.slug
         )
-        return Project.from_row(row)
+        return Project.from_record(project)

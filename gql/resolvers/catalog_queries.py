@@ -24,10 +24,10 @@ class CatalogQueries:
     async def me(self, info: Info) -> User:
         viewer = info.context.viewer
         assert viewer.user_id is not None
-        row = await info.context.loaders.user_by_id.load(viewer.user_id)
-        if row is None:
+        user = await info.context.loaders.user_by_id.load(viewer.user_id)
+        if user is None:
             raise NotFound("User")
-        return User.from_row(row)
+        return User.from_record(user)
 
     @strawberry.field(
         description="Agent types, by name. Only superusers can list inactive ones.",
@@ -43,7 +43,7 @@ class CatalogQueries:
         keyset = page_keyset(info, PageArgs(first=first, after=after), cursors.AGENT_TYPES)
         scope = {"viewer": info.context.viewer, "active_only": active_only is not False}
         return await root_connection(
-            info, keyset, cursors.AGENT_TYPES, node=AgentType.from_row,
+            info, keyset, cursors.AGENT_TYPES, node=AgentType.from_record,
             page=partial(agent_types.page_agent_types, **scope, keyset=keyset),
             count=partial(agent_types.count_agent_types, **scope),
         )  # fmt: skip
@@ -52,18 +52,18 @@ class CatalogQueries:
     async def agent_type(self, info: Info, id: strawberry.ID) -> AgentType | None:
         ident = from_global_id(id, "AgentType")
         async with info.context.database.read() as conn:
-            row = await agent_types.agent_type_visible(conn, info.context.viewer, ident)
-        if row is None:
+            agent_type = await agent_types.agent_type_visible(conn, info.context.viewer, ident)
+        if agent_type is None:
             raise NotFound("AgentType", id)
-        return AgentType.from_row(row)
+        return AgentType.from_record(agent_type)
 
     @strawberry.field(description="An agent type by slug.", permission_classes=[SignedIn])
     async def agent_type_by_slug(self, info: Info, slug: str) -> AgentType | None:
         async with info.context.database.read() as conn:
-            row = await agent_types.agent_type_by_slug(conn, info.context.viewer, slug)
-        if row is None:
+            agent_type = await agent_types.agent_type_by_slug(conn, info.context.viewer, slug)
+        if agent_type is None:
             raise NotFound("AgentType", slug)
-        return AgentType.from_row(row)
+        return AgentType.from_record(agent_type)
 
     @strawberry.field(
         description="Projects the caller owns (all of them for superusers), oldest first.",
@@ -75,22 +75,22 @@ class CatalogQueries:
         keyset = page_keyset(info, PageArgs(first=first, after=after), cursors.PROJECTS)
         viewer = info.context.viewer
         return await root_connection(
-            info, keyset, cursors.PROJECTS, node=Project.from_row,
+            info, keyset, cursors.PROJECTS, node=Project.from_record,
             page=partial(projects.page_projects, viewer=viewer, keyset=keyset),
             count=partial(projects.count_projects, viewer=viewer),
         )  # fmt: skip
 
     @strawberry.field(description="A project by id.", permission_classes=[SignedIn])
     async def project(self, info: Info, id: strawberry.ID) -> Project | None:
-        row = await info.context.loaders.project_by_id.load(from_global_id(id, "Project"))
-        if row is None:
+        project = await info.context.loaders.project_by_id.load(from_global_id(id, "Project"))
+        if project is None:
             raise NotFound("Project", id)
-        return Project.from_row(row)
+        return Project.from_record(project)
 
     @strawberry.field(description="A project by slug.", permission_classes=[SignedIn])
     async def project_by_slug(self, info: Info, slug: str) -> Project | None:
         async with info.context.database.read() as conn:
-            row = await projects.project_by_slug(conn, info.context.viewer, slug)
-        if row is None:
+            project = await projects.project_by_slug(conn, info.context.viewer, slug)
+        if project is None:
             raise NotFound("Project", slug)
-        return Project.from_row(row)
+        return Project.from_record(project)

@@ -24,7 +24,7 @@ class ExecutionMutations:
         permission_classes=[AgentRuntime],
     )
     async def start_execution(self, info: Info, input: StartExecutionInput) -> Execution:
-        row = await executions.start_execution(
+        execution = await executions.start_execution(
             info.context.database,
             info.context.viewer,
             from_global_id(input.agent_id, "Agent", "input.agentId"),
@@ -32,7 +32,7 @@ class ExecutionMutations:
             input.input,
             dry_run=bool(input.dry_run),
         )
-        return Execution.from_row(row)
+        return Execution.from_record(execution)
 
     @strawberry.mutation(
         description="Submit the plan of a PLANNING execution (1 to 100 steps). Each step gets a "
@@ -50,13 +50,13 @@ class ExecutionMutations:
             )
             for step in steps
         ]  # fmt: skip
-        row = await executions.submit_plan(
+        execution = await executions.submit_plan(
             info.context.database,
             info.context.viewer,
             from_global_id(execution_id, "Execution", "executionId"),
             specs,
         )
-        return Execution.from_row(row)
+        return Execution.from_record(execution)
 
     @strawberry.mutation(
         description="Report how the running step went. On success a checkpoint "
@@ -64,7 +64,7 @@ class ExecutionMutations:
         permission_classes=[AgentRuntime],
     )
     async def report_step_result(self, info: Info, input: StepResultInput) -> Execution:
-        row = await executions.report_step_result(
+        execution = await executions.report_step_result(
             info.context.database,
             info.context.viewer,
             from_global_id(input.execution_id, "Execution", "input.executionId"),
@@ -73,7 +73,7 @@ class ExecutionMutations:
             result=input.result,
             error=input.error,
         )
-        return Execution.from_row(row)
+        return Execution.from_record(execution)
 
     @strawberry.mutation(
         description="Complete a RUNNING execution whose steps all succeeded: tokens and cost are "
@@ -88,7 +88,7 @@ class ExecutionMutations:
         tokens_used: float | None = None,
         cost: float | None = None,
     ) -> Execution:
-        row = await executions.complete_execution(
+        execution = await executions.complete_execution(
             info.context.database,
             info.context.viewer,
             from_global_id(execution_id, "Execution", "executionId"),
@@ -96,7 +96,7 @@ class ExecutionMutations:
             tokens_used=tokens_used,
             cost=cost,
         )
-        return Execution.from_row(row)
+        return Execution.from_record(execution)
 
     @strawberry.mutation(
         description="Fail an open execution; the error is classified into a recovery strategy "
@@ -106,13 +106,13 @@ class ExecutionMutations:
     async def fail_execution(
         self, info: Info, execution_id: strawberry.ID, error: str
     ) -> Execution:
-        row = await executions.fail_execution(
+        execution = await executions.fail_execution(
             info.context.database,
             info.context.viewer,
             from_global_id(execution_id, "Execution", "executionId"),
             error,
         )
-        return Execution.from_row(row)
+        return Execution.from_record(execution)
 
     @strawberry.mutation(
         description="Cancel an open execution: pending approvals are cancelled, steps not run "
@@ -122,13 +122,13 @@ class ExecutionMutations:
     async def cancel_execution(
         self, info: Info, execution_id: strawberry.ID, reason: str | None = None
     ) -> Execution:
-        row = await executions.cancel_execution(
+        execution = await executions.cancel_execution(
             info.context.database,
             info.context.viewer,
             from_global_id(execution_id, "Execution", "executionId"),
             reason,
         )
-        return Execution.from_row(row)
+        return Execution.from_record(execution)
 
     @strawberry.mutation(
         description="Resume a FAILED execution of an IDLE agent from the step after its latest "
@@ -136,12 +136,12 @@ class ExecutionMutations:
         permission_classes=[AgentRuntime],
     )
     async def resume_execution(self, info: Info, execution_id: strawberry.ID) -> Execution:
-        row = await executions.resume_execution(
+        execution = await executions.resume_execution(
             info.context.database,
             info.context.viewer,
             from_global_id(execution_id, "Execution", "executionId"),
         )
-        return Execution.from_row(row)
+        return Execution.from_record(execution)
 
     @strawberry.mutation(
         description="Save a named checkpoint (data: a JSON object) of an open execution.",
@@ -150,11 +150,11 @@ class ExecutionMutations:
     async def save_checkpoint(
         self, info: Info, execution_id: strawberry.ID, name: str, data: JSON
     ) -> Checkpoint:
-        row = await executions.save_checkpoint(
+        checkpoint = await executions.save_checkpoint(
             info.context.database,
             info.context.viewer,
             from_global_id(execution_id, "Execution", "executionId"),
             name,
             data,
         )
-        return Checkpoint.from_row(row)
+        return Checkpoint.from_record(checkpoint)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from domain import records
 from domain.errors import ValidationFailed
 from domain.events import AgentHealth, health_of
 from domain.executions import ApprovalStatus, ExecutionStatus
@@ -72,25 +73,25 @@ class Agent(Node):
     updated_at: DateTime = strawberry.field(description="When the agent last changed.")
 
     @classmethod
-    def from_row(cls, row: Any) -> Agent:
+    def from_record(cls, agent: records.Agent) -> Agent:
         return cls(
-            id=strawberry.ID(to_global_id("Agent", row.id)),
-            pk=row.id,
-            project_pk=row.project_id,
-            agent_type_pk=row.agent_type_id,
-            owner_pk=row.owner_id,
-            name=row.name,
-            status=row.status,
-            revision=row.revision,
-            safety_level=row.safety_level,
-            version=row.version,
-            endpoint=row.endpoint,
-            last_heartbeat_at=row.last_heartbeat_at,
-            tasks_completed=row.tasks_completed,
-            tokens_used=float(row.tokens_used),
-            cost_incurred=float(row.cost_incurred),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
+            id=strawberry.ID(to_global_id("Agent", agent.id)),
+            pk=agent.id,
+            project_pk=agent.project_id,
+            agent_type_pk=agent.agent_type_id,
+            owner_pk=agent.owner_id,
+            name=agent.name,
+            status=agent.status,
+            revision=agent.revision,
+            safety_level=agent.safety_level,
+            version=agent.version,
+            endpoint=agent.endpoint,
+            last_heartbeat_at=agent.last_heartbeat_at,
+            tasks_completed=agent.tasks_completed,
+            tokens_used=float(agent.tokens_used),
+            cost_incurred=float(agent.cost_incurred),
+            created_at=agent.created_at,
+            updated_at=agent.updated_at,
         )
 
     @strawberry.field(description="Heartbeat health, from lastHeartbeatAt and the server timeout.")
@@ -101,41 +102,44 @@ class Agent(Node):
     async def project(self, info: Info) -> Annotated[Project, strawberry.lazy("gql.types.project")]:
         from gql.types.project import Project
 
-        row = await load_required(info.context.loaders.project_by_id, self.project_pk, "Project")
-        return Project.from_row(row)
+        project = await load_required(
+            info.context.loaders.project_by_id, self.project_pk, "Project"
+        )
+        return Project.from_record(project)
 
     @strawberry.field(description="The template the agent was spawned from.")
     async def agent_type(self, info: Info) -> AgentType:
-        row = await load_required(
+        agent_type = await load_required(
             info.context.loaders.agent_type_by_id, self.agent_type_pk, "AgentType"
         )
-        return AgentType.from_row(row)
+        return AgentType.from_record(agent_type)
 
     @strawberry.field(description="Runtime state.")
     async def state(self, info: Info) -> AgentState:
-        row = await load_required(info.context.loaders.state_by_agent_id, self.pk, "AgentState")
-        return AgentState.from_row(row)
+        state = await load_required(info.context.loaders.state_by_agent_id, self.pk, "AgentState")
+        return AgentState.from_record(state)
 
     @strawberry.field(description="Configuration entries, by key; keys limits them to those keys.")
     async def configs(self, info: Info, keys: list[str] | None = None) -> list[AgentConfig]:
-        rows = await info.context.loaders.configs_by_agent_id.load(self.pk) or []
+        found = await info.context.loaders.configs_by_agent_id.load(self.pk) or []
         may_read = info.context.viewer.can_read_secrets_of(self.pk, self.owner_pk)
         wanted = set(keys) if keys is not None else None
         return [
-            AgentConfig.from_row(row, may_read_secrets=may_read)
-            for row in rows
-            if wanted is None or row.key in wanted
+            AgentConfig.from_record(config, may_read_secrets=may_read)
+            for config in found
+            if wanted is None or config.key in wanted
         ]
 
     @strawberry.field(description="Capabilities, every version; filter by name or enabled ones.")
     async def capabilities(
         self, info: Info, name: str | None = None, enabled_only: bool | None = False
     ) -> list[AgentCapability]:
-        rows = await info.context.loaders.capabilities_by_agent_id.load(self.pk) or []
+        found = await info.context.loaders.capabilities_by_agent_id.load(self.pk) or []
         return [
-            AgentCapability.from_row(row)
-            for row in rows
-            if (name is None or row.name == name) and (row.enabled or not enabled_only)
+            AgentCapability.from_record(capability)
+            for capability in found
+            if (name is None or capability.name == name)
+            and (capability.enabled or not enabled_only)
         ]
 
     @strawberry.field(description="Raw points, newest first.")
@@ -156,7 +160,7 @@ class Agent(Node):
         return connection(
             page,
             keyset,
-            node=AgentMetric.from_row,
+            node=AgentMetric.from_record,
             cursor=cursors.METRICS.cursor,
             count=lambda: loaders.metric_count_by_agent_id.load((self.pk, flt)),
         )
@@ -188,8 +192,8 @@ class Agent(Node):
                 f"gives {int(buckets) + 1} buckets; at most {MAX_SERIES_BUCKETS} per call",
             )
         query = SeriesQuery(name, since, end, bucket_seconds, aggregate or MetricAggregate.AVG)
-        rows = await info.context.loaders.metric_series_by_agent_id.load((self.pk, query))
-        return [MetricPoint(bucket=r.bucket, value=r.value, count=r.count) for r in rows]
+        buckets = await info.context.loaders.metric_series_by_agent_id.load((self.pk, query))
+        return [MetricPoint.from_record(bucket) for bucket in buckets]
 
     @strawberry.field(description="Count, average, min, max, sum and latest value of one metric.")
     async def metric_summary(
@@ -200,15 +204,8 @@ class Agent(Node):
         until: DateTime | None = None,
     ) -> MetricSummary:
         flt = _metric_filter(name, since, until)
-        row = await info.context.loaders.metric_summary_by_agent_id.load((self.pk, flt))
-        if row is None:
-            return MetricSummary(
-                count=0, avg=None, min=None, max=None, sum=None, last=None, last_at=None
-            )
-        return MetricSummary(
-            count=row.count, avg=row.avg, min=row.min, max=row.max, sum=row.sum,
-            last=row.last, last_at=row.last_at,
-        )  # fmt: skip
+        summary = await info.context.loaders.metric_summary_by_agent_id.load((self.pk, flt))
+        return MetricSummary.from_record(summary)
 
     @strawberry.field(description="Lifecycle history, newest first.")
     async def status_history(
@@ -220,7 +217,7 @@ class Agent(Node):
         return connection(
             page,
             keyset,
-            node=StatusTransition.from_row,
+            node=StatusTransition.from_record,
             cursor=cursors.TRANSITIONS.cursor,
             count=lambda: count_of(loaders.transition_count_by_agent_id.load(self.pk)),
         )
@@ -242,7 +239,7 @@ class Agent(Node):
         return connection(
             page,
             keyset,
-            node=Execution.from_row,
+            node=Execution.from_record,
             cursor=cursors.EXECUTIONS.cursor,
             count=lambda: loaders.execution_count_by_agent_id.load((self.pk, status_value)),
         )
@@ -264,7 +261,7 @@ class Agent(Node):
         return connection(
             page,
             keyset,
-            node=Approval.from_row,
+            node=Approval.from_record,
             cursor=cursors.APPROVALS.cursor,
             count=lambda: loaders.approval_count_by_agent_id.load((self.pk, status_value)),
         )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import strawberry
 
+from domain import records
 from domain.values import ConfigValueType, parse_config_value
 from gql.ids import to_global_id
 from gql.scalars import JSON, DateTime
@@ -32,19 +32,19 @@ class AgentConfig(Node):
     updated_at: DateTime = strawberry.field(description="When the entry last changed.")
 
     @classmethod
-    def from_row(cls, row: Any, *, may_read_secrets: bool) -> AgentConfig:
-        masked = row.is_sensitive and not may_read_secrets
-        value_type = ConfigValueType(row.value_type)
+    def from_record(cls, config: records.AgentConfig, *, may_read_secrets: bool) -> AgentConfig:
+        masked = config.is_sensitive and not may_read_secrets
+        value_type = ConfigValueType(config.value_type)
         return cls(
-            id=strawberry.ID(to_global_id("AgentConfig", row.id)),
-            pk=row.id,
-            key=row.key,
-            value=None if masked else row.value,
+            id=strawberry.ID(to_global_id("AgentConfig", config.id)),
+            pk=config.id,
+            key=config.key,
+            value=None if masked else config.value,
             value_type=value_type,
-            typed_value=None if masked else parse_config_value(row.value, value_type),
-            description=row.description,
-            is_sensitive=row.is_sensitive,
+            typed_value=None if masked else parse_config_value(config.value, value_type),
+            description=config.description,
+            is_sensitive=config.is_sensitive,
             masked=masked,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
+            created_at=config.created_at,
+            updated_at=config.updated_at,
         )

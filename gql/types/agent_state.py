@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 
+from domain import records
 from gql.scalars import JSON, DateTime
 from gql.types import enums as _enums  # noqa: F401  (registers the GraphQL enums)
 
@@ -24,16 +23,16 @@ class AgentState:
     updated_at: DateTime = strawberry.field(description="When the state row last changed.")
 
     @classmethod
-    def from_row(cls, row: Any) -> AgentState:
+    def from_record(cls, state: records.AgentState) -> AgentState:
         return cls(
-            current_workflow=row.current_workflow,
-            workflow_data=row.workflow_data,
-            active_workflows=row.active_workflows,
-            resource_locks=row.resource_locks,
-            resource_usage=row.resource_usage,
-            metadata=row._mapping["metadata"],
-            error_count=row.error_count,
-            last_error=row.last_error,
-            last_activity_at=row.last_activity_at,
-            updated_at=row.updated_at,
+            current_workflow=state.current_workflow,
+            workflow_data=state.workflow_data,
+            active_workflows=state.active_workflows,
+            resource_locks=state.resource_locks,
+            resource_usage=state.resource_usage,
+            metadata=state.metadata,
+            error_count=state.error_count,
+            last_error=state.last_error,
+            last_activity_at=state.last_activity_at,
+            updated_at=state.updated_at,
         )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import strawberry
 
+from domain import records
 from gql.ids import to_global_id
 from gql.scalars import JSON, DateTime
 from gql.types import enums as _enums  # noqa: F401  (registers the GraphQL enums)
@@ -25,15 +25,15 @@ class AgentCapability(Node):
     updated_at: DateTime = strawberry.field(description="When it last changed.")
 
     @classmethod
-    def from_row(cls, row: Any) -> AgentCapability:
+    def from_record(cls, capability: records.AgentCapability) -> AgentCapability:
         return cls(
-            id=strawberry.ID(to_global_id("AgentCapability", row.id)),
-            pk=row.id,
-            name=row.name,
-            version=row.version,
-            enabled=row.enabled,
-            parameters=row.parameters,
-            description=row.description,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
+            id=strawberry.ID(to_global_id("AgentCapability", capability.id)),
+            pk=capability.id,
+            name=capability.name,
+            version=capability.version,
+            enabled=capability.enabled,
+            parameters=capability.parameters,
+            description=capability.description,
+            created_at=capability.created_at,
+            updated_at=capability.updated_at,
         )

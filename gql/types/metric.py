@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import strawberry
 
+from domain import records
 from domain.metrics import MetricType
 from gql.ids import to_global_id
 from gql.scalars import JSON, DateTime
@@ -24,15 +24,15 @@ class AgentMetric(Node):
     recorded_at: DateTime = strawberry.field(description="When the value was observed.")
 
     @classmethod
-    def from_row(cls, row: Any) -> AgentMetric:
+    def from_record(cls, metric: records.AgentMetric) -> AgentMetric:
         return cls(
-            id=strawberry.ID(metric_global_id(row.id)),
-            name=row.name,
-            value=row.value,
-            metric_type=row.metric_type,
-            unit=row.unit,
-            tags=row.tags,
-            recorded_at=row.recorded_at,
+            id=strawberry.ID(metric_global_id(metric.id)),
+            name=metric.name,
+            value=metric.value,
+            metric_type=metric.metric_type,
+            unit=metric.unit,
+            tags=metric.tags,
+            recorded_at=metric.recorded_at,
         )
 
 
@@ -47,6 +47,10 @@ class MetricPoint:
     value: float | None = strawberry.field(description="The aggregate of the bucket's points.")
     count: int = strawberry.field(description="Points in the bucket.")
 
+    @classmethod
+    def from_record(cls, bucket: records.MetricBucket) -> MetricPoint:
+        return cls(bucket=bucket.bucket, value=bucket.value, count=bucket.count)
+
 
 @strawberry.type(description="Statistics of a metric over a time range.")
 class MetricSummary:
@@ -57,3 +61,13 @@ class MetricSummary:
     sum: float | None = strawberry.field(description="Sum of values.")
     last: float | None = strawberry.field(description="Value of the newest point.")
     last_at: DateTime | None = strawberry.field(description="Time of the newest point.")
+
+    @classmethod
+    def from_record(cls, summary: records.MetricSummary | None) -> MetricSummary:
+        """The summary; all empty (count 0) for a metric without points."""
+        if summary is None:
+            return cls(count=0, avg=None, min=None, max=None, sum=None, last=None, last_at=None)
+        return cls(
+            count=summary.count, avg=summary.avg, min=summary.min, max=summary.max,
+            sum=summary.sum, last=summary.last, last_at=summary.last_at,
+        )  # fmt: skip
