@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -70,12 +69,12 @@ class AgentgraphGraphQL(GraphQL[Context, None]):
                 self.services.database, self.services.tokens.secret_key, header
             )
         except DomainError as error:
-            # A bad token is not fatal by itself: public fields (login) still work; every other
-            # field reports this error instead of a generic UNAUTHENTICATED.
+            # A bad token (or a database that is away) is not fatal by itself: public fields
+            # (login) still work; every other field reports this error instead of a generic
+            # UNAUTHENTICATED.
+            if isinstance(error, Unavailable):
+                logger.warning("could not authenticate: the database is unavailable")
             return self._context(ANONYMOUS, client, auth_error=error)
-        except (OSError, DBAPIError):
-            logger.warning("could not authenticate: the database is unavailable")
-            return self._context(ANONYMOUS, client, auth_error=Unavailable())
         return self._context(viewer, client)
 
     async def on_ws_connect(self, context: Context) -> Any:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.errors import ValidationFailed
+from store.database import DatabaseConnection
 from store.keyset import Keyset, Page
 
 T = TypeVar("T")
@@ -177,8 +177,8 @@ async def root_connection(
     kind: CursorKind,
     *,
     node: Callable[[Any], T],
-    page: Callable[[AsyncConnection], Awaitable[Page]],
-    count: Callable[[AsyncConnection], Awaitable[int]],
+    page: Callable[[DatabaseConnection], Awaitable[Page]],
+    count: Callable[[DatabaseConnection], Awaitable[int]],
 ) -> Connection[T]:
     """A root field's connection: its page read now, its totalCount only if asked for."""
     database = info.context.database

@@ -14,7 +14,7 @@ from domain.access import Viewer
 from domain.errors import NotFound
 from domain.records import Agent
 from store.agents import AGENT_COLUMNS
-from store.rows import fetch_first, fetch_one
+from store.rows import fetch_first, fetch_one, written
 from store.scopes import visible_agents
 from store.tables import agents, projects, states
 
@@ -62,14 +62,14 @@ async def update_agent(
     *,
     bump_revision: bool = True,
 ) -> Agent:
-    """Apply ``values`` (and revision + 1); return the agent as it is now."""
+    """Apply ``values`` (``NOW``: the database's clock) and revision + 1; the agent as it is now."""
     changes = dict(values)
     if bump_revision:
         changes["revision"] = agents.c.revision + 1
     statement = (
         update(agents)
         .where(agents.c.id == agent_id, projects.c.id == agents.c.project_id)
-        .values(**changes)
+        .values(**written(changes))
         .returning(*AGENT_COLUMNS)
     )
     return await fetch_one(conn, Agent, statement)

@@ -1,19 +1,30 @@
-"""The one way code reaches PostgreSQL: an engine plus read and write units of work."""
+"""The one way code reaches PostgreSQL: an engine plus read and write units of work.
+
+Layers above the store hold a ``DatabaseConnection`` only to hand it back to store functions
+(they annotate with this module's alias and never import SQLAlchemy). A database that went away (a
+restart, a failover, a refused connection) leaves the units of work as
+``domain.errors.Unavailable``; any other error of a query passes through unchanged.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy.exc import DBAPIError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from domain.errors import Unavailable
+
 T = TypeVar("T")
+
+DatabaseConnection: TypeAlias = AsyncConnection
+"""The connection a unit of work holds; pass it to store functions, nothing else."""
 
 
 def _json_default(value: Any) -> Any:
@@ -43,6 +54,16 @@ def is_transient(error: BaseException) -> bool:
         state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
         return state in _TRANSIENT_SQLSTATES or (isinstance(state, str) and state.startswith("08"))
     return False
+
+
+@contextmanager
+def _unavailable_when_gone() -> Iterator[None]:
+    try:
+        yield
+    except Exception as error:
+        if is_transient(error):
+            raise Unavailable() from error
+        raise
 
 
 class Database:
@@ -84,30 +105,36 @@ class Database:
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.begin() as conn:
-            yield conn
+    async def transaction(self) -> AsyncIterator[DatabaseConnection]:
+        """One write transaction: committed when the block ends, rolled back on any error."""
+        with _unavailable_when_gone():
+            async with self.engine.begin() as conn:
+                yield conn
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with self._autocommit.connect() as conn:
-            yield conn
+    async def read(self) -> AsyncIterator[DatabaseConnection]:
+        """An autocommitting connection for queries."""
+        with _unavailable_when_gone():
+            async with self._autocommit.connect() as conn:
+                yield conn
 
     async def read_retrying(
-        self, query: Callable[[AsyncConnection], Awaitable[T]], *, patience_s: float = 15.0
+        self, query: Callable[[DatabaseConnection], Awaitable[T]], *, patience_s: float = 15.0
     ) -> T:
         """Run a read, retrying it while the database is restarting (reads are safe to repeat).
 
-        Gives up after ``patience_s`` seconds and raises the last error.
+        Gives up after ``patience_s`` seconds: ``Unavailable``, caused by the last error.
         """
         delay, waited = 0.05, 0.0
         while True:
             try:
-                async with self.read() as conn:
+                async with self._autocommit.connect() as conn:
                     return await query(conn)
             except Exception as error:
-                if not is_transient(error) or waited >= patience_s:
+                if not is_transient(error):
                     raise
+                if waited >= patience_s:
+                    raise Unavailable() from error
             await asyncio.sleep(delay)
             waited += delay
             delay = min(delay * 2, 1.0)

@@ -17,7 +17,7 @@ from domain.access import Viewer
 from domain.executions import FINISHED_EXECUTION_STATUSES
 from domain.records import Execution
 from store.keyset import Keyset, Page, counts_per_parent, pages_per_parent
-from store.rows import fetch_all, fetch_first, fetch_one
+from store.rows import fetch_all, fetch_first, fetch_one, written
 from store.scopes import visible_agents
 from store.tables import agents, executions, projects
 
@@ -103,10 +103,11 @@ async def insert_execution(conn: AsyncConnection, values: Mapping[str, Any]) -> 
 async def update_execution(
     conn: AsyncConnection, execution_id: uuid.UUID, values: Mapping[str, Any]
 ) -> Execution:
+    """Set ``values`` (``NOW``: the database's clock); the execution as it is now."""
     statement = (
         update(executions)
         .where(executions.c.id == execution_id)
-        .values(**values, updated_at=func.now())
+        .values(**written(values), updated_at=func.now())
         .returning(executions)
     )
     return await fetch_one(conn, Execution, statement)

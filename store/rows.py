@@ -1,5 +1,6 @@
-"""From result rows to the records of ``domain/records``: the one place that reads a row's
-columns as a record's fields (by name; enum fields get their enum).
+"""Between rows and records: the one place that reads a row's columns as the fields of a
+``domain/records`` record (by name; enum fields get their enum), and that turns the values a use
+case writes into SQL values (``domain.clock.NOW`` is the database's ``now()``).
 
 A query whose columns are named otherwise labels them; a column rename changes ``store/`` alone.
 """
@@ -13,8 +14,10 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Any, TypeVar
 
-from sqlalchemy import Executable, Row
+from sqlalchemy import Executable, Row, func
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.clock import NOW
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -94,3 +97,8 @@ async def fetch_per_parent(
     """The rows of ``statement`` as records, grouped by their ``parent`` column (``per_parent``)."""
     grouped = per_parent(await conn.execute(statement), parent_ids, parent)
     return {key: [to_record(record_type, row) for row in rows] for key, rows in grouped.items()}
+
+
+def written(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Column values for an INSERT or UPDATE, with ``NOW`` as the database's ``now()``."""
+    return {column: func.now() if value is NOW else value for column, value in values.items()}

@@ -6,11 +6,11 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.records import AgentState
-from store.rows import fetch_all, fetch_one
+from store.rows import fetch_all, fetch_one, written
 from store.tables import states
 
 
@@ -28,7 +28,11 @@ async def state_of(conn: AsyncConnection, agent_id: uuid.UUID) -> AgentState:
 async def update_state(
     conn: AsyncConnection, agent_id: uuid.UUID, values: Mapping[str, Any]
 ) -> AgentState:
+    """Set ``values`` (``NOW``: the database's clock) on the agent's state; the state as it is now."""
     statement = (
-        update(states).where(states.c.agent_id == agent_id).values(**values).returning(states)
+        update(states)
+        .where(states.c.agent_id == agent_id)
+        .values(**written(values), updated_at=func.now())
+        .returning(states)
     )
     return await fetch_one(conn, AgentState, statement)

@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.records import ExecutionStep
-from store.rows import fetch_all, fetch_one, fetch_per_parent
+from store.rows import fetch_all, fetch_one, fetch_per_parent, written
 from store.tables import steps
 
 
@@ -47,10 +47,11 @@ async def steps_of(conn: AsyncConnection, execution_id: uuid.UUID) -> list[Execu
 async def update_step(
     conn: AsyncConnection, step_id: uuid.UUID, values: Mapping[str, Any]
 ) -> ExecutionStep:
+    """Set ``values`` (``NOW``: the database's clock); the step as it is now."""
     statement = (
         update(steps)
         .where(steps.c.id == step_id)
-        .values(**values, updated_at=func.now())
+        .values(**written(values), updated_at=func.now())
         .returning(steps)
     )
     return await fetch_one(conn, ExecutionStep, statement)
@@ -72,6 +73,6 @@ async def update_steps_where(
             steps.c.index >= from_index,
             steps.c.status.in_(list(statuses)),
         )
-        .values(**values, updated_at=func.now())
+        .values(**written(values), updated_at=func.now())
     )
     await conn.execute(statement)

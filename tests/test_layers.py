@@ -70,19 +70,6 @@ def _imports_of(path: Path, module: str) -> list[str]:
 
 MODULES = list(_modules())
 
-# Modules still handling SQLAlchemy rows and connections above the store; the typed-records step
-# of the restructuring empties this list (a module that is fixed must leave it: strict).
-STILL_ON_ROWS = frozenset(
-    {
-        "gql.app", "gql.loaders.accounts", "gql.loaders.agent_types", "gql.loaders.agents",
-        "gql.loaders.approvals", "gql.loaders.base", "gql.loaders.configuration",
-        "gql.loaders.executions", "gql.loaders.history", "gql.loaders.metrics",
-        "gql.loaders.projects", "gql.pagination", "usecases.accounts", "usecases.agents",
-        "usecases.approvals", "usecases.execution_change", "usecases.executions",
-        "usecases.moves", "usecases.states",
-    }
-)  # fmt: skip
-
 
 def violations(top: str, imports: list[str]) -> list[str]:
     """What ``top``'s module may not import among ``imports``."""
@@ -109,11 +96,7 @@ def violations(top: str, imports: list[str]) -> list[str]:
 
 def test_every_module_imports_within_its_layer() -> None:
     found = {module: violations(top, _imports_of(path, module)) for top, module, path in MODULES}
-    assert {
-        module: wrong for module, wrong in found.items() if wrong and module not in STILL_ON_ROWS
-    } == {}
-    still = {module: found[module] for module in STILL_ON_ROWS}
-    assert all(wrong and all(n.startswith("sqlalchemy") for n in wrong) for wrong in still.values())
+    assert {module: wrong for module, wrong in found.items() if wrong} == {}
 
 
 def test_no_cycle_between_packages() -> None:

@@ -12,8 +12,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from domain.access import ANONYMOUS, Viewer
 from domain.errors import Forbidden, Unauthenticated, ValidationFailed
 from domain.records import User
@@ -27,7 +25,7 @@ from domain.values import (
 )
 from store import accounts as store
 from store import agent_tokens
-from store.database import Database
+from store.database import Database, DatabaseConnection
 from usecases.credentials.passwords import (
     hash_password,
     needs_rehash,
@@ -233,7 +231,7 @@ def optional_name(value: str | None, field: str) -> str | None:
 
 
 async def _issue_refresh_token(
-    conn: AsyncConnection, user_id: uuid.UUID, family_id: uuid.UUID, tokens: TokenConfig
+    conn: DatabaseConnection, user_id: uuid.UUID, family_id: uuid.UUID, tokens: TokenConfig
 ) -> str:
     secret = new_refresh_secret()
     await store.insert_refresh_token(

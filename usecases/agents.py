@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
-from sqlalchemy import func
-
 from domain.access import Viewer
+from domain.clock import NOW
 from domain.errors import Forbidden, NotFound, ValidationFailed
 from domain.events import EventKind
 from domain.lifecycle import AgentStatus, Trigger
@@ -174,8 +173,7 @@ async def report_error(
             {
                 "error_count": state.error_count + 1,
                 "last_error": last_error,
-                "last_activity_at": func.now(),
-                "updated_at": func.now(),
+                "last_activity_at": NOW,
             },
         )
         assert move.event is not None

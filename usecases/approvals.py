@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from domain.access import Viewer
+from domain.clock import NOW
 from domain.errors import Conflict, NotFound
 from domain.events import EventKind
 from domain.executions import ApprovalStatus, ExecutionEventType, ExecutionStatus, StepStatus
@@ -27,7 +25,7 @@ from domain.records import Approval, ExecutionStep
 from domain.recovery import RecoveryStrategy
 from domain.values import validate_text
 from store import agent_writes, approvals, executions, steps
-from store.database import Database
+from store.database import Database, DatabaseConnection
 from usecases.execution_change import ExecutionChange, cancel_approvals, start_step
 
 MAX_REASON_LENGTH = 2000
@@ -101,7 +99,7 @@ async def expire_approval(database: Database, approval_id: uuid.UUID) -> Approva
 
 
 async def _open_approval(
-    conn: AsyncConnection, viewer: Viewer, approval_id: uuid.UUID
+    conn: DatabaseConnection, viewer: Viewer, approval_id: uuid.UUID
 ) -> tuple[ExecutionChange, Approval, bool]:
     """Lock agent, execution, approval (in that order); NOT_FOUND unless the viewer owns it.
 
@@ -169,7 +167,7 @@ async def _refuse(
     strategy = RecoveryStrategy.MANUAL_INTERVENTION
     await change.set_execution(
         status=ExecutionStatus.FAILED.value,
-        completed_at=func.now(),
+        completed_at=NOW,
         error=error,
         recovery_strategy=strategy.value,
     )

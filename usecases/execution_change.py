@@ -11,10 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from domain.access import Viewer
+from domain.clock import NOW
 from domain.errors import NotFound
 from domain.events import EventKind
 from domain.executions import ExecutionEventType, ExecutionStatus, StepStatus
@@ -23,6 +21,7 @@ from domain.plans import effective_status, end_trigger, next_pending_step
 from domain.records import Agent, Execution, ExecutionStep
 from domain.recovery import RecoveryStrategy
 from store import agent_writes, approvals, eventlog, execution_log, executions, steps
+from store.database import DatabaseConnection
 from store.eventlog import NewEvent
 from usecases.moves import move_agent
 
@@ -37,7 +36,7 @@ class ExecutionChange:
     ``agent`` is None when the agent is not moved (closing executions of a terminated agent).
     """
 
-    conn: AsyncConnection
+    conn: DatabaseConnection
     actor: str
     agent_id: uuid.UUID
     project_id: uuid.UUID
@@ -98,7 +97,7 @@ class ExecutionChange:
 
 
 async def open_execution(
-    conn: AsyncConnection, viewer: Viewer, execution_id: uuid.UUID
+    conn: DatabaseConnection, viewer: Viewer, execution_id: uuid.UUID
 ) -> ExecutionChange:
     """Lock the execution's agent (visibility checked), then the execution.
 
@@ -160,7 +159,7 @@ async def start_step(change: ExecutionChange, step: ExecutionStep) -> None:
     await steps.update_step(
         change.conn,
         step.id,
-        {"status": StepStatus.RUNNING.value, "started_at": func.now(), "completed_at": None},
+        {"status": StepStatus.RUNNING.value, "started_at": NOW, "completed_at": None},
     )
     if change.execution.status != ExecutionStatus.RUNNING.value:
         await change.set_execution(status=ExecutionStatus.RUNNING.value)
@@ -192,7 +191,7 @@ async def close_execution(
     step_error = error if status is ExecutionStatus.FAILED else reason
     await steps.update_steps_where(
         change.conn, execution_id, in_progress,
-        {"status": StepStatus.FAILED.value, "error": step_error, "completed_at": func.now()},
+        {"status": StepStatus.FAILED.value, "error": step_error, "completed_at": NOW},
     )  # fmt: skip
     if status is ExecutionStatus.FAILED:
         await steps.update_steps_where(
@@ -207,7 +206,7 @@ async def close_execution(
         )  # fmt: skip
     await change.set_execution(
         status=status.value,
-        completed_at=func.now(),
+        completed_at=NOW,
         error=error,
         recovery_strategy=recovery.value if recovery else None,
     )

@@ -16,10 +16,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from domain.access import SYSTEM_ACTOR, Viewer
+from domain.clock import NOW
 from domain.errors import Conflict, ValidationFailed
 from domain.executions import (
     OPEN_EXECUTION_STATUSES,
@@ -51,7 +49,7 @@ from domain.recovery import classify_error
 from domain.safety import SafetyLevel
 from domain.values import validate_json, validate_json_object, validate_name, validate_text
 from store import agent_writes, agents, checkpoints, executions, steps
-from store.database import Database
+from store.database import Database, DatabaseConnection
 from store.eventlog import NewEvent
 from usecases.execution_change import (
     ExecutionChange,
@@ -139,7 +137,7 @@ async def _finish_dry_run(change: ExecutionChange, step_count: int, needing: lis
     )  # fmt: skip
     await change.set_execution(
         status=ExecutionStatus.COMPLETED.value,
-        completed_at=func.now(),
+        completed_at=NOW,
         result={"dryRun": True, "steps": step_count, "stepsRequiringApproval": needing},
     )
     change.log(ExecutionEventType.EXECUTION_COMPLETED, dryRun=True)
@@ -175,7 +173,7 @@ async def report_step_result(
             await steps.update_step(
                 conn, step.id,
                 {"status": StepStatus.SUCCEEDED.value, "result": result, "error": None,
-                 "attempts": attempts, "completed_at": func.now()},
+                 "attempts": attempts, "completed_at": NOW},
             )  # fmt: skip
             checkpoint = await checkpoints.insert_checkpoint(
                 conn, change.execution.id, step_checkpoint_name(index), {"result": result}
@@ -187,7 +185,7 @@ async def report_step_result(
             await steps.update_step(
                 conn, step.id,
                 {"status": StepStatus.FAILED.value, "result": result, "error": error_text,
-                 "attempts": attempts, "completed_at": func.now()},
+                 "attempts": attempts, "completed_at": NOW},
             )  # fmt: skip
             change.log(
                 ExecutionEventType.STEP_FAILED,
@@ -233,7 +231,7 @@ async def complete_execution(
         )  # fmt: skip
         await change.set_execution(
             status=ExecutionStatus.COMPLETED.value,
-            completed_at=func.now(),
+            completed_at=NOW,
             result=result,
             tokens_used=tokens,
             cost=amount,
@@ -332,7 +330,7 @@ async def save_checkpoint(
 
 
 async def cancel_open_executions(
-    conn: AsyncConnection, agent_id: uuid.UUID, reason: str
+    conn: DatabaseConnection, agent_id: uuid.UUID, reason: str
 ) -> list[NewEvent]:
     """Cancel every open execution of an agent being terminated (inside the caller's transaction).
 
@@ -356,7 +354,7 @@ async def cancel_open_executions(
 # --- helpers ----------------------------------------------------------------------------------
 
 
-async def _require_no_open_execution(conn: AsyncConnection, agent_id: uuid.UUID) -> None:
+async def _require_no_open_execution(conn: DatabaseConnection, agent_id: uuid.UUID) -> None:
     # An IDLE agent has none, unless an error and a recovery left one open: close it first.
     other = await executions.open_execution_id(conn, agent_id)
     if other is not None:

@@ -11,13 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from domain.errors import Conflict
 from domain.events import EventKind
 from domain.lifecycle import AgentStatus, Trigger, next_status
 from domain.records import Agent
 from store import agent_writes
+from store.database import DatabaseConnection
 from store.eventlog import NewEvent, TransitionRecord
 
 
@@ -37,7 +36,7 @@ def check_revision(agent: Agent, expected: int | None) -> None:
 
 
 async def move_agent(
-    conn: AsyncConnection,
+    conn: DatabaseConnection,
     agent: Agent,
     trigger: Trigger,
     *,

@@ -6,9 +6,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
-
 from domain.access import Viewer
+from domain.clock import NOW
 from domain.errors import ValidationFailed
 from domain.events import EventKind
 from domain.records import Agent
@@ -62,9 +61,7 @@ async def update_state(
     async with database.transaction() as conn:
         agent = await agent_writes.lock_agent(conn, viewer, agent_id)
         check_revision(agent, expected_revision)
-        await states.update_state(
-            conn, agent.id, {**values, "last_activity_at": func.now(), "updated_at": func.now()}
-        )
+        await states.update_state(conn, agent.id, {**values, "last_activity_at": NOW})
         updated = await agent_writes.update_agent(conn, agent.id, {})
         await eventlog.append(
             conn,

@@ -6,16 +6,14 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from gql.loaders.base import KeyLoader, by_attribute
 from store import agent_types
-from store.database import Database
+from store.database import Database, DatabaseConnection
 
 
 class AgentTypeByIdLoader(KeyLoader[uuid.UUID, Any]):
     def __init__(self, database: Database) -> None:
-        async def fetch(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
+        async def fetch(conn: DatabaseConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
             return by_attribute(await agent_types.agent_types_by_ids(conn, ids))
 
         super().__init__(database, fetch)

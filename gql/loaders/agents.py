@@ -8,13 +8,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from domain.access import Viewer
 from gql.loaders.base import KeyLoader, ParamLoader, by_attribute
 from store import agents as store
 from store import states
-from store.database import Database
+from store.database import Database, DatabaseConnection
 from store.keyset import Keyset, Page
 
 
@@ -30,7 +28,7 @@ class AgentByIdLoader(KeyLoader[uuid.UUID, Any]):
     """Agents the viewer may see (with their project's owner); others resolve to None."""
 
     def __init__(self, database: Database, viewer: Viewer) -> None:
-        async def fetch(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
+        async def fetch(conn: DatabaseConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
             return by_attribute(await store.agents_by_ids(conn, viewer, ids))
 
         super().__init__(database, fetch)
@@ -39,7 +37,7 @@ class AgentByIdLoader(KeyLoader[uuid.UUID, Any]):
 class AgentPageByProjectIdLoader(ParamLoader[uuid.UUID, AgentPageParams, Page]):
     def __init__(self, database: Database, viewer: Viewer, heartbeat_timeout: timedelta) -> None:
         async def fetch(
-            conn: AsyncConnection, ids: Sequence[uuid.UUID], p: AgentPageParams
+            conn: DatabaseConnection, ids: Sequence[uuid.UUID], p: AgentPageParams
         ) -> dict[uuid.UUID, Page]:
             return await store.pages_for_projects(
                 conn, viewer, ids, flt=p.flt, order=p.order, descending=p.descending,
@@ -52,7 +50,7 @@ class AgentPageByProjectIdLoader(ParamLoader[uuid.UUID, AgentPageParams, Page]):
 class AgentCountByProjectIdLoader(ParamLoader[uuid.UUID, store.AgentFilter, int]):
     def __init__(self, database: Database, viewer: Viewer, heartbeat_timeout: timedelta) -> None:
         async def fetch(
-            conn: AsyncConnection, ids: Sequence[uuid.UUID], flt: store.AgentFilter
+            conn: DatabaseConnection, ids: Sequence[uuid.UUID], flt: store.AgentFilter
         ) -> dict[uuid.UUID, int]:
             return await store.counts_for_projects(
                 conn, viewer, ids, flt=flt, heartbeat_timeout=heartbeat_timeout

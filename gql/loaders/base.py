@@ -12,18 +12,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.dataloader import DataLoader
 
 from domain.errors import NotFound
-from store.database import Database
+from store.database import Database, DatabaseConnection
 
 K = TypeVar("K", bound=Hashable)
 P = TypeVar("P", bound=Hashable)
 V = TypeVar("V")
 
-Fetch = Callable[[AsyncConnection, Sequence[K]], Awaitable[Mapping[K, V]]]
-ParamFetch = Callable[[AsyncConnection, Sequence[K], P], Awaitable[Mapping[K, V]]]
+Fetch = Callable[[DatabaseConnection, Sequence[K]], Awaitable[Mapping[K, V]]]
+ParamFetch = Callable[[DatabaseConnection, Sequence[K], P], Awaitable[Mapping[K, V]]]
 
 
 class KeyLoader(DataLoader[K, V | None], Generic[K, V]):
@@ -46,7 +45,7 @@ class ParamLoader(DataLoader[tuple[K, P], V], Generic[K, P, V]):
             for parent, params in keys:
                 parents_by_params.setdefault(params, []).append(parent)
 
-            async def fetch_all(conn: AsyncConnection) -> dict[tuple[K, P], V]:
+            async def fetch_all(conn: DatabaseConnection) -> dict[tuple[K, P], V]:
                 results: dict[tuple[K, P], V] = {}
                 for params, parents in parents_by_params.items():
                     unique = list(dict.fromkeys(parents))

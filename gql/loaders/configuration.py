@@ -6,11 +6,9 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from gql.loaders.base import KeyLoader, by_attribute
 from store import capabilities, configs
-from store.database import Database
+from store.database import Database, DatabaseConnection
 
 
 class ConfigsByAgentIdLoader(KeyLoader[uuid.UUID, list[Any]]):
@@ -20,7 +18,7 @@ class ConfigsByAgentIdLoader(KeyLoader[uuid.UUID, list[Any]]):
 
 class ConfigByIdLoader(KeyLoader[uuid.UUID, Any]):
     def __init__(self, database: Database) -> None:
-        async def fetch(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
+        async def fetch(conn: DatabaseConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
             return by_attribute(await configs.configs_by_ids(conn, ids))
 
         super().__init__(database, fetch)
@@ -33,7 +31,7 @@ class CapabilitiesByAgentIdLoader(KeyLoader[uuid.UUID, list[Any]]):
 
 class CapabilityByIdLoader(KeyLoader[uuid.UUID, Any]):
     def __init__(self, database: Database) -> None:
-        async def fetch(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
+        async def fetch(conn: DatabaseConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
             return by_attribute(await capabilities.capabilities_by_ids(conn, ids))
 
         super().__init__(database, fetch)

@@ -6,18 +6,16 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from domain.access import Viewer
 from gql.loaders.base import KeyLoader, ParamLoader, by_attribute
 from store import checkpoints, execution_log, executions, steps
-from store.database import Database
+from store.database import Database, DatabaseConnection
 from store.keyset import Keyset, Page
 
 
 class ExecutionByIdLoader(KeyLoader[uuid.UUID, Any]):
     def __init__(self, database: Database, viewer: Viewer) -> None:
-        async def fetch(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
+        async def fetch(conn: DatabaseConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
             return by_attribute(await executions.executions_by_ids(conn, viewer, ids))
 
         super().__init__(database, fetch)
@@ -26,7 +24,7 @@ class ExecutionByIdLoader(KeyLoader[uuid.UUID, Any]):
 class ExecutionPageByAgentIdLoader(ParamLoader[uuid.UUID, tuple[str | None, Keyset], Page]):
     def __init__(self, database: Database) -> None:
         async def fetch(
-            conn: AsyncConnection, ids: Sequence[uuid.UUID], params: tuple[str | None, Keyset]
+            conn: DatabaseConnection, ids: Sequence[uuid.UUID], params: tuple[str | None, Keyset]
         ) -> dict[uuid.UUID, Page]:
             return await executions.pages_for_agents(conn, ids, *params)
 
@@ -45,7 +43,7 @@ class StepsByExecutionIdLoader(KeyLoader[uuid.UUID, list[Any]]):
 
 class StepByIdLoader(KeyLoader[uuid.UUID, Any]):
     def __init__(self, database: Database) -> None:
-        async def fetch(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
+        async def fetch(conn: DatabaseConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
             return by_attribute(await steps.steps_by_ids(conn, ids))
 
         super().__init__(database, fetch)
@@ -58,7 +56,7 @@ class CheckpointsByExecutionIdLoader(KeyLoader[uuid.UUID, list[Any]]):
 
 class CheckpointByIdLoader(KeyLoader[uuid.UUID, Any]):
     def __init__(self, database: Database) -> None:
-        async def fetch(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
+        async def fetch(conn: DatabaseConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
             return by_attribute(await checkpoints.checkpoints_by_ids(conn, ids))
 
         super().__init__(database, fetch)

@@ -6,11 +6,9 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from gql.loaders.base import KeyLoader, ParamLoader, by_attribute
 from store import history
-from store.database import Database
+from store.database import Database, DatabaseConnection
 from store.keyset import Keyset, Page
 
 
@@ -26,7 +24,7 @@ class TransitionCountByAgentIdLoader(KeyLoader[uuid.UUID, int]):
 
 class TransitionByIdLoader(KeyLoader[uuid.UUID, Any]):
     def __init__(self, database: Database) -> None:
-        async def fetch(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
+        async def fetch(conn: DatabaseConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
             return by_attribute(await history.transitions_by_ids(conn, ids))
 
         super().__init__(database, fetch)
@@ -34,7 +32,7 @@ class TransitionByIdLoader(KeyLoader[uuid.UUID, Any]):
 
 class TransitionBySeqLoader(KeyLoader[int, Any]):
     def __init__(self, database: Database) -> None:
-        async def fetch(conn: AsyncConnection, seqs: Sequence[int]) -> dict[Any, Any]:
+        async def fetch(conn: DatabaseConnection, seqs: Sequence[int]) -> dict[Any, Any]:
             return by_attribute(await history.transitions_by_seqs(conn, seqs), "seq")
 
         super().__init__(database, fetch)

@@ -6,17 +6,15 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from gql.loaders.base import KeyLoader, ParamLoader, by_attribute
 from store import metrics
-from store.database import Database
+from store.database import Database, DatabaseConnection
 from store.keyset import Keyset, Page
 
 
 class MetricByIdLoader(KeyLoader[int, Any]):
     def __init__(self, database: Database) -> None:
-        async def fetch(conn: AsyncConnection, ids: Sequence[int]) -> dict[Any, Any]:
+        async def fetch(conn: DatabaseConnection, ids: Sequence[int]) -> dict[Any, Any]:
             return by_attribute(await metrics.metrics_by_ids(conn, ids))
 
         super().__init__(database, fetch)
@@ -25,7 +23,7 @@ class MetricByIdLoader(KeyLoader[int, Any]):
 class MetricPageByAgentIdLoader(ParamLoader[uuid.UUID, tuple[metrics.MetricFilter, Keyset], Page]):
     def __init__(self, database: Database) -> None:
         async def fetch(
-            conn: AsyncConnection,
+            conn: DatabaseConnection,
             ids: Sequence[uuid.UUID],
             params: tuple[metrics.MetricFilter, Keyset],
         ) -> dict[uuid.UUID, Page]:
