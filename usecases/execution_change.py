@@ -50,18 +50,17 @@ class ExecutionChange:
         trigger: Trigger,
         reason: str,
         *,
-        follow_pause: bool = True,
         extra: Mapping[str, Any] | None = None,
     ) -> None:
         """Apply a lifecycle move to the (locked) agent; INVALID_TRANSITION if the table refuses.
 
+        A paused agent follows the execution's moves without leaving PAUSED (``FOLLOWS_PAUSE``).
         ``extra``: other agent columns written with the move (one write, one revision).
         """
         assert self.agent is not None
         moved = await move_agent(
-            self.conn, self.agent, trigger, actor=self.actor, reason=reason, extra=extra,
-            follow_pause=follow_pause,
-        )  # fmt: skip
+            self.conn, self.agent, trigger, actor=self.actor, reason=reason, extra=extra
+        )
         self.agent = moved.agent
         if moved.event is not None:
             self.events.append(moved.event)

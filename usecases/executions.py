@@ -4,10 +4,10 @@ One transaction each: validate → lock the agent, then the execution → check 
 rules (lifecycle table, safety, plan rules) → write rows and the execution log → append the
 agent events last (``eventlog.append``). Any error rolls everything back.
 
-Moves of an agent in the middle of its execution follow a pause (``follow_pause``): an agent
-paused while it plans, runs or waits for approval keeps its execution's bookkeeping and resumes
-into the status that bookkeeping implies. Starting (and resuming) an execution does not: a
-paused agent must be resumed first.
+Moves of an agent in the middle of its execution follow a pause (the lifecycle table's
+``FOLLOWS_PAUSE``): an agent paused while it plans, runs or waits for approval keeps its
+execution's bookkeeping and resumes into the status that bookkeeping implies. Starting (and
+resuming) an execution does not: a paused agent must be resumed first.
 """
 
 from __future__ import annotations
@@ -91,9 +91,7 @@ async def start_execution(
         change = ExecutionChange(
             conn, viewer.actor, agent.id, agent.project_id, execution, agent=agent
         )
-        await change.move(
-            Trigger.START_EXECUTION, f"execution {execution_id} started", follow_pause=False
-        )
+        await change.move(Trigger.START_EXECUTION, f"execution {execution_id} started")
         change.log(ExecutionEventType.EXECUTION_STARTED, dryRun=dry_run)
         await change.commit()
     return change.execution
@@ -284,9 +282,7 @@ async def resume_execution(
     async with database.transaction() as conn:
         change = await open_execution(conn, viewer, execution_id)
         require_execution_in(change.execution.status, [ExecutionStatus.FAILED], "resume")
-        await change.move(
-            Trigger.START_EXECUTION, f"execution {change.execution.id} resumed", follow_pause=False
-        )
+        await change.move(Trigger.START_EXECUTION, f"execution {change.execution.id} resumed")
         await _require_no_open_execution(conn, change.agent_id)
         plan = await change.steps()
         names = await checkpoints.checkpoint_names(conn, change.execution.id)

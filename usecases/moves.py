@@ -13,15 +13,18 @@ from typing import Any
 
 from domain.errors import Conflict
 from domain.events import EventKind
-from domain.lifecycle import AgentStatus, Trigger, next_status
+from domain.lifecycle import AgentStatus, Trigger, next_move
 from domain.records import Agent
 from store import agent_writes
 from store.database import DatabaseConnection
 from store.eventlog import NewEvent, TransitionRecord
 
 
-@dataclass(frozen=True)
-class Move:
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """The agent after a move, and the STATUS_CHANGED event recording it (None when the move
+    only changed where a paused agent resumes to)."""
+
     agent: Agent
     event: NewEvent | None
 
@@ -43,39 +46,28 @@ async def move_agent(
     actor: str,
     reason: str | None = None,
     extra: Mapping[str, Any] | None = None,
-    follow_pause: bool = False,
-) -> Move:
-    """Apply ``trigger`` to the locked ``agent``; return the agent as moved and its STATUS_CHANGED event.
+) -> Moved:
+    """Apply ``trigger`` to the locked ``agent`` as the lifecycle table says (``next_move``).
 
-    With ``follow_pause``, a PAUSED agent does not move: the move is applied to where it will
-    resume (paused_from), so an approval decided during a pause resumes into the right status.
+    ``extra``: other agent columns written with the move (one write, one revision).
     """
-    current = AgentStatus(agent.status)
-    values: dict[str, Any] = dict(extra or {})
-    if follow_pause and current is AgentStatus.PAUSED:
-        resume_to = AgentStatus(agent.paused_from or AgentStatus.IDLE)
-        values["paused_from"] = next_status(resume_to, trigger).value
-        moved = await agent_writes.update_agent(conn, agent.id, values)
-        return Move(moved, None)
-    target = next_status(current, trigger, paused_from=_paused_from(agent))
-    values["status"] = target.value
-    if trigger is Trigger.PAUSE:
-        values["paused_from"] = current.value
-    elif current is AgentStatus.PAUSED:
-        values["paused_from"] = None
+    move = next_move(agent.status, agent.paused_from, trigger)
+    values: dict[str, Any] = {
+        **(extra or {}),
+        "paused_from": move.paused_from.value if move.paused_from else None,
+    }
+    if not move.recorded:
+        return Moved(await agent_writes.update_agent(conn, agent.id, values), None)
+    values["status"] = move.status.value
     moved = await agent_writes.update_agent(conn, agent.id, values)
     event = NewEvent(
         kind=EventKind.STATUS_CHANGED,
         agent_id=agent.id,
         project_id=agent.project_id,
-        data={"from": current.value, "to": target.value},
-        transition=TransitionRecord(current.value, target.value, reason, actor),
+        data={"from": agent.status.value, "to": move.status.value},
+        transition=TransitionRecord(agent.status.value, move.status.value, reason, actor),
     )
-    return Move(moved, event)
-
-
-def _paused_from(agent: Agent) -> AgentStatus | None:
-    return AgentStatus(agent.paused_from) if agent.paused_from else None
+    return Moved(moved, event)
 
 
 def spawned_event(agent: Agent, actor: str) -> NewEvent:
