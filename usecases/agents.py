@@ -22,7 +22,6 @@ from store import (
     capabilities,
     configs,
     eventlog,
-    history,
     projects,
     states,
 )
@@ -137,14 +136,13 @@ async def change_status(
     async with database.transaction() as conn:
         agent = await agent_writes.lock_agent(conn, viewer, agent_id)
         check_revision(agent, expected_revision)
-        move = await move_agent(conn, agent, trigger, actor=viewer.actor, reason=reason)
-        assert move.event is not None
+        moved = await move_agent(conn, agent, trigger, actor=viewer.actor, reason=reason)
+        assert moved.event is not None
         cancelled = []
         if trigger is Trigger.TERMINATE:
             cancelled = await cancel_open_executions(conn, agent.id, reason or "agent terminated")
-        seqs = await eventlog.append(conn, [move.event, *cancelled])
-        [transition] = await history.transitions_by_seqs(conn, seqs[:1])
-    return Transitioned(move.agent, transition)
+        appended = await eventlog.append(conn, [moved.event, *cancelled])
+    return Transitioned(moved.agent, appended.transitions[0])
 
 
 async def report_error(
@@ -163,7 +161,7 @@ async def report_error(
         agent = await agent_writes.lock_agent(conn, viewer, agent_id)
         check_revision(agent, expected_revision)
         reason = str(last_error.get("error") or last_error.get("message") or "error reported")[:500]
-        move = await move_agent(
+        moved = await move_agent(
             conn, agent, Trigger.REPORT_ERROR, actor=viewer.actor, reason=reason
         )
         state = await states.state_of(conn, agent.id)
@@ -176,7 +174,7 @@ async def report_error(
                 "last_activity_at": NOW,
             },
         )
-        assert move.event is not None
+        assert moved.event is not None
         # The state changed too (error count, last error): dashboards watching state hear it.
         state_updated = NewEvent(
             EventKind.STATE_UPDATED,
@@ -184,9 +182,8 @@ async def report_error(
             agent.project_id,
             {"fields": ["error_count", "last_error"]},
         )
-        seqs = await eventlog.append(conn, [move.event, state_updated])
-        [transition] = await history.transitions_by_seqs(conn, seqs[:1])
-    return Transitioned(move.agent, transition)
+        appended = await eventlog.append(conn, [moved.event, state_updated])
+    return Transitioned(moved.agent, appended.transitions[0])
 
 
 async def delete_agent(database: Database, viewer: Viewer, agent_id: uuid.UUID) -> None:
