@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
-from gql.loaders.base import KeyLoader, by_attribute
+from domain.records import User
+from gql.loaders.base import KeyLoader, by_id
 from store import accounts
-from store.database import Database, DatabaseConnection
+from store.database import DatabaseConnection
 
 
-class UserByIdLoader(KeyLoader[uuid.UUID, Any]):
-    def __init__(self, database: Database) -> None:
-        async def fetch(conn: DatabaseConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
-            return by_attribute(await accounts.users_by_ids(conn, ids))
-
-        super().__init__(database, fetch)
+class UserByIdLoader(KeyLoader[uuid.UUID, User]):
+    async def fetch(
+        self, conn: DatabaseConnection, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, User]:
+        return by_id(await accounts.users_by_ids(conn, ids))

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
-from gql.loaders.base import KeyLoader, by_attribute
+from domain.records import AgentType
+from gql.loaders.base import KeyLoader, by_id
 from store import agent_types
-from store.database import Database, DatabaseConnection
+from store.database import DatabaseConnection
 
 
-class AgentTypeByIdLoader(KeyLoader[uuid.UUID, Any]):
-    def __init__(self, database: Database) -> None:
-        async def fetch(conn: DatabaseConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
-            return by_attribute(await agent_types.agent_types_by_ids(conn, ids))
+class AgentTypeByIdLoader(KeyLoader[uuid.UUID, AgentType]):
+    """Active or not: a visible agent may reference an inactive type."""
 
-        super().__init__(database, fetch)
+    async def fetch(
+        self, conn: DatabaseConnection, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, AgentType]:
+        return by_id(await agent_types.agent_types_by_ids(conn, ids))

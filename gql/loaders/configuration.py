@@ -4,34 +4,36 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
-from gql.loaders.base import KeyLoader, by_attribute
+from domain.records import AgentCapability, AgentConfig
+from gql.loaders.base import KeyLoader, by_id
 from store import capabilities, configs
-from store.database import Database, DatabaseConnection
+from store.database import DatabaseConnection
 
 
-class ConfigsByAgentIdLoader(KeyLoader[uuid.UUID, list[Any]]):
-    def __init__(self, database: Database) -> None:
-        super().__init__(database, configs.configs_for_agents)
+class ConfigsByAgentIdLoader(KeyLoader[uuid.UUID, list[AgentConfig]]):
+    async def fetch(
+        self, conn: DatabaseConnection, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[AgentConfig]]:
+        return await configs.configs_for_agents(conn, ids)
 
 
-class ConfigByIdLoader(KeyLoader[uuid.UUID, Any]):
-    def __init__(self, database: Database) -> None:
-        async def fetch(conn: DatabaseConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
-            return by_attribute(await configs.configs_by_ids(conn, ids))
-
-        super().__init__(database, fetch)
-
-
-class CapabilitiesByAgentIdLoader(KeyLoader[uuid.UUID, list[Any]]):
-    def __init__(self, database: Database) -> None:
-        super().__init__(database, capabilities.capabilities_for_agents)
+class ConfigByIdLoader(KeyLoader[uuid.UUID, AgentConfig]):
+    async def fetch(
+        self, conn: DatabaseConnection, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, AgentConfig]:
+        return by_id(await configs.configs_by_ids(conn, ids))
 
 
-class CapabilityByIdLoader(KeyLoader[uuid.UUID, Any]):
-    def __init__(self, database: Database) -> None:
-        async def fetch(conn: DatabaseConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
-            return by_attribute(await capabilities.capabilities_by_ids(conn, ids))
+class CapabilitiesByAgentIdLoader(KeyLoader[uuid.UUID, list[AgentCapability]]):
+    async def fetch(
+        self, conn: DatabaseConnection, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[AgentCapability]]:
+        return await capabilities.capabilities_for_agents(conn, ids)
 
-        super().__init__(database, fetch)
+
+class CapabilityByIdLoader(KeyLoader[uuid.UUID, AgentCapability]):
+    async def fetch(
+        self, conn: DatabaseConnection, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, AgentCapability]:
+        return by_id(await capabilities.capabilities_by_ids(conn, ids))

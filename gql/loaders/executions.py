@@ -1,72 +1,83 @@
-"""Loaders of executions, their steps, checkpoints and log."""
+"""Loaders of executions (visibility-checked by id; pages per agent), their steps, checkpoints
+and log."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
-from domain.access import Viewer
-from gql.loaders.base import KeyLoader, ParamLoader, by_attribute
+from domain.records import Checkpoint, Execution, ExecutionEvent, ExecutionStep
+from gql.loaders.base import KeyLoader, ParamLoader, by_id
 from store import checkpoints, execution_log, executions, steps
-from store.database import Database, DatabaseConnection
+from store.database import DatabaseConnection
 from store.keyset import Keyset, Page
 
 
-class ExecutionByIdLoader(KeyLoader[uuid.UUID, Any]):
-    def __init__(self, database: Database, viewer: Viewer) -> None:
-        async def fetch(conn: DatabaseConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
-            return by_attribute(await executions.executions_by_ids(conn, viewer, ids))
+class ExecutionByIdLoader(KeyLoader[uuid.UUID, Execution]):
+    async def fetch(
+        self, conn: DatabaseConnection, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, Execution]:
+        return by_id(await executions.executions_by_ids(conn, self.scope.viewer, ids))
 
-        super().__init__(database, fetch)
 
+class ExecutionPageByAgentIdLoader(
+    ParamLoader[uuid.UUID, tuple[str | None, Keyset], Page[Execution]]
+):
+    """Params: (status or None, keyset)."""
 
-class ExecutionPageByAgentIdLoader(ParamLoader[uuid.UUID, tuple[str | None, Keyset], Page]):
-    def __init__(self, database: Database) -> None:
-        async def fetch(
-            conn: DatabaseConnection, ids: Sequence[uuid.UUID], params: tuple[str | None, Keyset]
-        ) -> dict[uuid.UUID, Page]:
-            return await executions.pages_for_agents(conn, ids, *params)
-
-        super().__init__(database, fetch)
+    async def fetch(
+        self,
+        conn: DatabaseConnection,
+        ids: Sequence[uuid.UUID],
+        params: tuple[str | None, Keyset],
+    ) -> dict[uuid.UUID, Page[Execution]]:
+        return await executions.pages_for_agents(conn, ids, *params)
 
 
 class ExecutionCountByAgentIdLoader(ParamLoader[uuid.UUID, str | None, int]):
-    def __init__(self, database: Database) -> None:
-        super().__init__(database, executions.counts_for_agents)
+    async def fetch(
+        self, conn: DatabaseConnection, ids: Sequence[uuid.UUID], status: str | None
+    ) -> dict[uuid.UUID, int]:
+        return await executions.counts_for_agents(conn, ids, status)
 
 
-class StepsByExecutionIdLoader(KeyLoader[uuid.UUID, list[Any]]):
-    def __init__(self, database: Database) -> None:
-        super().__init__(database, steps.steps_for_executions)
+class StepsByExecutionIdLoader(KeyLoader[uuid.UUID, list[ExecutionStep]]):
+    async def fetch(
+        self, conn: DatabaseConnection, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[ExecutionStep]]:
+        return await steps.steps_for_executions(conn, ids)
 
 
-class StepByIdLoader(KeyLoader[uuid.UUID, Any]):
-    def __init__(self, database: Database) -> None:
-        async def fetch(conn: DatabaseConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
-            return by_attribute(await steps.steps_by_ids(conn, ids))
-
-        super().__init__(database, fetch)
-
-
-class CheckpointsByExecutionIdLoader(KeyLoader[uuid.UUID, list[Any]]):
-    def __init__(self, database: Database) -> None:
-        super().__init__(database, checkpoints.checkpoints_for_executions)
+class StepByIdLoader(KeyLoader[uuid.UUID, ExecutionStep]):
+    async def fetch(
+        self, conn: DatabaseConnection, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, ExecutionStep]:
+        return by_id(await steps.steps_by_ids(conn, ids))
 
 
-class CheckpointByIdLoader(KeyLoader[uuid.UUID, Any]):
-    def __init__(self, database: Database) -> None:
-        async def fetch(conn: DatabaseConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
-            return by_attribute(await checkpoints.checkpoints_by_ids(conn, ids))
+class CheckpointsByExecutionIdLoader(KeyLoader[uuid.UUID, list[Checkpoint]]):
+    async def fetch(
+        self, conn: DatabaseConnection, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[Checkpoint]]:
+        return await checkpoints.checkpoints_for_executions(conn, ids)
 
-        super().__init__(database, fetch)
+
+class CheckpointByIdLoader(KeyLoader[uuid.UUID, Checkpoint]):
+    async def fetch(
+        self, conn: DatabaseConnection, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, Checkpoint]:
+        return by_id(await checkpoints.checkpoints_by_ids(conn, ids))
 
 
-class EventPageByExecutionIdLoader(ParamLoader[uuid.UUID, Keyset, Page]):
-    def __init__(self, database: Database) -> None:
-        super().__init__(database, execution_log.pages_for_executions)
+class EventPageByExecutionIdLoader(ParamLoader[uuid.UUID, Keyset, Page[ExecutionEvent]]):
+    async def fetch(
+        self, conn: DatabaseConnection, ids: Sequence[uuid.UUID], keyset: Keyset
+    ) -> dict[uuid.UUID, Page[ExecutionEvent]]:
+        return await execution_log.pages_for_executions(conn, ids, keyset)
 
 
 class EventCountByExecutionIdLoader(KeyLoader[uuid.UUID, int]):
-    def __init__(self, database: Database) -> None:
-        super().__init__(database, execution_log.counts_for_executions)
+    async def fetch(
+        self, conn: DatabaseConnection, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, int]:
+        return await execution_log.counts_for_executions(conn, ids)

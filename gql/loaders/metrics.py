@@ -4,44 +4,48 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
-from gql.loaders.base import KeyLoader, ParamLoader, by_attribute
+from domain.records import AgentMetric, MetricBucket, MetricSummary
+from gql.loaders.base import KeyLoader, ParamLoader, by_id
 from store import metrics
-from store.database import Database, DatabaseConnection
+from store.database import DatabaseConnection
 from store.keyset import Keyset, Page
+from store.metrics import MetricFilter, SeriesQuery
 
 
-class MetricByIdLoader(KeyLoader[int, Any]):
-    def __init__(self, database: Database) -> None:
-        async def fetch(conn: DatabaseConnection, ids: Sequence[int]) -> dict[Any, Any]:
-            return by_attribute(await metrics.metrics_by_ids(conn, ids))
-
-        super().__init__(database, fetch)
+class MetricByIdLoader(KeyLoader[int, AgentMetric]):
+    async def fetch(self, conn: DatabaseConnection, ids: Sequence[int]) -> dict[int, AgentMetric]:
+        return by_id(await metrics.metrics_by_ids(conn, ids))
 
 
-class MetricPageByAgentIdLoader(ParamLoader[uuid.UUID, tuple[metrics.MetricFilter, Keyset], Page]):
-    def __init__(self, database: Database) -> None:
-        async def fetch(
-            conn: DatabaseConnection,
-            ids: Sequence[uuid.UUID],
-            params: tuple[metrics.MetricFilter, Keyset],
-        ) -> dict[uuid.UUID, Page]:
-            return await metrics.pages_for_agents(conn, ids, *params)
-
-        super().__init__(database, fetch)
-
-
-class MetricCountByAgentIdLoader(ParamLoader[uuid.UUID, metrics.MetricFilter, int]):
-    def __init__(self, database: Database) -> None:
-        super().__init__(database, metrics.counts_for_agents)
+class MetricPageByAgentIdLoader(
+    ParamLoader[uuid.UUID, tuple[MetricFilter, Keyset], Page[AgentMetric]]
+):
+    async def fetch(
+        self,
+        conn: DatabaseConnection,
+        ids: Sequence[uuid.UUID],
+        params: tuple[MetricFilter, Keyset],
+    ) -> dict[uuid.UUID, Page[AgentMetric]]:
+        return await metrics.pages_for_agents(conn, ids, *params)
 
 
-class MetricSeriesByAgentIdLoader(ParamLoader[uuid.UUID, metrics.SeriesQuery, list[Any]]):
-    def __init__(self, database: Database) -> None:
-        super().__init__(database, metrics.series_for_agents)
+class MetricCountByAgentIdLoader(ParamLoader[uuid.UUID, MetricFilter, int]):
+    async def fetch(
+        self, conn: DatabaseConnection, ids: Sequence[uuid.UUID], flt: MetricFilter
+    ) -> dict[uuid.UUID, int]:
+        return await metrics.counts_for_agents(conn, ids, flt)
 
 
-class MetricSummaryByAgentIdLoader(ParamLoader[uuid.UUID, metrics.MetricFilter, Any]):
-    def __init__(self, database: Database) -> None:
-        super().__init__(database, metrics.summaries_for_agents)
+class MetricSeriesByAgentIdLoader(ParamLoader[uuid.UUID, SeriesQuery, list[MetricBucket]]):
+    async def fetch(
+        self, conn: DatabaseConnection, ids: Sequence[uuid.UUID], query: SeriesQuery
+    ) -> dict[uuid.UUID, list[MetricBucket]]:
+        return await metrics.series_for_agents(conn, ids, query)
+
+
+class MetricSummaryByAgentIdLoader(ParamLoader[uuid.UUID, MetricFilter, MetricSummary | None]):
+    async def fetch(
+        self, conn: DatabaseConnection, ids: Sequence[uuid.UUID], flt: MetricFilter
+    ) -> dict[uuid.UUID, MetricSummary | None]:
+        return await metrics.summaries_for_agents(conn, ids, flt)

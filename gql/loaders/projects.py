@@ -4,27 +4,26 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
-from domain.access import Viewer
-from gql.loaders.base import KeyLoader, by_attribute
+from domain.records import Project, ProjectStats
+from gql.loaders.base import KeyLoader, by_id
 from store import projects
-from store.database import Database, DatabaseConnection
+from store.database import DatabaseConnection
 
 
-class ProjectByIdLoader(KeyLoader[uuid.UUID, Any]):
+class ProjectByIdLoader(KeyLoader[uuid.UUID, Project]):
     """Projects the viewer may see; others resolve to None (NOT_FOUND, no existence leak)."""
 
-    def __init__(self, database: Database, viewer: Viewer) -> None:
-        async def fetch(conn: DatabaseConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
-            return by_attribute(await projects.projects_by_ids(conn, viewer, ids))
+    async def fetch(
+        self, conn: DatabaseConnection, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, Project]:
+        return by_id(await projects.projects_by_ids(conn, self.scope.viewer, ids))
 
-        super().__init__(database, fetch)
 
+class StatsByProjectIdLoader(KeyLoader[uuid.UUID, ProjectStats]):
+    """Over the agents the viewer may see; None for a project without any."""
 
-class StatsByProjectIdLoader(KeyLoader[uuid.UUID, Any]):
-    def __init__(self, database: Database, viewer: Viewer) -> None:
-        async def fetch(conn: DatabaseConnection, ids: Sequence[uuid.UUID]) -> dict[Any, Any]:
-            return await projects.stats_for_projects(conn, viewer, ids)
-
-        super().__init__(database, fetch)
+    async def fetch(
+        self, conn: DatabaseConnection, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, ProjectStats]:
+        return await projects.stats_for_projects(conn, self.scope.viewer, ids)
