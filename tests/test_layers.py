@@ -99,6 +99,28 @@ def test_every_module_imports_within_its_layer() -> None:
     assert {module: wrong for module, wrong in found.items() if wrong} == {}
 
 
+def _imports_inside_functions(source: str) -> list[str]:
+    return [
+        ast.unparse(node)
+        for function in ast.walk(ast.parse(source))
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+        for node in ast.walk(function)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    ]
+
+
+def test_no_import_inside_a_function_below_the_wiring() -> None:
+    # The layers import at the top; only the wiring defers imports (the CLI answers --help
+    # without loading the server).
+    found = {
+        module: inside
+        for top, module, path in MODULES
+        if top in STACK[1:]
+        and (inside := _imports_inside_functions(path.read_text(encoding="utf-8")))
+    }
+    assert found == {}
+
+
 def test_no_cycle_between_packages() -> None:
     edges: dict[str, set[str]] = {top: set() for top in STACK}
     for top, module, path in MODULES:

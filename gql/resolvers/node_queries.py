@@ -8,7 +8,7 @@ from typing import Any
 
 import strawberry
 
-from domain.errors import NotFound
+from domain.errors import NotFound, ValidationFailed
 from gql.context import Info
 from gql.ids import split_global_id
 from gql.permissions import AgentRuntime
@@ -150,8 +150,6 @@ class NodeQueries:
         permission_classes=[AgentRuntime],
     )
     def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
-        from domain.errors import ValidationFailed
-
         if len(ids) > MAX_NODES:
             raise ValidationFailed("ids", f"at most {MAX_NODES} ids per call")
         # Each item resolves on its own, so a missing one is a null with its own NOT_FOUND error.

@@ -28,6 +28,7 @@ from gql.types.agent_type import AgentType
 from gql.types.capability import AgentCapability
 from gql.types.metric import AgentMetric, MetricPoint, MetricSummary
 from gql.types.node import Node
+from gql.types.show import show, shows
 from gql.types.transition import StatusTransition
 from store.metrics import MetricFilter, SeriesQuery
 
@@ -48,6 +49,7 @@ def _metric_filter(
     return MetricFilter(name=name, since=since, until=until, tags_json=tags_json)
 
 
+@shows(records.Agent)
 @strawberry.type(description="An agent: an instance of an AgentType spawned into a Project.")
 class Agent(Node):
     pk: strawberry.Private[uuid.UUID]
@@ -100,12 +102,10 @@ class Agent(Node):
 
     @strawberry.field(description="The project the agent belongs to.")
     async def project(self, info: Info) -> Annotated[Project, strawberry.lazy("gql.types.project")]:
-        from gql.types.project import Project
-
         project = await load_required(
             info.context.loaders.project_by_id, self.project_pk, "Project"
         )
-        return Project.from_record(project)
+        return show(project)
 
     @strawberry.field(description="The template the agent was spawned from.")
     async def agent_type(self, info: Info) -> AgentType:
@@ -230,8 +230,6 @@ class Agent(Node):
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Annotated[Execution, strawberry.lazy("gql.types.execution")]]:
-        from gql.types.execution import Execution
-
         keyset = page_keyset(info, PageArgs(first=first, after=after), cursors.EXECUTIONS)
         loaders = info.context.loaders
         status_value = status.value if status else None
@@ -239,7 +237,7 @@ class Agent(Node):
         return connection(
             page,
             keyset,
-            node=Execution.from_record,
+            node=show,
             cursor=cursors.EXECUTIONS.cursor,
             count=lambda: loaders.execution_count_by_agent_id.load((self.pk, status_value)),
         )
@@ -252,8 +250,6 @@ class Agent(Node):
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Annotated[Approval, strawberry.lazy("gql.types.approval")]]:
-        from gql.types.approval import Approval
-
         keyset = page_keyset(info, PageArgs(first=first, after=after), cursors.APPROVALS)
         loaders = info.context.loaders
         status_value = status.value if status else None
@@ -261,7 +257,7 @@ class Agent(Node):
         return connection(
             page,
             keyset,
-            node=Approval.from_record,
+            node=show,
             cursor=cursors.APPROVALS.cursor,
             count=lambda: loaders.approval_count_by_agent_id.load((self.pk, status_value)),
         )

@@ -15,6 +15,7 @@ from gql.ids import to_global_id
 from gql.loaders.base import load_required
 from gql.scalars import DateTime
 from gql.types.node import Node
+from gql.types.show import show, shows
 from gql.types.user import User
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from gql.types.execution import Execution, ExecutionStep
 
 
+@shows(records.Approval)
 @strawberry.type(description="A request for a human to approve or reject one step.")
 class Approval(Node):
     pk: strawberry.Private[uuid.UUID]
@@ -56,30 +58,24 @@ class Approval(Node):
 
     @strawberry.field(description="The agent whose step it is.")
     async def agent(self, info: Info) -> Annotated[Agent, strawberry.lazy("gql.types.agent")]:
-        from gql.types.agent import Agent
-
         agent = await load_required(info.context.loaders.agent_by_id, self.agent_pk, "Agent")
-        return Agent.from_record(agent)
+        return show(agent)
 
     @strawberry.field(description="The execution the step belongs to.")
     async def execution(
         self, info: Info
     ) -> Annotated[Execution, strawberry.lazy("gql.types.execution")]:
-        from gql.types.execution import Execution
-
         execution = await load_required(
             info.context.loaders.execution_by_id, self.execution_pk, "Execution"
         )
-        return Execution.from_record(execution)
+        return show(execution)
 
     @strawberry.field(description="The step waiting for the decision.")
     async def step(
         self, info: Info
     ) -> Annotated[ExecutionStep, strawberry.lazy("gql.types.execution")]:
-        from gql.types.execution import ExecutionStep
-
         step = await load_required(info.context.loaders.step_by_id, self.step_pk, "ExecutionStep")
-        return ExecutionStep.from_record(step)
+        return show(step)
 
     @strawberry.field(description="Who decided (not shown to agent tokens).")
     async def decided_by(self, info: Info) -> User | None:

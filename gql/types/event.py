@@ -15,6 +15,7 @@ from gql.context import Info
 from gql.loaders.base import load_required
 from gql.scalars import JSON, DateTime
 from gql.types.agent import Agent
+from gql.types.show import show
 
 if TYPE_CHECKING:
     from domain.events import LiveEvent
@@ -80,25 +81,21 @@ class AgentEvent:
     async def approval(
         self, info: Info
     ) -> Annotated[Approval, strawberry.lazy("gql.types.approval")] | None:
-        from gql.types.approval import Approval
-
         ident = self.data.get("approval")
         approval = (
             await info.context.loaders.approval_by_id.load(uuid.UUID(ident)) if ident else None
         )
-        return Approval.from_record(approval) if approval else None
+        return show(approval) if approval else None
 
     @strawberry.field(description="Events about an execution: the execution.")
     async def execution(
         self, info: Info
     ) -> Annotated[Execution, strawberry.lazy("gql.types.execution")] | None:
-        from gql.types.execution import Execution
-
         ident = self.data.get("execution")
         execution = (
             await info.context.loaders.execution_by_id.load(uuid.UUID(ident)) if ident else None
         )
-        return Execution.from_record(execution) if execution else None
+        return show(execution) if execution else None
 
     @strawberry.field(description="HEARTBEAT: the agent's latest resource usage.")
     async def resource_usage(self, info: Info) -> JSON | None:

@@ -18,12 +18,14 @@ from gql.loaders.base import load_required
 from gql.pagination import Connection, PageArgs, connection, count_of, page_keyset
 from gql.scalars import JSON, DateTime
 from gql.types.node import Node
+from gql.types.show import show, shows
 
 if TYPE_CHECKING:
     from gql.types.agent import Agent
     from gql.types.approval import Approval
 
 
+@shows(records.ExecutionStep)
 @strawberry.type(description="One planned step of an execution, with its safety assessment.")
 class ExecutionStep:
     pk: strawberry.Private[uuid.UUID]
@@ -68,10 +70,8 @@ class ExecutionStep:
     async def approval(
         self, info: Info
     ) -> Annotated[Approval, strawberry.lazy("gql.types.approval")] | None:
-        from gql.types.approval import Approval
-
         approval = await info.context.loaders.approval_by_step_id.load(self.pk)
-        return Approval.from_record(approval) if approval is not None else None
+        return show(approval) if approval is not None else None
 
 
 @strawberry.type(description="A named snapshot saved during an execution (step_<i>_completed, …).")
@@ -101,6 +101,7 @@ class ExecutionEvent:
         return cls(event_type=event.event_type.value, data=event.data, at=event.at)
 
 
+@shows(records.Execution)
 @strawberry.type(description="A task an agent runs: a plan of steps, some waiting for approval.")
 class Execution(Node):
     pk: strawberry.Private[uuid.UUID]
@@ -140,10 +141,8 @@ class Execution(Node):
 
     @strawberry.field(description="The agent running it.")
     async def agent(self, info: Info) -> Annotated[Agent, strawberry.lazy("gql.types.agent")]:
-        from gql.types.agent import Agent
-
         agent = await load_required(info.context.loaders.agent_by_id, self.agent_pk, "Agent")
-        return Agent.from_record(agent)
+        return show(agent)
 
     @strawberry.field(description="The plan, in order.")
     async def steps(self, info: Info) -> list[ExecutionStep]:

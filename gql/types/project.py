@@ -13,11 +13,13 @@ from domain.errors import NotFound
 from domain.records.projects import NO_AGENTS
 from gql.context import Info
 from gql.ids import to_global_id
+from gql.loaders.agents import AgentPageParams
 from gql.loaders.base import load_required
 from gql.pagination import Connection, PageArgs, connection, encode_cursor, page_keyset
 from gql.scalars import DateTime
 from gql.types.agent_inputs import AgentFilterInput, AgentOrderInput, agent_filter, agent_order
 from gql.types.node import Node
+from gql.types.show import show, shows
 from gql.types.user import User
 from store.agents import AGENT_SORT_KEYS, AgentFilter
 
@@ -81,6 +83,7 @@ def agent_listing(
     return AgentListing(agent_filter(filter), order, descending)
 
 
+@shows(records.Project)
 @strawberry.type(description="A space owned by one user, holding agents.")
 class Project(Node):
     pk: strawberry.Private[uuid.UUID]
@@ -120,9 +123,6 @@ class Project(Node):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Annotated[Agent, strawberry.lazy("gql.types.agent")]]:
-        from gql.loaders.agents import AgentPageParams
-        from gql.types.agent import Agent
-
         listing = agent_listing(filter, order_by)
         keyset = page_keyset(info, PageArgs(first, after, last, before), listing)
         loaders = info.context.loaders
@@ -131,7 +131,7 @@ class Project(Node):
         return connection(
             page,
             keyset,
-            node=Agent.from_record,
+            node=show,
             cursor=listing.cursor,
             count=lambda: loaders.agent_count_by_project_id.load((self.pk, listing.flt)),
         )
