@@ -1,4 +1,4 @@
-"""Queries of the caller, agent types and projects."""
+"""Queries of agent types: listed by name, by id, by slug."""
 
 from __future__ import annotations
 
@@ -13,22 +13,11 @@ from gql.ids import from_global_id
 from gql.pagination import Connection, PageArgs, page_keyset, root_connection
 from gql.permissions import SignedIn
 from gql.types.agent_type import AgentType
-from gql.types.project import Project
-from gql.types.user import User
-from store import agent_types, projects
+from store import agent_types
 
 
 @strawberry.type
-class CatalogQueries:
-    @strawberry.field(description="The signed-in user.", permission_classes=[SignedIn])
-    async def me(self, info: Info) -> User:
-        viewer = info.context.viewer
-        assert viewer.user_id is not None
-        user = await info.context.loaders.user_by_id.load(viewer.user_id)
-        if user is None:
-            raise NotFound("User")
-        return User.from_record(user)
-
+class AgentTypeQueries:
     @strawberry.field(
         description="Agent types, by name. Only superusers can list inactive ones.",
         permission_classes=[SignedIn],
@@ -64,33 +53,3 @@ class CatalogQueries:
         if agent_type is None:
             raise NotFound("AgentType", slug)
         return AgentType.from_record(agent_type)
-
-    @strawberry.field(
-        description="Projects the caller owns (all of them for superusers), oldest first.",
-        permission_classes=[SignedIn],
-    )
-    async def projects(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Project]:
-        keyset = page_keyset(info, PageArgs(first=first, after=after), cursors.PROJECTS)
-        viewer = info.context.viewer
-        return await root_connection(
-            info, keyset, cursors.PROJECTS, node=Project.from_record,
-            page=partial(projects.page_projects, viewer=viewer, keyset=keyset),
-            count=partial(projects.count_projects, viewer=viewer),
-        )  # fmt: skip
-
-    @strawberry.field(description="A project by id.", permission_classes=[SignedIn])
-    async def project(self, info: Info, id: strawberry.ID) -> Project | None:
-        project = await info.context.loaders.project_by_id.load(from_global_id(id, "Project"))
-        if project is None:
-            raise NotFound("Project", id)
-        return Project.from_record(project)
-
-    @strawberry.field(description="A project by slug.", permission_classes=[SignedIn])
-    async def project_by_slug(self, info: Info, slug: str) -> Project | None:
-        async with info.context.database.read() as conn:
-            project = await projects.project_by_slug(conn, info.context.viewer, slug)
-        if project is None:
-            raise NotFound("Project", slug)
-        return Project.from_record(project)

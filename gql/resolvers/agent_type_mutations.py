@@ -1,4 +1,4 @@
-"""Mutations of the catalog: agent types (superusers) and projects. Thin: parse → use case."""
+"""Mutations of agent types (superusers only). Thin: parse → use case → return."""
 
 from __future__ import annotations
 
@@ -6,17 +6,15 @@ import strawberry
 
 from gql.context import Info
 from gql.ids import from_global_id
-from gql.permissions import SignedIn, Superuser
+from gql.permissions import Superuser
 from gql.types.agent_type import AgentType
 from gql.types.agent_type_inputs import CreateAgentTypeInput, UpdateAgentTypeInput
 from gql.types.inputs import given
-from gql.types.project import Project
-from gql.types.project_inputs import CreateProjectInput
-from usecases import agent_types, projects
+from usecases import agent_types
 
 
 @strawberry.type
-class CatalogMutations:
+class AgentTypeMutations:
     @strawberry.mutation(
         description="Create an agent type. Superusers only.", permission_classes=[Superuser]
     )
@@ -52,12 +50,3 @@ class CatalogMutations:
             input.given(),
         )
         return AgentType.from_record(agent_type)
-
-    @strawberry.mutation(
-        description="Create a project owned by the caller.", permission_classes=[SignedIn]
-    )
-    async def create_project(self, info: Info, input: CreateProjectInput) -> Project:
-        project = await projects.create_project(
-            info.context.database, info.context.viewer, name=input.name, slug=input.slug
-        )
-        return Project.from_record(project)
