@@ -16,15 +16,7 @@ from domain.lifecycle import AgentStatus, Trigger
 from domain.records import Agent, StatusTransition
 from domain.safety import SafetyLevel
 from domain.values import validate_name, validate_text
-from store import (
-    agent_types,
-    agent_writes,
-    capabilities,
-    configs,
-    eventlog,
-    projects,
-    states,
-)
+from store import agent_types, agent_writes, capabilities, configs, eventlog, projects, states
 from store.database import Database
 from store.eventlog import NewEvent
 from usecases.configuration import CapabilitySpec, ConfigSpec, capability_values, config_values

@@ -19,7 +19,7 @@ from domain.values import (
     validate_text,
 )
 from store import agent_writes, capabilities, configs
-from store.database import Database
+from store.database import Database, DatabaseConnection
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def capability_values(spec: CapabilitySpec, field_prefix: str) -> dict[str, Any]
     }
 
 
-async def _owned_agent(conn: Any, viewer: Viewer, agent_id: uuid.UUID) -> Agent:
+async def _owned_agent(conn: DatabaseConnection, viewer: Viewer, agent_id: uuid.UUID) -> Agent:
     agent = await agent_writes.lock_agent(conn, viewer, agent_id)
     if not viewer.owns_project(agent.owner_id):
         raise Forbidden("Only the project's owner may change an agent's configuration.")

@@ -12,11 +12,7 @@ from gql.context import Info
 from gql.ids import from_global_id
 from gql.permissions import AgentRuntime, SignedIn
 from gql.types.agent import Agent
-from gql.types.agent_inputs import (
-    AgentTransitionInput,
-    ReportAgentErrorInput,
-    SpawnAgentInput,
-)
+from gql.types.agent_inputs import AgentTransitionInput, ReportAgentErrorInput, SpawnAgentInput
 from gql.types.agent_payloads import AgentTransitionPayload
 from gql.types.payloads import DeletePayload
 from gql.types.transition import StatusTransition
