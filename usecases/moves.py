@@ -1,8 +1,8 @@
-"""One lifecycle move of an agent inside a caller's transaction: the rule, the row, the event.
+"""One lifecycle move of an agent inside a caller's transaction: the rule, the write, the event.
 
 Every status change (bare mutations and execution/approval flow alike) goes through
 ``move_agent``, so the history is always a chain: the agent row is locked by the caller, the
-pure table decides, and the StatusTransition is written with its event by ``eventlog.append``.
+pure table decides (``next_move``, the pause's bookkeeping included), and the StatusTransition is written with its event by ``eventlog.append``.
 """
 
 from __future__ import annotations

@@ -28,9 +28,9 @@ SWEEPER_TASK = "agentgraph-sweeper"
 async def sweep_once(database: Database, timeout: timedelta) -> int:
     """Mark overdue agents STALE and record HEALTH_CHANGED for each; returns how many."""
     async with database.transaction() as conn:
-        rows = await sweeps.mark_stale(conn, timeout)
-        await eventlog.append(conn, eventlog.health_changes(rows, AgentHealth.STALE))
-    return len(rows)
+        stale = await sweeps.mark_stale(conn, timeout)
+        await eventlog.append(conn, eventlog.health_changes(stale, AgentHealth.STALE))
+    return len(stale)
 
 
 async def expire_overdue_approvals(database: Database) -> int:
