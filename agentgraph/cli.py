@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from agentgraph.console import CommandError, say
 from agentgraph.settings import Settings
+from domain.errors import DomainError
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
@@ -184,8 +185,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"agentgraph: {error}", file=sys.stderr)
         sys.exit(EXIT_FAILURE)
     except Exception as error:
-        from domain.errors import DomainError
-
         message = error.message if isinstance(error, DomainError) else _describe(error)
         print(f"agentgraph: {message}", file=sys.stderr)
         sys.exit(EXIT_FAILURE)

@@ -22,9 +22,18 @@ from domain.lifecycle import Trigger
 from domain.metrics import MetricType
 from domain.values import ConfigValueType
 from store import accounts as account_store
-from store import catalog as catalog_store
+from store import projects as project_store
 from store.database import Database
-from usecases import accounts, agents, catalog, executions, ingest
+from usecases import (
+    accounts,
+    agent_types,
+    agents,
+    configuration,
+    executions,
+    projects,
+    states,
+    telemetry,
+)
 
 DEMO_ADMIN_EMAIL = "admin@agentgraph.demo"
 # The loader looks at every project, as a superuser would.
@@ -51,9 +60,9 @@ class _OneTransaction:
 async def demo_state(database: Database) -> str:
     """ "loaded", "empty" (no projects at all) or "other" (data, but no demo project)."""
     async with database.read() as conn:
-        if await catalog_store.project_by_slug(conn, SYSTEM, PROJECT_SLUG) is not None:
+        if await project_store.project_by_slug(conn, SYSTEM, PROJECT_SLUG) is not None:
             return "loaded"
-        return "empty" if await catalog_store.count_projects(conn, SYSTEM) == 0 else "other"
+        return "empty" if await project_store.count_projects(conn, SYSTEM) == 0 else "other"
 
 
 async def load_demo_fleet(
@@ -95,13 +104,13 @@ async def _load(database: Database, password: str, report: Callable[[str], None]
         admin = await account_store.user_by_email(conn, DEMO_ADMIN_EMAIL)
     assert admin is not None
     viewer = Viewer(user_id=admin.id, is_superuser=True)
-    project = await catalog.create_project(database, viewer, name=PROJECT_NAME, slug=PROJECT_SLUG)
+    project = await projects.create_project(database, viewer, name=PROJECT_NAME, slug=PROJECT_SLUG)
     now = datetime.now(UTC)
     for demo in FLEET:
-        agent_type = await catalog.create_agent_type(
+        agent_type = await agent_types.create_agent_type(
             database,
             viewer,
-            catalog.AgentTypeSpec(
+            agent_types.AgentTypeSpec(
                 name=demo.type_name,
                 slug=demo.type_slug,
                 description=demo.type_description,
@@ -128,11 +137,11 @@ def _spawn_request(demo: DemoAgent, project_id: Any, agent_type_id: Any) -> agen
         name=demo.name,
         configs=[
             # The seeds' config_type "number" is the FLOAT alias.
-            agents.ConfigSpec(key, value, ConfigValueType.FLOAT, description)
+            configuration.ConfigSpec(key, value, ConfigValueType.FLOAT, description)
             for key, value, description in demo.configs
         ],
         capabilities=[
-            agents.CapabilitySpec(name, version, enabled, parameters, description)
+            configuration.CapabilitySpec(name, version, enabled, parameters, description)
             for name, version, description, parameters, enabled in demo.capabilities
         ],
     )
@@ -145,28 +154,28 @@ async def _runtime(
     workflow_data = dict(state["workflow_data"])
     if workflow_data:
         workflow_data["started_at"] = now.isoformat()
-    await ingest.update_state(
+    await states.update_state(
         database,
         viewer,
         agent_id,
-        ingest.StateUpdate(
+        states.StateUpdate(
             current_workflow=state["current_workflow"],
             has_current_workflow=True,
             workflow_data=workflow_data,
             resource_locks=list(state["resource_locks"]),
         ),
     )
-    await ingest.record_metrics(
+    await telemetry.record_metrics(
         database,
         viewer,
         agent_id,
         [
-            ingest.MetricPoint(name, float(value), MetricType.GAUGE, unit, tags, now)
+            telemetry.MetricPoint(name, float(value), MetricType.GAUGE, unit, tags, now)
             for name, value, unit, tags in demo.metrics
         ],
     )
-    beat = ingest.Heartbeat(agent_id=agent_id, at=now - timedelta(seconds=demo.heartbeat_age_s))
-    await ingest.record_heartbeats(database, viewer, [beat], "input")
+    beat = telemetry.Heartbeat(agent_id=agent_id, at=now - timedelta(seconds=demo.heartbeat_age_s))
+    await telemetry.record_heartbeats(database, viewer, [beat], "input")
 
 
 async def _status(

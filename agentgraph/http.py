@@ -12,6 +12,7 @@ from starlette.staticfiles import StaticFiles
 
 from agentgraph.migrate import current_revision, head_revision
 from agentgraph.settings import Settings
+from domain.errors import Unavailable
 from gql.app import AgentgraphGraphQL, http_endpoint
 from gql.body_limit import RequestBodyLimit
 from usecases.services import Services
@@ -37,8 +38,11 @@ def routes(services: Services, graphql: AgentgraphGraphQL, settings: Settings) -
                 await conn.execute(text("SELECT 1"))
                 revision = await current_revision(conn)
         except Exception as error:
+            # Named by what went wrong underneath (the store reports it as Unavailable).
+            cause = error.__cause__ if isinstance(error, Unavailable) else error
             return JSONResponse(
-                {"status": "unavailable", "database": type(error).__name__}, status_code=503
+                {"status": "unavailable", "database": type(cause or error).__name__},
+                status_code=503,
             )
         head = head_revision()
         if revision != head:

@@ -18,6 +18,12 @@ class ExecutionStatus(StrEnum):
 FINISHED_EXECUTION_STATUSES = frozenset(
     {ExecutionStatus.COMPLETED, ExecutionStatus.FAILED, ExecutionStatus.CANCELLED}
 )
+# In the order an execution goes through them.
+OPEN_EXECUTION_STATUSES = (
+    ExecutionStatus.PLANNING,
+    ExecutionStatus.RUNNING,
+    ExecutionStatus.WAITING_APPROVAL,
+)
 
 
 class StepStatus(StrEnum):

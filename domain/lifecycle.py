@@ -1,13 +1,15 @@
 """The agent lifecycle (SPEC §3) as a table: which trigger moves an agent from where to where.
 
-Every status change in the product goes through :func:`next_status`, so this table is the one
-place that decides what is allowed. Persisting the move (StatusTransition row, event, revision)
-is the caller's job.
+Every status change in the product goes through :func:`next_move` (and so :func:`next_status`),
+so this module is the one place that decides what is allowed, including the bookkeeping of a
+pause (``paused_from``). Persisting the move (StatusTransition row, event, revision) is the
+caller's job.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 
 from domain.errors import InvalidTransition
@@ -154,3 +156,48 @@ def next_status(
         return target
     (target,) = targets
     return target
+
+
+FOLLOWS_PAUSE: frozenset[Trigger] = frozenset(
+    {
+        _T.PLAN_ACCEPTED,
+        _T.PLAN_NEEDS_APPROVAL,
+        _T.STEP_NEEDS_APPROVAL,
+        _T.APPROVE,
+        _T.REJECT,
+        _T.CANCEL,
+        _T.END_EXECUTION,
+    }
+)
+"""The moves an execution makes of its agent as it goes. A PAUSED agent is not moved by them:
+they move where it will resume (``paused_from``), so an approval decided during a pause resumes
+the agent into EXECUTING, a rejection into IDLE. (Starting an execution is not among them: a
+paused agent must be resumed first.)"""
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """Where a trigger takes an agent.
+
+    ``status`` and ``paused_from`` are the agent's after the move. ``recorded`` is False when
+    only the pause's bookkeeping changed (the agent stays PAUSED): no transition is recorded.
+    """
+
+    status: AgentStatus
+    paused_from: AgentStatus | None
+    recorded: bool
+
+
+def next_move(current: AgentStatus, paused_from: AgentStatus | None, trigger: Trigger) -> Move:
+    """The move ``trigger`` makes of an agent in ``current`` that resumes to ``paused_from``.
+
+    A pause remembers where the agent was; leaving PAUSED (resume, an error, termination)
+    forgets it. Raises ``InvalidTransition`` as ``next_status`` does.
+    """
+    if current is _S.PAUSED and trigger in FOLLOWS_PAUSE:
+        resume_to = paused_from if paused_from is not None else _S.IDLE
+        return Move(_S.PAUSED, next_status(resume_to, trigger), recorded=False)
+    target = next_status(current, trigger, paused_from=paused_from)
+    if trigger is _T.PAUSE:
+        return Move(target, current, recorded=True)
+    return Move(target, None if current is _S.PAUSED else paused_from, recorded=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp
@@ -83,12 +82,12 @@ class AgentgraphGraphQL(GraphQL[Context, None]):
         try:
             viewer = await self.services.authenticator.viewer(header)
         except DomainError as error:
-            # A bad token is not fatal by itself: public fields (login) still work; every other
-            # field reports this error instead of a generic UNAUTHENTICATED.
+            # A bad token (or a database that is away) is not fatal by itself: public fields
+            # (login) still work; every other field reports this error instead of a generic
+            # UNAUTHENTICATED.
+            if isinstance(error, Unavailable):
+                logger.warning("could not authenticate: the database is unavailable")
             return self._context(ANONYMOUS, client, auth_error=error)
-        except (OSError, DBAPIError):
-            logger.warning("could not authenticate: the database is unavailable")
-            return self._context(ANONYMOUS, client, auth_error=Unavailable())
         return self._context(viewer, client)
 
     async def on_ws_connect(self, context: Context) -> Any:

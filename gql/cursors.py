@@ -27,20 +27,26 @@ def _integer(values: list[Any]) -> tuple[Any, ...]:
 
 METRICS = Cursors(
     "metric",
-    lambda row: [row.recorded_at.isoformat(), row.id],
+    lambda metric: [metric.recorded_at.isoformat(), metric.id],
     lambda values: (datetime.fromisoformat(values[0]), _bigint(values[1])),
 )
-TRANSITIONS = Cursors("transition", lambda row: [row.seq], _integer)
+TRANSITIONS = Cursors("transition", lambda transition: [transition.seq], _integer)
 EXECUTIONS = Cursors(
-    "execution", lambda row: [row.started_at.isoformat(), str(row.id)], _time_and_uuid
+    "execution",
+    lambda execution: [execution.started_at.isoformat(), str(execution.id)],
+    _time_and_uuid,
 )
-EXECUTION_EVENTS = Cursors("execution-event", lambda row: [row.id], _integer)
+EXECUTION_EVENTS = Cursors("execution-event", lambda event: [event.id], _integer)
 APPROVALS = Cursors(
-    "approval", lambda row: [row.requested_at.isoformat(), str(row.id)], _time_and_uuid
+    "approval",
+    lambda approval: [approval.requested_at.isoformat(), str(approval.id)],
+    _time_and_uuid,
 )
 AGENT_TYPES = Cursors(
     "agent-type",
-    lambda row: [row.name, str(row.id)],
+    lambda agent_type: [agent_type.name, str(agent_type.id)],
     lambda values: (str(values[0]), uuid.UUID(values[1])),
 )
-PROJECTS = Cursors("project", lambda row: [row.created_at.isoformat(), str(row.id)], _time_and_uuid)
+PROJECTS = Cursors(
+    "project", lambda project: [project.created_at.isoformat(), str(project.id)], _time_and_uuid
+)

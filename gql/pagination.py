@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.errors import ValidationFailed
+from store.database import DatabaseConnection
 from store.keyset import Keyset, Page
 
 T = TypeVar("T")
@@ -75,12 +75,12 @@ class PageArgs:
 
 
 class CursorKind(Protocol):
-    """How one list's cursors are made from rows and read back into keyset keys."""
+    """How one list's cursors are made from records and read back into keyset keys."""
 
     @property
     def tag(self) -> str: ...
 
-    def cursor(self, row: Any) -> str: ...
+    def cursor(self, item: Any) -> str: ...
 
     def key(self, values: list[Any]) -> tuple[Any, ...]: ...
 
@@ -93,8 +93,8 @@ class Cursors:
     values: Callable[[Any], list[Any]]
     decode: Callable[[list[Any]], tuple[Any, ...]]
 
-    def cursor(self, row: Any) -> str:
-        return encode_cursor(self.tag, self.values(row))
+    def cursor(self, item: Any) -> str:
+        return encode_cursor(self.tag, self.values(item))
 
     def key(self, values: list[Any]) -> tuple[Any, ...]:
         return self.decode(values)
@@ -155,7 +155,7 @@ def connection(
     cursor: Callable[[Any], str],
     count: Callable[[], Awaitable[int]],
 ) -> Connection[T]:
-    edges = [Edge(cursor=cursor(row), node=node(row)) for row in page.rows]
+    edges = [Edge(cursor=cursor(item), node=node(item)) for item in page.items]
     if keyset.backward:
         has_next, has_previous = keyset.before is not None, page.has_more
     else:
@@ -178,17 +178,17 @@ async def root_connection(
     kind: CursorKind,
     *,
     node: Callable[[Any], T],
-    page: Callable[[AsyncConnection], Awaitable[Page]],
-    count: Callable[[AsyncConnection], Awaitable[int]],
+    page: Callable[[DatabaseConnection], Awaitable[Page]],
+    count: Callable[[DatabaseConnection], Awaitable[int]],
 ) -> Connection[T]:
     """A root field's connection: its page read now, its totalCount only if asked for."""
     database = info.context.database
-    rows = await database.read_retrying(page)
+    found = await database.read_retrying(page)
 
     async def total() -> int:
         return int(await database.read_retrying(count))
 
-    return connection(rows, keyset, node=node, cursor=kind.cursor, count=total)
+    return connection(found, keyset, node=node, cursor=kind.cursor, count=total)
 
 
 async def count_of(pending: Awaitable[int | None]) -> int:

@@ -15,29 +15,36 @@ from gql.errors import ErrorPolicy, HideSuggestions
 from gql.input_guard import RejectNulCharacters
 from gql.limits import SPEC_LIMITS, QueryLimiter, QueryLimits
 from gql.resolvers.account_mutations import AccountMutations
+from gql.resolvers.account_queries import AccountQueries
 from gql.resolvers.agent_mutations import AgentMutations
 from gql.resolvers.agent_queries import AgentQueries
 from gql.resolvers.agent_token_mutations import AgentTokenMutations
+from gql.resolvers.agent_type_mutations import AgentTypeMutations
+from gql.resolvers.agent_type_queries import AgentTypeQueries
 from gql.resolvers.approval_mutations import ApprovalMutations
-from gql.resolvers.catalog_mutations import CatalogMutations
-from gql.resolvers.catalog_queries import CatalogQueries
+from gql.resolvers.configuration_mutations import ConfigurationMutations
 from gql.resolvers.execution_mutations import ExecutionMutations
 from gql.resolvers.node_queries import NodeQueries
+from gql.resolvers.project_mutations import ProjectMutations
+from gql.resolvers.project_queries import ProjectQueries
+from gql.resolvers.telemetry_mutations import TelemetryMutations
 from gql.scalars import SCALARS
 from gql.subscriptions.cohorts import sharing_key
 from gql.subscriptions.fields import Subscription
 from gql.types.agent import Agent
+from gql.types.agent_config import AgentConfig
 from gql.types.agent_type import AgentType
 from gql.types.approval import Approval
+from gql.types.capability import AgentCapability
 from gql.types.execution import Checkpoint, Execution
+from gql.types.metric import AgentMetric
 from gql.types.project import Project
-from gql.types.runtime import AgentCapability, AgentConfig, AgentMetric
 from gql.types.transition import StatusTransition
 from gql.types.user import User
 
 
 @strawberry.type(description="Reads: the caller, the catalog, projects, agents and their graph.")
-class Query(NodeQueries, CatalogQueries, AgentQueries):
+class Query(NodeQueries, AccountQueries, AgentTypeQueries, ProjectQueries, AgentQueries):
     pass
 
 
@@ -45,8 +52,11 @@ class Query(NodeQueries, CatalogQueries, AgentQueries):
 class Mutation(
     AccountMutations,
     AgentTokenMutations,
-    CatalogMutations,
+    AgentTypeMutations,
+    ProjectMutations,
     AgentMutations,
+    ConfigurationMutations,
+    TelemetryMutations,
     ExecutionMutations,
     ApprovalMutations,
 ):

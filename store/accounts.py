@@ -3,26 +3,32 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import CursorResult, Row, func, literal_column, select, update
+from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.records import RefreshToken, User
+from store.rows import fetch_all, fetch_first, to_record
 from store.tables import refresh_tokens, users
 
 # --- users -----------------------------------------------------------------------------------
 
 
-async def user_by_id(conn: AsyncConnection, user_id: uuid.UUID) -> Row[Any] | None:
-    return (await conn.execute(select(users).where(users.c.id == user_id))).first()
+async def user_by_id(conn: AsyncConnection, user_id: uuid.UUID) -> User | None:
+    return await fetch_first(conn, User, select(users).where(users.c.id == user_id))
 
 
-async def user_by_email(conn: AsyncConnection, email: str) -> Row[Any] | None:
+async def users_by_ids(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> list[User]:
+    return await fetch_all(conn, User, select(users).where(users.c.id.in_(ids)))
+
+
+async def user_by_email(conn: AsyncConnection, email: str) -> User | None:
     """The user with this email, compared case-insensitively (the unique index's expression)."""
     query = select(users).where(func.lower(users.c.email) == email.strip().lower())
-    return _first(await conn.execute(query))
+    return await fetch_first(conn, User, query)
 
 
 async def insert_user(
@@ -32,7 +38,7 @@ async def insert_user(
     password_hash: str,
     first_name: str | None = None,
     last_name: str | None = None,
-) -> Row[Any] | None:
+) -> User | None:
     """The new user; None when the email is taken (in any letter case)."""
     statement = (
         pg_insert(users)
@@ -45,12 +51,12 @@ async def insert_user(
         .on_conflict_do_nothing(index_elements=[func.lower(users.c.email)])
         .returning(users)
     )
-    return _first(await conn.execute(statement))
+    return await fetch_first(conn, User, statement)
 
 
 async def upsert_superuser(
     conn: AsyncConnection, *, email: str, password_hash: str
-) -> tuple[Row[Any], bool]:
+) -> tuple[User, bool]:
     """Create the superuser, or promote/reactivate the existing user and set the password.
 
     Returns (user, created). One statement, so two concurrent runs cannot both insert.
@@ -67,9 +73,8 @@ async def upsert_superuser(
             "updated_at": func.now(),
         },
     ).returning(users, literal_column("(xmax = 0)").label("created"))
-    row = _first(await conn.execute(statement))
-    assert row is not None  # an upsert always returns its row
-    return row, bool(row.created)
+    row = (await conn.execute(statement)).one()  # an upsert always returns its row
+    return to_record(User, row), bool(row.created)
 
 
 async def set_password_hash(conn: AsyncConnection, user_id: uuid.UUID, password_hash: str) -> None:
@@ -98,7 +103,7 @@ async def insert_refresh_token(
     )
 
 
-async def claim_refresh_token(conn: AsyncConnection, token_hash: str) -> Row[Any] | None:
+async def claim_refresh_token(conn: AsyncConnection, token_hash: str) -> RefreshToken | None:
     """Mark a live refresh token used and return it; None if unknown, used, revoked or expired.
 
     A single conditional UPDATE: of two requests presenting the same token, exactly one claims it.
@@ -114,12 +119,12 @@ async def claim_refresh_token(conn: AsyncConnection, token_hash: str) -> Row[Any
         .values(used_at=func.now(), updated_at=func.now())
         .returning(refresh_tokens)
     )
-    return _first(await conn.execute(statement))
+    return await fetch_first(conn, RefreshToken, statement)
 
 
-async def refresh_token_by_hash(conn: AsyncConnection, token_hash: str) -> Row[Any] | None:
+async def refresh_token_by_hash(conn: AsyncConnection, token_hash: str) -> RefreshToken | None:
     query = select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash)
-    return _first(await conn.execute(query))
+    return await fetch_first(conn, RefreshToken, query)
 
 
 async def revoke_refresh_family(conn: AsyncConnection, family_id: uuid.UUID) -> None:
@@ -143,8 +148,3 @@ async def revoke_family_of(conn: AsyncConnection, token_hash: str, user_id: uuid
         .where(refresh_tokens.c.family_id == family, refresh_tokens.c.revoked_at.is_(None))
         .values(revoked_at=func.now(), updated_at=func.now())
     )
-
-
-def _first(result: CursorResult[Any]) -> Row[Any] | None:
-    # Typed as Row[Any], whatever the column count (SQLAlchemy types rows per column).
-    return result.first()

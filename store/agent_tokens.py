@@ -4,25 +4,29 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import CursorResult, Row, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.records import AgentToken
+from store.rows import fetch_first, fetch_one, to_record
 from store.tables import agent_tokens, agents, projects
 
 # A token's last_used_at is bookkeeping for its owner, not an audit log: one write per minute.
 TOUCH_INTERVAL = timedelta(minutes=1)
 
+_OF_AGENT = agent_tokens.join(agents, agents.c.id == agent_tokens.c.agent_id)
 
-async def agent_owner(conn: AsyncConnection, agent_id: uuid.UUID) -> Row[Any] | None:
-    """(id, project_id, owner_id) of an agent, to decide who may manage its tokens."""
+
+async def agent_owner_id(conn: AsyncConnection, agent_id: uuid.UUID) -> uuid.UUID | None:
+    """The owner of the agent's project (who may manage its tokens); None without such agent."""
     query = (
-        select(agents.c.id, agents.c.project_id, projects.c.owner_id)
+        select(projects.c.owner_id)
         .select_from(agents.join(projects, projects.c.id == agents.c.project_id))
         .where(agents.c.id == agent_id)
     )
-    return _first(await conn.execute(query))
+    owner_id: uuid.UUID | None = (await conn.execute(query)).scalar_one_or_none()
+    return owner_id
 
 
 async def insert_agent_token(
@@ -32,25 +36,23 @@ async def insert_agent_token(
     name: str | None,
     token_hash: str,
     created_by: uuid.UUID | None,
-) -> Row[Any]:
+) -> AgentToken:
     statement = (
         agent_tokens.insert()
         .values(agent_id=agent_id, name=name, token_hash=token_hash, created_by=created_by)
         .returning(agent_tokens)
     )
-    row = _first(await conn.execute(statement))
-    assert row is not None  # INSERT … RETURNING always returns the row
-    return row
+    return await fetch_one(conn, AgentToken, statement)
 
 
-async def live_agent_token(conn: AsyncConnection, token_hash: str) -> Row[Any] | None:
+async def live_agent_token(conn: AsyncConnection, token_hash: str) -> AgentToken | None:
     """The unrevoked token with this hash (with its agent still existing), or None."""
     query = (
-        select(agent_tokens.c.id, agent_tokens.c.agent_id, agent_tokens.c.last_used_at)
-        .select_from(agent_tokens.join(agents, agents.c.id == agent_tokens.c.agent_id))
+        select(agent_tokens)
+        .select_from(_OF_AGENT)
         .where(agent_tokens.c.token_hash == token_hash, agent_tokens.c.revoked_at.is_(None))
     )
-    return _first(await conn.execute(query))
+    return await fetch_first(conn, AgentToken, query)
 
 
 def is_touch_due(last_used_at: datetime | None, now: datetime) -> bool:
@@ -72,19 +74,18 @@ async def touch_agent_token(conn: AsyncConnection, token_id: uuid.UUID) -> None:
     )
 
 
-async def agent_token_with_owner(conn: AsyncConnection, token_id: uuid.UUID) -> Row[Any] | None:
-    """A token (revoked or not) with its agent's project owner, locked for revocation."""
+async def agent_token_with_owner(
+    conn: AsyncConnection, token_id: uuid.UUID
+) -> tuple[AgentToken, uuid.UUID] | None:
+    """A token (revoked or not) and its agent's project owner, locked for revocation."""
     query = (
         select(agent_tokens, projects.c.owner_id)
-        .select_from(
-            agent_tokens.join(agents, agents.c.id == agent_tokens.c.agent_id).join(
-                projects, projects.c.id == agents.c.project_id
-            )
-        )
+        .select_from(_OF_AGENT.join(projects, projects.c.id == agents.c.project_id))
         .where(agent_tokens.c.id == token_id)
         .with_for_update(of=agent_tokens)
     )
-    return _first(await conn.execute(query))
+    row = (await conn.execute(query)).first()
+    return None if row is None else (to_record(AgentToken, row), row.owner_id)
 
 
 async def revoke_agent_token(conn: AsyncConnection, token_id: uuid.UUID) -> None:
@@ -93,7 +94,3 @@ async def revoke_agent_token(conn: AsyncConnection, token_id: uuid.UUID) -> None
         .where(agent_tokens.c.id == token_id, agent_tokens.c.revoked_at.is_(None))
         .values(revoked_at=func.now(), updated_at=func.now())
     )
-
-
-def _first(result: CursorResult[Any]) -> Row[Any] | None:
-    return result.first()

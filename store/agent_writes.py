@@ -1,4 +1,4 @@
-"""Writes of agents and their state: spawn, lock, update with revision, delete."""
+"""Writes of agents: spawn (with the agent's state row), lock, update with revision, delete."""
 
 from __future__ import annotations
 
@@ -6,21 +6,23 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.access import Viewer
 from domain.errors import NotFound
+from domain.records import Agent
 from store.agents import AGENT_COLUMNS
+from store.rows import fetch_first, fetch_one, written
 from store.scopes import visible_agents
 from store.tables import agents, projects, states
 
 _JOINED = agents.join(projects, projects.c.id == agents.c.project_id)
 
 
-async def lock_agent(conn: AsyncConnection, viewer: Viewer, agent_id: uuid.UUID) -> Row[Any]:
-    """The agent row, locked until commit; NOT_FOUND when missing or not visible.
+async def lock_agent(conn: AsyncConnection, viewer: Viewer, agent_id: uuid.UUID) -> Agent:
+    """The agent, its row locked until commit; NOT_FOUND when missing or not visible.
 
     FOR NO KEY UPDATE (not FOR UPDATE): it serializes writers of the agent but does not block
     inserts of rows referencing it (events, metrics), which only take KEY SHARE locks.
@@ -31,13 +33,13 @@ async def lock_agent(conn: AsyncConnection, viewer: Viewer, agent_id: uuid.UUID)
         .where(agents.c.id == agent_id, visible_agents(viewer))
         .with_for_update(key_share=True, of=agents)  # renders FOR NO KEY UPDATE
     )
-    row = (await conn.execute(query)).first()
-    if row is None:
+    agent = await fetch_first(conn, Agent, query)
+    if agent is None:
         raise NotFound("Agent", agent_id)
-    return row
+    return agent
 
 
-async def insert_agent(conn: AsyncConnection, values: Mapping[str, Any]) -> Row[Any] | None:
+async def insert_agent(conn: AsyncConnection, values: Mapping[str, Any]) -> Agent | None:
     """Insert an agent and its state row; None when the name is taken in the project."""
     statement = (
         pg_insert(agents)
@@ -49,12 +51,8 @@ async def insert_agent(conn: AsyncConnection, values: Mapping[str, Any]) -> Row[
     if agent_id is None:
         return None
     await conn.execute(insert(states).values(agent_id=agent_id))
-    return await _agent_row(conn, agent_id)
-
-
-async def _agent_row(conn: AsyncConnection, agent_id: uuid.UUID) -> Row[Any]:
     query = select(*AGENT_COLUMNS).select_from(_JOINED).where(agents.c.id == agent_id)
-    return (await conn.execute(query)).one()
+    return await fetch_one(conn, Agent, query)
 
 
 async def update_agent(
@@ -63,34 +61,20 @@ async def update_agent(
     values: Mapping[str, Any],
     *,
     bump_revision: bool = True,
-) -> Row[Any]:
-    """Apply ``values`` (and revision + 1); return the new row with its project's owner."""
+) -> Agent:
+    """Apply ``values`` (``NOW``: the database's clock) and revision + 1; the agent as it is now."""
     changes = dict(values)
     if bump_revision:
         changes["revision"] = agents.c.revision + 1
     statement = (
         update(agents)
         .where(agents.c.id == agent_id, projects.c.id == agents.c.project_id)
-        .values(**changes)
+        .values(**written(changes))
         .returning(*AGENT_COLUMNS)
     )
-    return (await conn.execute(statement)).one()
+    return await fetch_one(conn, Agent, statement)
 
 
 async def delete_agent(conn: AsyncConnection, agent_id: uuid.UUID) -> None:
     """Delete an agent; everything below it goes with it (ON DELETE CASCADE)."""
     await conn.execute(delete(agents).where(agents.c.id == agent_id))
-
-
-async def update_state(
-    conn: AsyncConnection, agent_id: uuid.UUID, values: Mapping[str, Any]
-) -> Row[Any]:
-    statement = (
-        update(states).where(states.c.agent_id == agent_id).values(**values).returning(states)
-    )
-    row: Row[Any] = (await conn.execute(statement)).one()
-    return row
-
-
-async def state_of(conn: AsyncConnection, agent_id: uuid.UUID) -> Row[Any]:
-    return (await conn.execute(select(states).where(states.c.agent_id == agent_id))).one()

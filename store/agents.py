@@ -1,4 +1,4 @@
-"""Agent reads: by id, pages of a project's (or all visible) agents, counts and project stats."""
+"""Agent reads: by id, pages of a project's (or all visible) agents, counts."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, literal, select
+from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.access import Viewer
 from domain.events import AgentHealth
-from domain.lifecycle import ACTIVE_STATUSES, AgentStatus
+from domain.records import Agent
 from store.keyset import (
     Keyset,
     Page,
@@ -22,9 +22,11 @@ from store.keyset import (
     finish_page,
     pages_per_parent,
 )
+from store.rows import fetch_all
 from store.scopes import visible_agents
 from store.tables import agents, projects
 
+# An agent record: the agent's columns (but the sweeper's bookkeeping) and its project's owner.
 AGENT_COLUMNS = (
     *(column for column in agents.c if column.name != "reported_health"),
     projects.c.owner_id,
@@ -49,7 +51,7 @@ class SortKey:
     """One orderable field: its SQL expression and how its values travel inside a cursor."""
 
     expression: ColumnElement[Any]
-    of_row: Callable[[Any], Any]
+    of_agent: Callable[[Agent], Any]
     from_cursor: Callable[[Any], Any]
 
 
@@ -61,12 +63,12 @@ def _timestamp_key(value: Any) -> datetime:
 _NEVER_HEARD = datetime(1, 1, 1, tzinfo=UTC)
 
 AGENT_SORT_KEYS: dict[str, SortKey] = {
-    "name": SortKey(agents.c.name, lambda r: r.name, str),
-    "created_at": SortKey(agents.c.created_at, lambda r: r.created_at.isoformat(), _timestamp_key),
-    "status": SortKey(agents.c.status, lambda r: r.status, str),
+    "name": SortKey(agents.c.name, lambda a: a.name, str),
+    "created_at": SortKey(agents.c.created_at, lambda a: a.created_at.isoformat(), _timestamp_key),
+    "status": SortKey(agents.c.status, lambda a: a.status.value, str),
     "last_heartbeat_at": SortKey(
         func.coalesce(agents.c.last_heartbeat_at, literal(_NEVER_HEARD)),
-        lambda r: (r.last_heartbeat_at or _NEVER_HEARD).isoformat(),
+        lambda a: (a.last_heartbeat_at or _NEVER_HEARD).isoformat(),
         _timestamp_key,
     ),
 }
@@ -90,10 +92,9 @@ def _filtered(query: Select[Any], flt: AgentFilter, heartbeat_timeout: timedelta
 
 async def agents_by_ids(
     conn: AsyncConnection, viewer: Viewer, ids: Sequence[uuid.UUID]
-) -> list[Row[Any]]:
+) -> list[Agent]:
     """The visible agents among ``ids`` (missing and invisible ones are simply absent)."""
-    result = await conn.execute(_visible(viewer).where(agents.c.id.in_(ids)))
-    return list(result)
+    return await fetch_all(conn, Agent, _visible(viewer).where(agents.c.id.in_(ids)))
 
 
 def _keys(order: str) -> list[ColumnElement[Any]]:
@@ -110,13 +111,13 @@ async def page_agents(
     descending: bool,
     keyset: Keyset,
     heartbeat_timeout: timedelta,
-) -> Page:
+) -> Page[Agent]:
     """One page of visible agents, optionally of one project, filtered and ordered."""
     query = _filtered(_visible(viewer), flt, heartbeat_timeout)
     if project_id is not None:
         query = query.where(agents.c.project_id == project_id)
     query = apply_keyset(query, _keys(order), keyset, descending=descending)
-    return finish_page(list(await conn.execute(query)), keyset)
+    return finish_page(await fetch_all(conn, Agent, query), keyset)
 
 
 async def count_agents(
@@ -145,12 +146,13 @@ async def pages_for_projects(
     descending: bool,
     keyset: Keyset,
     heartbeat_timeout: timedelta,
-) -> dict[uuid.UUID, Page]:
+) -> dict[uuid.UUID, Page[Agent]]:
     """One page per project in a single statement (LATERAL over the project ids)."""
     query = _filtered(_visible(viewer), flt, heartbeat_timeout)
     return await pages_per_parent(
-        conn, query, agents.c.project_id, project_ids, _keys(order), keyset, descending=descending
-    )
+        conn, Agent, query, agents.c.project_id, project_ids, _keys(order), keyset,
+        descending=descending,
+    )  # fmt: skip
 
 
 async def counts_for_projects(
@@ -165,33 +167,8 @@ async def counts_for_projects(
     return await counts_per_parent(conn, query, agents.c.project_id, project_ids)
 
 
-def _count_where(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.count().filter(condition)
-
-
-async def stats_for_projects(
-    conn: AsyncConnection, viewer: Viewer, project_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Row[Any]]:
-    """AgentInstanceMetrics per project over the agents the viewer may see (an agent token: its
-    own agent only), computed in SQL, one statement for all projects."""
-    status = agents.c.status
-    active = tuple(s.value for s in ACTIVE_STATUSES)
-    query = (
-        select(
-            agents.c.project_id,
-            func.count().label("total"),
-            _count_where(status.in_(active)).label("active"),
-            _count_where(status == AgentStatus.IDLE.value).label("idle"),
-            _count_where(status == AgentStatus.PAUSED.value).label("paused"),
-            _count_where(status == AgentStatus.ERROR.value).label("error"),
-            _count_where(status == AgentStatus.TERMINATED.value).label("terminated"),
-            func.coalesce(func.sum(agents.c.tasks_completed), 0).label("tasks_completed"),
-            func.coalesce(func.sum(agents.c.tokens_used), 0).label("tokens_used"),
-            func.coalesce(func.sum(agents.c.cost_incurred), 0).label("cost_incurred"),
-        )
-        .where(agents.c.project_id.in_(project_ids))
-        .group_by(agents.c.project_id)
-    )
-    if viewer.agent_id is not None and not viewer.is_superuser:
-        query = query.where(agents.c.id == viewer.agent_id)
-    return {row.project_id: row for row in await conn.execute(query)}
+async def project_id_of(conn: AsyncConnection, agent_id: uuid.UUID) -> uuid.UUID:
+    """The project of an agent (for events about its executions)."""
+    query = select(agents.c.project_id).where(agents.c.id == agent_id)
+    project_id: uuid.UUID = (await conn.execute(query)).scalar_one()
+    return project_id

@@ -1,4 +1,10 @@
-"""The one way code reaches PostgreSQL: an engine plus read and write units of work."""
+"""The one way code reaches PostgreSQL: an engine plus read and write units of work.
+
+Layers above the store hold a ``DatabaseConnection`` only to hand it back to store functions
+(they annotate with this module's alias and never import SQLAlchemy). A database that went away (a
+restart, a failover, a refused connection) leaves the units of work as
+``domain.errors.Unavailable``; any other error of a query passes through unchanged.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +12,22 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import asyncpg
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from domain.errors import Unavailable
+
 T = TypeVar("T")
+
+DatabaseConnection: TypeAlias = AsyncConnection
+"""The connection a unit of work holds; pass it to store functions, nothing else."""
 
 
 def _json_default(value: Any) -> Any:
@@ -71,6 +82,16 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
         raise DisconnectionError() from error
 
 
+@contextmanager
+def _unavailable_when_gone() -> Iterator[None]:
+    try:
+        yield
+    except Exception as error:
+        if is_transient(error):
+            raise Unavailable() from error
+        raise
+
+
 class Database:
     """An async engine with the two units of work the application uses.
 
@@ -118,30 +139,36 @@ class Database:
         event.listen(self.engine.sync_engine, "checkout", _ping_if_idle)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.begin() as conn:
-            yield conn
+    async def transaction(self) -> AsyncIterator[DatabaseConnection]:
+        """One write transaction: committed when the block ends, rolled back on any error."""
+        with _unavailable_when_gone():
+            async with self.engine.begin() as conn:
+                yield conn
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with self._autocommit.connect() as conn:
-            yield conn
+    async def read(self) -> AsyncIterator[DatabaseConnection]:
+        """An autocommitting connection for queries."""
+        with _unavailable_when_gone():
+            async with self._autocommit.connect() as conn:
+                yield conn
 
     async def read_retrying(
-        self, query: Callable[[AsyncConnection], Awaitable[T]], *, patience_s: float = 15.0
+        self, query: Callable[[DatabaseConnection], Awaitable[T]], *, patience_s: float = 15.0
     ) -> T:
         """Run a read, retrying it while the database is restarting (reads are safe to repeat).
 
-        Gives up after ``patience_s`` seconds and raises the last error.
+        Gives up after ``patience_s`` seconds: ``Unavailable``, caused by the last error.
         """
         delay, waited = 0.05, 0.0
         while True:
             try:
-                async with self.read() as conn:
+                async with self._autocommit.connect() as conn:
                     return await query(conn)
             except Exception as error:
-                if not is_transient(error) or waited >= patience_s:
+                if not is_transient(error):
                     raise
+                if waited >= patience_s:
+                    raise Unavailable() from error
                 self.retried_reads += 1
             await asyncio.sleep(delay)
             waited += delay

@@ -23,7 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import Text
 
 from domain.events import AgentHealth, EventKind, LiveEvent
+from domain.records import StatusTransition
 from store.database import dumps
+from store.rows import fetch_all
 from store.tables import events, transitions
 
 EVENTS_CHANNEL = "agentgraph_events"
@@ -49,16 +51,26 @@ class NewEvent:
     transition: TransitionRecord | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Appended:
+    """What ``append`` wrote: the events' cursors, in order, and the transitions it recorded."""
+
+    seqs: list[int]
+    transitions: list[StatusTransition]
+
+
 # NOTIFY payloads are limited to 8000 bytes; ours carry ids, the cursor and the event's small
 # data dict. Should data ever be large, it is left out and readers fetch the row by seq.
 MAX_INLINE_DATA = 4000
 
 
-def health_changes(agents: Sequence[Any], health: AgentHealth) -> list[NewEvent]:
-    """HEALTH_CHANGED events for rows carrying ``id`` and ``project_id``."""
+def health_changes(
+    agents: Sequence[tuple[uuid.UUID, uuid.UUID]], health: AgentHealth
+) -> list[NewEvent]:
+    """HEALTH_CHANGED events for (agent id, project id) pairs."""
     return [
-        NewEvent(EventKind.HEALTH_CHANGED, row.id, row.project_id, {"health": health.value})
-        for row in agents
+        NewEvent(EventKind.HEALTH_CHANGED, agent_id, project_id, {"health": health.value})
+        for agent_id, project_id in agents
     ]
 
 
@@ -81,13 +93,13 @@ _NOTIFY_ALL = select(
 )
 
 
-async def append(conn: AsyncConnection, new_events: Sequence[NewEvent]) -> list[int]:
+async def append(conn: AsyncConnection, new_events: Sequence[NewEvent]) -> Appended:
     """Append ``new_events`` (in order) with their transitions; announce them on commit.
 
     Call it last in the transaction: it serializes event writers until this one commits.
     """
     if not new_events:
-        return []
+        return Appended(seqs=[], transitions=[])
     await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_APPEND_LOCK})
     rows = await conn.execute(
         insert(events).returning(events.c.seq, events.c.at, sort_by_parameter_order=True),
@@ -115,11 +127,19 @@ async def append(conn: AsyncConnection, new_events: Sequence[NewEvent]) -> list[
         for seq, e in zip(seqs, new_events, strict=True)
         if e.transition is not None
     ]
-    if moves:
-        await conn.execute(insert(transitions), moves)
+    recorded = (
+        await fetch_all(
+            conn,
+            StatusTransition,
+            insert(transitions).returning(transitions, sort_by_parameter_order=True),
+            moves,
+        )
+        if moves
+        else []
+    )
     payloads = [notify_payload(r.seq, r.at, e) for r, e in zip(inserted, new_events, strict=True)]
     await conn.execute(_NOTIFY_ALL, {"channel": EVENTS_CHANNEL, "payloads": payloads})
-    return seqs
+    return Appended(seqs=seqs, transitions=recorded)
 
 
 def parse_notification(payload: str) -> LiveEvent:

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, cast, func, select, true, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from store.rows import per_parent, to_record
+
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -29,9 +33,11 @@ class Keyset:
     backward: bool = False
 
 
-@dataclass(frozen=True)
-class Page:
-    rows: list[Any]
+@dataclass(frozen=True, slots=True)
+class Page(Generic[R]):
+    """One page of records, in the client's order, and whether more follow in the scan."""
+
+    items: list[R]
     has_more: bool
 
 
@@ -57,17 +63,18 @@ def apply_keyset(
     return query.order_by(*order).limit(keyset.limit + 1)
 
 
-def finish_page(rows: Sequence[Any], keyset: Keyset) -> Page:
+def finish_page(items: Sequence[R], keyset: Keyset) -> Page[R]:
     """Trim the probe row and restore the client's order for backward pages."""
-    has_more = len(rows) > keyset.limit
-    page = list(rows[: keyset.limit])
+    has_more = len(items) > keyset.limit
+    page = list(items[: keyset.limit])
     if keyset.backward:
         page.reverse()
-    return Page(rows=page, has_more=has_more)
+    return Page(items=page, has_more=has_more)
 
 
 async def pages_per_parent(
     conn: AsyncConnection,
+    record_type: type[R],
     query: Select[Any],
     parent_column: ColumnElement[Any],
     parent_ids: Sequence[Any],
@@ -75,8 +82,9 @@ async def pages_per_parent(
     keyset: Keyset,
     *,
     descending: bool,
-) -> dict[Any, Page]:
-    """One page per parent id in ONE statement: ``query`` run LATERAL for each parent.
+) -> dict[Any, Page[R]]:
+    """One page of ``record_type`` per parent id in ONE statement: ``query`` run LATERAL for
+    each parent.
 
     ``query`` selects the child rows (it must include ``parent_column``); this adds
     ``parent_column = <each parent id>``, the keyset bounds, order and limit.
@@ -89,11 +97,11 @@ async def pages_per_parent(
     inner = query.where(parent_column == parents.c.parent_id)
     page = apply_keyset(inner, keys, keyset, descending=descending).lateral("page")
     statement = select(page).select_from(parents.join(page, true()))
-    grouped: dict[Any, list[Any]] = {pid: [] for pid in parent_ids}
-    key = str(parent_column.key)
-    for row in await conn.execute(statement):
-        grouped[getattr(row, key)].append(row)
-    return {pid: finish_page(rows, keyset) for pid, rows in grouped.items()}
+    grouped = per_parent(await conn.execute(statement), parent_ids, str(parent_column.key))
+    return {
+        pid: finish_page([to_record(record_type, row) for row in rows], keyset)
+        for pid, rows in grouped.items()
+    }
 
 
 async def counts_per_parent(

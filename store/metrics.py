@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Double, Row, Select, cast, func, literal, select
+from sqlalchemy import ColumnElement, Double, Select, cast, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.metrics import MetricAggregate
+from domain.records import AgentMetric, MetricBucket, MetricSummary
 from store.keyset import Keyset, Page, counts_per_parent, pages_per_parent
+from store.rows import fetch_all, fetch_per_parent, to_record
 from store.tables import metrics
 
 
@@ -43,11 +45,18 @@ METRIC_KEYS: list[ColumnElement[Any]] = [metrics.c.recorded_at, metrics.c.id]
 
 async def pages_for_agents(
     conn: AsyncConnection, agent_ids: Sequence[uuid.UUID], flt: MetricFilter, keyset: Keyset
-) -> dict[uuid.UUID, Page]:
+) -> dict[uuid.UUID, Page[AgentMetric]]:
     """Newest-first points per agent, one page each, in one statement."""
     query = _filtered(select(metrics), flt)
     return await pages_per_parent(
-        conn, query, metrics.c.agent_id, agent_ids, METRIC_KEYS, keyset, descending=True
+        conn,
+        AgentMetric,
+        query,
+        metrics.c.agent_id,
+        agent_ids,
+        METRIC_KEYS,
+        keyset,
+        descending=True,
     )
 
 
@@ -89,7 +98,7 @@ class SeriesQuery:
 
 async def series_for_agents(
     conn: AsyncConnection, agent_ids: Sequence[uuid.UUID], q: SeriesQuery
-) -> dict[uuid.UUID, list[Row[Any]]]:
+) -> dict[uuid.UUID, list[MetricBucket]]:
     """Buckets of ``bucket_seconds`` aligned on ``since``; empty buckets are simply absent."""
     bucket = func.date_bin(
         func.make_interval(0, 0, 0, 0, 0, 0, q.bucket_seconds), metrics.c.recorded_at, q.since
@@ -110,15 +119,13 @@ async def series_for_agents(
         .group_by(metrics.c.agent_id, bucket)
         .order_by(metrics.c.agent_id, bucket)
     )
-    grouped: dict[uuid.UUID, list[Row[Any]]] = {agent_id: [] for agent_id in agent_ids}
-    for row in await conn.execute(query):
-        grouped[row.agent_id].append(row)
-    return grouped
+    return await fetch_per_parent(conn, MetricBucket, query, agent_ids, "agent_id")
 
 
 async def summaries_for_agents(
     conn: AsyncConnection, agent_ids: Sequence[uuid.UUID], flt: MetricFilter
-) -> dict[uuid.UUID, Row[Any] | None]:
+) -> dict[uuid.UUID, MetricSummary | None]:
+    """Count, mean, extremes, sum and latest point per agent; None for agents without points."""
     value = metrics.c.value
     query = _filtered(
         select(
@@ -133,9 +140,17 @@ async def summaries_for_agents(
         ).where(metrics.c.agent_id.in_(agent_ids)),
         flt,
     ).group_by(metrics.c.agent_id)
-    found = {row.agent_id: row for row in await conn.execute(query)}
+    found = {row.agent_id: to_record(MetricSummary, row) for row in await conn.execute(query)}
     return {agent_id: found.get(agent_id) for agent_id in agent_ids}
 
 
-async def metrics_by_ids(conn: AsyncConnection, ids: Sequence[int]) -> list[Row[Any]]:
-    return list(await conn.execute(select(metrics).where(metrics.c.id.in_(ids))))
+async def metrics_by_ids(conn: AsyncConnection, ids: Sequence[int]) -> list[AgentMetric]:
+    return await fetch_all(conn, AgentMetric, select(metrics).where(metrics.c.id.in_(ids)))
+
+
+async def insert_metrics(conn: AsyncConnection, points: Sequence[Mapping[str, Any]]) -> int:
+    """Insert metric points in one statement (PostgreSQL multi-row INSERT)."""
+    if not points:
+        return 0
+    await conn.execute(insert(metrics).values(list(points)))
+    return len(points)

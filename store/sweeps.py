@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.events import AgentHealth
@@ -15,8 +14,11 @@ from domain.lifecycle import AgentStatus
 from store.tables import agents, approvals
 
 
-async def mark_stale(conn: AsyncConnection, timeout: timedelta) -> list[Row[Any]]:
-    """Agents whose last heartbeat is older than ``timeout`` and not yet reported STALE.
+async def mark_stale(
+    conn: AsyncConnection, timeout: timedelta
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """Mark STALE the agents whose last heartbeat is older than ``timeout`` and that are not yet
+    reported STALE; returns their (agent id, project id).
 
     Rows are locked in id order, skipping any a writer holds right now (the next sweep gets
     them): the sweeper never waits on, or deadlocks with, heartbeats and lifecycle moves.
@@ -40,7 +42,7 @@ async def mark_stale(conn: AsyncConnection, timeout: timedelta) -> list[Row[Any]
         .values(reported_health=AgentHealth.STALE.value)
         .returning(agents.c.id, agents.c.project_id)
     )
-    return list(await conn.execute(statement))
+    return [(row.id, row.project_id) for row in await conn.execute(statement)]
 
 
 async def mark_healthy(conn: AsyncConnection, agent_ids: Sequence[uuid.UUID]) -> None:
@@ -53,7 +55,7 @@ async def mark_healthy(conn: AsyncConnection, agent_ids: Sequence[uuid.UUID]) ->
     await conn.execute(statement)
 
 
-async def overdue_approvals(conn: AsyncConnection, limit: int = 100) -> list[Any]:
+async def overdue_approvals(conn: AsyncConnection, limit: int = 100) -> list[uuid.UUID]:
     """Ids of pending approvals past their expiry (oldest first)."""
     query = (
         select(approvals.c.id)

@@ -11,13 +11,10 @@ import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.access import ANONYMOUS, Viewer
 from domain.errors import Forbidden, Unauthenticated, ValidationFailed
+from domain.records import User
 from domain.throttle import LoginThrottle
 from domain.values import (
     MAX_EMAIL_LENGTH,
@@ -28,7 +25,7 @@ from domain.values import (
 )
 from store import accounts as store
 from store import agent_tokens
-from store.database import Database
+from store.database import Database, DatabaseConnection
 from usecases.credentials.passwords import (
     hash_password,
     needs_rehash,
@@ -65,7 +62,7 @@ class TokenConfig:
 class Session:
     """What a successful register, login or refresh hands the client."""
 
-    user: Row[Any]
+    user: User
     access_token: str
     refresh_token: str
     expires_in: int
@@ -96,13 +93,13 @@ async def authenticate(database: Database, secret_key: str, token: str | None) -
 
 async def _agent_viewer(database: Database, token: str) -> Viewer:
     hashed = secret_hash(token)
-    row = await database.read_retrying(lambda conn: agent_tokens.live_agent_token(conn, hashed))
-    if row is None:
+    found = await database.read_retrying(lambda conn: agent_tokens.live_agent_token(conn, hashed))
+    if found is None:
         raise Unauthenticated("Invalid or revoked agent token.")
-    if agent_tokens.is_touch_due(row.last_used_at, datetime.now(UTC)):
+    if agent_tokens.is_touch_due(found.last_used_at, datetime.now(UTC)):
         async with database.transaction() as conn:
-            await agent_tokens.touch_agent_token(conn, row.id)
-    return Viewer(agent_id=row.agent_id, agent_token_id=row.id)
+            await agent_tokens.touch_agent_token(conn, found.id)
+    return Viewer(agent_id=found.agent_id, agent_token_id=found.id)
 
 
 async def register(
@@ -178,7 +175,7 @@ async def refresh(database: Database, tokens: TokenConfig, refresh_token: str) -
         raise Unauthenticated("Not a refresh token: pass the refreshToken from login or register.")
     digest = secret_hash(refresh_token)
     failure = _REFRESH_FAILED
-    session: tuple[Row[Any], str] | None = None
+    session: tuple[User, str] | None = None
     async with database.transaction() as conn:
         claimed = await store.claim_refresh_token(conn, digest)
         if claimed is None:
@@ -234,7 +231,7 @@ def optional_name(value: str | None, field: str) -> str | None:
 
 
 async def _issue_refresh_token(
-    conn: AsyncConnection, user_id: uuid.UUID, family_id: uuid.UUID, tokens: TokenConfig
+    conn: DatabaseConnection, user_id: uuid.UUID, family_id: uuid.UUID, tokens: TokenConfig
 ) -> str:
     secret = new_refresh_secret()
     await store.insert_refresh_token(
@@ -247,6 +244,6 @@ async def _issue_refresh_token(
     return secret
 
 
-def _session(user: Row[Any], refresh_token: str, tokens: TokenConfig) -> Session:
+def _session(user: User, refresh_token: str, tokens: TokenConfig) -> Session:
     access_token = issue_access_token(tokens.secret_key, user.id, tokens.access_ttl_s)
     return Session(user, access_token, refresh_token, tokens.access_ttl_s)

@@ -8,45 +8,20 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
-from sqlalchemy import Row, func
-
 from domain.access import Viewer
+from domain.clock import NOW
 from domain.errors import Forbidden, NotFound, ValidationFailed
 from domain.events import EventKind
 from domain.lifecycle import AgentStatus, Trigger
+from domain.records import Agent, StatusTransition
 from domain.safety import SafetyLevel
-from domain.values import (
-    ConfigValueType,
-    parse_config_value,
-    validate_config_key,
-    validate_json_object,
-    validate_name,
-    validate_semver,
-    validate_text,
-)
-from store import agent_writes, catalog, eventlog, history, runtime_writes
+from domain.values import validate_name, validate_text
+from store import agent_types, agent_writes, capabilities, configs, eventlog, projects, states
 from store.database import Database
 from store.eventlog import NewEvent
-from usecases.executions import cancel_open_work
+from usecases.configuration import CapabilitySpec, ConfigSpec, capability_values, config_values
+from usecases.executions import cancel_open_executions
 from usecases.moves import check_revision, move_agent, spawned_event
-
-
-@dataclass(frozen=True)
-class ConfigSpec:
-    key: str
-    value: str
-    value_type: ConfigValueType = ConfigValueType.STRING
-    description: str | None = None
-    is_sensitive: bool = False
-
-
-@dataclass(frozen=True)
-class CapabilitySpec:
-    name: str
-    version: str
-    enabled: bool = True
-    parameters: Any = None
-    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,44 +38,8 @@ class SpawnRequest:
 
 @dataclass(frozen=True)
 class Transitioned:
-    agent: Row[Any]
-    transition: Row[Any]
-
-
-def config_values(spec: ConfigSpec, field_prefix: str) -> dict[str, Any]:
-    """The row values of a config entry, after checking its key and that its value parses."""
-    key = validate_config_key(spec.key, f"{field_prefix}.key")
-    parse_config_value(
-        spec.value, spec.value_type, f"{field_prefix}.value", sensitive=spec.is_sensitive
-    )
-    return {
-        "key": key,
-        "value": spec.value,
-        "value_type": spec.value_type.value,
-        "description": validate_text(
-            spec.description, f"{field_prefix}.description", required=False
-        ),
-        "is_sensitive": spec.is_sensitive,
-    }
-
-
-def capability_values(spec: CapabilitySpec, field_prefix: str) -> dict[str, Any]:
-    name = validate_name(spec.name, f"{field_prefix}.name")
-    version = validate_semver(spec.version, f"{field_prefix}.version")
-    parameters = (
-        {}
-        if spec.parameters is None
-        else validate_json_object(spec.parameters, f"{field_prefix}.parameters")
-    )
-    return {
-        "name": name,
-        "version": version,
-        "enabled": spec.enabled,
-        "parameters": parameters,
-        "description": validate_text(
-            spec.description, f"{field_prefix}.description", required=False
-        ),
-    }
+    agent: Agent
+    transition: StatusTransition
 
 
 def _endpoint(value: str | None) -> str | None:
@@ -120,7 +59,7 @@ def _version(value: str | None) -> str:
     return validate_text(value, "input.version", max_length=64) or "1.0.0"
 
 
-async def spawn_agent(database: Database, viewer: Viewer, request: SpawnRequest) -> Row[Any]:
+async def spawn_agent(database: Database, viewer: Viewer, request: SpawnRequest) -> Agent:
     """Create an IDLE agent with its state, configs and capabilities, and its first transition."""
     name = validate_name(request.name, "input.name")
     values = {
@@ -132,24 +71,24 @@ async def spawn_agent(database: Database, viewer: Viewer, request: SpawnRequest)
         "endpoint": _endpoint(request.endpoint),
         "status": AgentStatus.IDLE.value,
     }
-    configs = [config_values(c, f"input.configs[{i}]") for i, c in enumerate(request.configs)]
-    _no_duplicates([c["key"] for c in configs], "input.configs", "key")
-    capabilities = [
+    config_rows = [config_values(c, f"input.configs[{i}]") for i, c in enumerate(request.configs)]
+    _no_duplicates([c["key"] for c in config_rows], "input.configs", "key")
+    capability_rows = [
         capability_values(c, f"input.capabilities[{i}]") for i, c in enumerate(request.capabilities)
     ]
     _no_duplicates(
-        [f"{c['name']}@{c['version']}" for c in capabilities],
+        [f"{c['name']}@{c['version']}" for c in capability_rows],
         "input.capabilities",
         "name and version",
     )
     async with database.transaction() as conn:
-        found = await catalog.projects_by_ids(conn, viewer, [request.project_id])
+        found = await projects.projects_by_ids(conn, viewer, [request.project_id])
         project = found[0] if found else None
         if project is None:
             raise NotFound("Project", request.project_id)
         if not viewer.owns_project(project.owner_id):
             raise Forbidden("Only the project's owner may spawn agents in it.")
-        types = await catalog.agent_types_by_ids(conn, [request.agent_type_id])
+        types = await agent_types.agent_types_by_ids(conn, [request.agent_type_id])
         agent_type = types[0] if types else None
         if agent_type is None:
             raise ValidationFailed("input.agentTypeId", "no such agent type")
@@ -162,8 +101,8 @@ async def spawn_agent(database: Database, viewer: Viewer, request: SpawnRequest)
             raise ValidationFailed(
                 "input.name", f"an agent named '{name}' already exists in this project"
             )
-        await runtime_writes.insert_configs(conn, agent.id, configs)
-        await runtime_writes.insert_capabilities(conn, agent.id, capabilities)
+        await configs.insert_configs(conn, agent.id, config_rows)
+        await capabilities.insert_capabilities(conn, agent.id, capability_rows)
         await eventlog.append(conn, [spawned_event(agent, viewer.actor)])
     return agent
 
@@ -189,14 +128,13 @@ async def change_status(
     async with database.transaction() as conn:
         agent = await agent_writes.lock_agent(conn, viewer, agent_id)
         check_revision(agent, expected_revision)
-        move = await move_agent(conn, agent, trigger, actor=viewer.actor, reason=reason)
-        assert move.event is not None
+        moved = await move_agent(conn, agent, trigger, actor=viewer.actor, reason=reason)
+        assert moved.event is not None
         cancelled = []
         if trigger is Trigger.TERMINATE:
-            cancelled = await cancel_open_work(conn, agent.id, reason or "agent terminated")
-        seqs = await eventlog.append(conn, [move.event, *cancelled])
-        [transition] = await history.transitions_by_seqs(conn, seqs[:1])
-    return Transitioned(move.agent, transition)
+            cancelled = await cancel_open_executions(conn, agent.id, reason or "agent terminated")
+        appended = await eventlog.append(conn, [moved.event, *cancelled])
+    return Transitioned(moved.agent, appended.transitions[0])
 
 
 async def report_error(
@@ -215,21 +153,20 @@ async def report_error(
         agent = await agent_writes.lock_agent(conn, viewer, agent_id)
         check_revision(agent, expected_revision)
         reason = str(last_error.get("error") or last_error.get("message") or "error reported")[:500]
-        move = await move_agent(
+        moved = await move_agent(
             conn, agent, Trigger.REPORT_ERROR, actor=viewer.actor, reason=reason
         )
-        state = await agent_writes.state_of(conn, agent.id)
-        await agent_writes.update_state(
+        state = await states.state_of(conn, agent.id)
+        await states.update_state(
             conn,
             agent.id,
             {
                 "error_count": state.error_count + 1,
                 "last_error": last_error,
-                "last_activity_at": func.now(),
-                "updated_at": func.now(),
+                "last_activity_at": NOW,
             },
         )
-        assert move.event is not None
+        assert moved.event is not None
         # The state changed too (error count, last error): dashboards watching state hear it.
         state_updated = NewEvent(
             EventKind.STATE_UPDATED,
@@ -237,9 +174,8 @@ async def report_error(
             agent.project_id,
             {"fields": ["error_count", "last_error"]},
         )
-        seqs = await eventlog.append(conn, [move.event, state_updated])
-        [transition] = await history.transitions_by_seqs(conn, seqs[:1])
-    return Transitioned(move.agent, transition)
+        appended = await eventlog.append(conn, [moved.event, state_updated])
+    return Transitioned(moved.agent, appended.transitions[0])
 
 
 async def delete_agent(database: Database, viewer: Viewer, agent_id: uuid.UUID) -> None:

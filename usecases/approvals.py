@@ -13,22 +13,20 @@ step rejected, execution failed, agent IDLE), commits, and answers CONFLICT.
 from __future__ import annotations
 
 import uuid
-from typing import Any
-
-from sqlalchemy import Row, func
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.access import Viewer
+from domain.clock import NOW
 from domain.errors import Conflict, NotFound
 from domain.events import EventKind
 from domain.executions import ApprovalStatus, ExecutionEventType, ExecutionStatus, StepStatus
 from domain.lifecycle import Trigger
 from domain.plans import effective_status, end_trigger, require_execution_in
+from domain.records import Approval, ExecutionStep
 from domain.recovery import RecoveryStrategy
 from domain.values import validate_text
-from store import agent_writes, work_writes
-from store.database import Database
-from usecases.execution_work import ExecutionWork, cancel_approvals, start_step, step_index
+from store import agent_writes, approvals, executions, steps
+from store.database import Database, DatabaseConnection
+from usecases.execution_change import ExecutionChange, cancel_approvals, start_step
 
 MAX_REASON_LENGTH = 2000
 # Who expires approvals: the system, which may act on any project.
@@ -37,7 +35,7 @@ CLOCK = Viewer(is_superuser=True)
 
 async def approve(
     database: Database, viewer: Viewer, approval_id: uuid.UUID, reason: str | None = None
-) -> Row[Any]:
+) -> Approval:
     """Approve a pending step: it runs, the execution runs, the agent is EXECUTING again."""
     text = validate_text(reason, "reason", required=False, max_length=MAX_REASON_LENGTH)
     return await _decide(database, viewer, approval_id, ApprovalStatus.APPROVED, text)
@@ -45,7 +43,7 @@ async def approve(
 
 async def reject(
     database: Database, viewer: Viewer, approval_id: uuid.UUID, reason: str
-) -> Row[Any]:
+) -> Approval:
     """Reject a pending step: it is rejected, later steps skipped, the execution FAILED."""
     text = validate_text(reason, "reason", max_length=MAX_REASON_LENGTH)
     return await _decide(database, viewer, approval_id, ApprovalStatus.REJECTED, text)
@@ -57,10 +55,10 @@ async def _decide(
     approval_id: uuid.UUID,
     decision: ApprovalStatus,
     reason: str | None,
-) -> Row[Any]:
+) -> Approval:
     expired_at = None
     async with database.transaction() as conn:
-        work, approval = await _open_approval(conn, viewer, approval_id)
+        change, approval, overdue = await _open_approval(conn, viewer, approval_id)
         if approval.status != ApprovalStatus.PENDING.value:
             status = ApprovalStatus(approval.status)
             raise Conflict(
@@ -68,17 +66,17 @@ async def _decide(
                 approvalStatus=status.name,
             )
         require_execution_in(
-            work.execution.status, [ExecutionStatus.WAITING_APPROVAL], "decide an approval of"
+            change.execution.status, [ExecutionStatus.WAITING_APPROVAL], "decide an approval of"
         )
-        step = next(s for s in await work.steps() if s.id == approval.step_id)
-        if approval.overdue:
+        step = next(s for s in await change.steps() if s.id == approval.step_id)
+        if overdue:
             expired_at = approval.expires_at
-            decided = await _refuse(work, approval.id, step, ApprovalStatus.EXPIRED, None, None)
+            decided = await _refuse(change, approval.id, step, ApprovalStatus.EXPIRED, None, None)
         elif decision is ApprovalStatus.APPROVED:
-            decided = await _approve(work, approval.id, step, viewer.user_id, reason)
+            decided = await _approve(change, approval.id, step, viewer.user_id, reason)
         else:
-            decided = await _refuse(work, approval.id, step, decision, viewer.user_id, reason)
-        await work.commit()
+            decided = await _refuse(change, approval.id, step, decision, viewer.user_id, reason)
+        await change.commit()
     if expired_at is not None:
         # Committed above: the expiry is recorded even though this decision is refused.
         raise Conflict(
@@ -88,23 +86,26 @@ async def _decide(
     return decided
 
 
-async def expire_approval(database: Database, approval_id: uuid.UUID) -> Row[Any]:
+async def expire_approval(database: Database, approval_id: uuid.UUID) -> Approval:
     """The clock's decision on an overdue approval (the sweeper): EXPIRED, counted as rejected."""
     async with database.transaction() as conn:
-        work, approval = await _open_approval(conn, CLOCK, approval_id)
-        if approval.status != ApprovalStatus.PENDING.value or not approval.overdue:
+        change, approval, overdue = await _open_approval(conn, CLOCK, approval_id)
+        if approval.status != ApprovalStatus.PENDING.value or not overdue:
             raise Conflict("Approval is not pending past its expiry.")
-        step = next(s for s in await work.steps() if s.id == approval.step_id)
-        expired = await _refuse(work, approval.id, step, ApprovalStatus.EXPIRED, None, None)
-        await work.commit()
+        step = next(s for s in await change.steps() if s.id == approval.step_id)
+        expired = await _refuse(change, approval.id, step, ApprovalStatus.EXPIRED, None, None)
+        await change.commit()
     return expired
 
 
 async def _open_approval(
-    conn: AsyncConnection, viewer: Viewer, approval_id: uuid.UUID
-) -> tuple[ExecutionWork, Row[Any]]:
-    """Lock agent, execution, approval (in that order); NOT_FOUND unless the viewer owns it."""
-    parents = await work_writes.approval_parents(conn, approval_id)
+    conn: DatabaseConnection, viewer: Viewer, approval_id: uuid.UUID
+) -> tuple[ExecutionChange, Approval, bool]:
+    """Lock agent, execution, approval (in that order); NOT_FOUND unless the viewer owns it.
+
+    Returns the change over the execution, the approval and whether it is overdue.
+    """
+    parents = await approvals.approval_parents(conn, approval_id)
     if parents is None:
         raise NotFound("Approval", approval_id)
     try:
@@ -113,80 +114,78 @@ async def _open_approval(
         raise NotFound("Approval", approval_id) from None
     if not viewer.owns_project(agent.owner_id):
         raise NotFound("Approval", approval_id)
-    execution = await work_writes.lock_execution(conn, parents.execution_id)
-    approval = await work_writes.lock_approval(conn, approval_id)
-    if execution is None or approval is None:  # deleted with the agent meanwhile
+    execution = await executions.lock_execution(conn, parents.execution_id)
+    locked = await approvals.lock_approval(conn, approval_id)
+    if execution is None or locked is None:  # deleted with the agent meanwhile
         raise NotFound("Approval", approval_id)
-    work = ExecutionWork(conn, viewer.actor, agent.id, agent.project_id, execution, agent=agent)
-    return work, approval
+    change = ExecutionChange(conn, viewer.actor, agent.id, agent.project_id, execution, agent=agent)
+    return change, *locked
 
 
 async def _approve(
-    work: ExecutionWork,
+    change: ExecutionChange,
     approval_id: uuid.UUID,
-    step: Row[Any],
+    step: ExecutionStep,
     user_id: uuid.UUID | None,
     reason: str | None,
-) -> Row[Any]:
+) -> Approval:
     # APPROVE follows a pause: a paused agent will resume into EXECUTING.
-    await work.move(Trigger.APPROVE, f"step {step_index(step)} approved")
-    decided = await _close_approval(work, approval_id, ApprovalStatus.APPROVED, user_id, reason)
-    _log_decision(work, approval_id, step_index(step), ApprovalStatus.APPROVED)
-    await start_step(work, step)
+    await change.move(Trigger.APPROVE, f"step {step.index} approved")
+    decided = await _close_approval(change, approval_id, ApprovalStatus.APPROVED, user_id, reason)
+    _log_decision(change, approval_id, step.index, ApprovalStatus.APPROVED)
+    await start_step(change, step)
     return decided
 
 
 async def _refuse(
-    work: ExecutionWork,
+    change: ExecutionChange,
     approval_id: uuid.UUID,
-    step: Row[Any],
+    step: ExecutionStep,
     outcome: ApprovalStatus,
     user_id: uuid.UUID | None,
     reason: str | None,
-) -> Row[Any]:
+) -> Approval:
     """REJECTED (by a person) or EXPIRED (by the clock): the step and the execution stop."""
     error = "approval expired" if outcome is ApprovalStatus.EXPIRED else f"rejected: {reason}"
-    assert work.agent is not None
+    assert change.agent is not None
     trigger = end_trigger(
-        effective_status(work.agent.status, work.agent.paused_from), rejected=True
+        effective_status(change.agent.status, change.agent.paused_from), rejected=True
     )
     if trigger is not None:
-        await work.move(trigger, f"step {step_index(step)} {error}")
-    decided = await _close_approval(work, approval_id, outcome, user_id, reason)
-    _log_decision(work, approval_id, step_index(step), outcome)
-    conn, execution_id = work.conn, work.execution.id
-    await work_writes.update_step(
-        conn, step.id, {"status": StepStatus.REJECTED.value, "error": error}
-    )
-    await work_writes.update_steps_where(
+        await change.move(trigger, f"step {step.index} {error}")
+    decided = await _close_approval(change, approval_id, outcome, user_id, reason)
+    _log_decision(change, approval_id, step.index, outcome)
+    conn, execution_id = change.conn, change.execution.id
+    await steps.update_step(conn, step.id, {"status": StepStatus.REJECTED.value, "error": error})
+    await steps.update_steps_where(
         conn, execution_id, [StepStatus.PENDING.value], {"status": StepStatus.SKIPPED.value},
-        from_index=step_index(step) + 1,
+        from_index=step.index + 1,
     )  # fmt: skip
     # Any other open request of this execution goes too (there is at most one in practice).
-    await cancel_approvals(work, error)
+    await cancel_approvals(change, error)
     # A person said no (or nobody said yes in time): retrying blindly would not help.
     strategy = RecoveryStrategy.MANUAL_INTERVENTION
-    await work.set_execution(
+    await change.set_execution(
         status=ExecutionStatus.FAILED.value,
-        completed_at=func.now(),
+        completed_at=NOW,
         error=error,
         recovery_strategy=strategy.value,
     )
-    work.log(
+    change.log(
         ExecutionEventType.EXECUTION_FAILED, error=error[:200], recoveryStrategy=strategy.value
     )
     return decided
 
 
 async def _close_approval(
-    work: ExecutionWork,
+    change: ExecutionChange,
     approval_id: uuid.UUID,
     outcome: ApprovalStatus,
     user_id: uuid.UUID | None,
     reason: str | None,
-) -> Row[Any]:
-    decided = await work_writes.decide_approval(
-        work.conn,
+) -> Approval:
+    decided = await approvals.decide_approval(
+        change.conn,
         approval_id,
         {"status": outcome.value, "decided_by": user_id, "reason": reason},
     )
@@ -196,14 +195,14 @@ async def _close_approval(
 
 
 def _log_decision(
-    work: ExecutionWork, approval_id: uuid.UUID, index: int, outcome: ApprovalStatus
+    change: ExecutionChange, approval_id: uuid.UUID, index: int, outcome: ApprovalStatus
 ) -> None:
-    work.log(
+    change.log(
         ExecutionEventType.APPROVAL_DECIDED,
         approval=str(approval_id), step=index, decision=outcome.value,
     )  # fmt: skip
-    work.publish(
+    change.publish(
         EventKind.APPROVAL_DECIDED,
-        approval=str(approval_id), execution=str(work.execution.id), step=index,
+        approval=str(approval_id), execution=str(change.execution.id), step=index,
         decision=outcome.value,
     )  # fmt: skip

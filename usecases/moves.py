@@ -1,8 +1,8 @@
-"""One lifecycle move of an agent inside a caller's transaction: the rule, the row, the event.
+"""One lifecycle move of an agent inside a caller's transaction: the rule, the write, the event.
 
 Every status change (bare mutations and execution/approval flow alike) goes through
 ``move_agent``, so the history is always a chain: the agent row is locked by the caller, the
-pure table decides, and the StatusTransition is written with its event by ``eventlog.append``.
+pure table decides (``next_move``, the pause's bookkeeping included), and the StatusTransition is written with its event by ``eventlog.append``.
 """
 
 from __future__ import annotations
@@ -11,23 +11,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from domain.errors import Conflict
 from domain.events import EventKind
-from domain.lifecycle import AgentStatus, Trigger, next_status
+from domain.lifecycle import AgentStatus, Trigger, next_move
+from domain.records import Agent
 from store import agent_writes
+from store.database import DatabaseConnection
 from store.eventlog import NewEvent, TransitionRecord
 
 
-@dataclass(frozen=True)
-class Move:
-    agent: Row[Any]
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """The agent after a move, and the STATUS_CHANGED event recording it (None when the move
+    only changed where a paused agent resumes to)."""
+
+    agent: Agent
     event: NewEvent | None
 
 
-def check_revision(agent: Row[Any], expected: int | None) -> None:
+def check_revision(agent: Agent, expected: int | None) -> None:
     """Optimistic concurrency: CONFLICT when the caller saw an older (or newer) revision."""
     if expected is not None and agent.revision != expected:
         raise Conflict(
@@ -37,49 +39,38 @@ def check_revision(agent: Row[Any], expected: int | None) -> None:
 
 
 async def move_agent(
-    conn: AsyncConnection,
-    agent: Row[Any],
+    conn: DatabaseConnection,
+    agent: Agent,
     trigger: Trigger,
     *,
     actor: str,
     reason: str | None = None,
     extra: Mapping[str, Any] | None = None,
-    follow_pause: bool = False,
-) -> Move:
-    """Apply ``trigger`` to the locked ``agent``; return the new row and its STATUS_CHANGED event.
+) -> Moved:
+    """Apply ``trigger`` to the locked ``agent`` as the lifecycle table says (``next_move``).
 
-    With ``follow_pause``, a PAUSED agent does not move: the move is applied to where it will
-    resume (paused_from), so an approval decided during a pause resumes into the right status.
+    ``extra``: other agent columns written with the move (one write, one revision).
     """
-    current = AgentStatus(agent.status)
-    values: dict[str, Any] = dict(extra or {})
-    if follow_pause and current is AgentStatus.PAUSED:
-        resume_to = AgentStatus(agent.paused_from or AgentStatus.IDLE)
-        values["paused_from"] = next_status(resume_to, trigger).value
-        row = await agent_writes.update_agent(conn, agent.id, values)
-        return Move(row, None)
-    target = next_status(current, trigger, paused_from=_paused_from(agent))
-    values["status"] = target.value
-    if trigger is Trigger.PAUSE:
-        values["paused_from"] = current.value
-    elif current is AgentStatus.PAUSED:
-        values["paused_from"] = None
-    row = await agent_writes.update_agent(conn, agent.id, values)
+    move = next_move(agent.status, agent.paused_from, trigger)
+    values: dict[str, Any] = {
+        **(extra or {}),
+        "paused_from": move.paused_from.value if move.paused_from else None,
+    }
+    if not move.recorded:
+        return Moved(await agent_writes.update_agent(conn, agent.id, values), None)
+    values["status"] = move.status.value
+    moved = await agent_writes.update_agent(conn, agent.id, values)
     event = NewEvent(
         kind=EventKind.STATUS_CHANGED,
         agent_id=agent.id,
         project_id=agent.project_id,
-        data={"from": current.value, "to": target.value},
-        transition=TransitionRecord(current.value, target.value, reason, actor),
+        data={"from": agent.status.value, "to": move.status.value},
+        transition=TransitionRecord(agent.status.value, move.status.value, reason, actor),
     )
-    return Move(row, event)
+    return Moved(moved, event)
 
 
-def _paused_from(agent: Row[Any]) -> AgentStatus | None:
-    return AgentStatus(agent.paused_from) if agent.paused_from else None
-
-
-def spawned_event(agent: Row[Any], actor: str) -> NewEvent:
+def spawned_event(agent: Agent, actor: str) -> NewEvent:
     """The first transition of every agent: (none) → IDLE."""
     return NewEvent(
         kind=EventKind.STATUS_CHANGED,

@@ -9,11 +9,10 @@ its own; the holder sweeps, the others wait to take over if it goes away.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 
-from domain.errors import DomainError
+from domain.errors import DomainError, Unavailable
 from domain.events import AgentHealth
 from store import eventlog, sweeps
 from store.database import Database
@@ -29,9 +28,9 @@ SWEEPER_TASK = "agentgraph-sweeper"
 async def sweep_once(database: Database, timeout: timedelta) -> int:
     """Mark overdue agents STALE and record HEALTH_CHANGED for each; returns how many."""
     async with database.transaction() as conn:
-        rows = await sweeps.mark_stale(conn, timeout)
-        await eventlog.append(conn, eventlog.health_changes(rows, AgentHealth.STALE))
-    return len(rows)
+        stale = await sweeps.mark_stale(conn, timeout)
+        await eventlog.append(conn, eventlog.health_changes(stale, AgentHealth.STALE))
+    return len(stale)
 
 
 async def expire_overdue_approvals(database: Database) -> int:
@@ -40,9 +39,13 @@ async def expire_overdue_approvals(database: Database) -> int:
         overdue = await sweeps.overdue_approvals(conn)
     expired = 0
     for approval_id in overdue:
-        with contextlib.suppress(DomainError):  # decided or deleted meanwhile
+        try:
             await expire_approval(database, approval_id)
-            expired += 1
+        except Unavailable:
+            raise  # the database went away: the sweeper leads again once it is back
+        except DomainError:
+            continue  # decided or deleted meanwhile
+        expired += 1
     return expired
 
 

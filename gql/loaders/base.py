@@ -5,70 +5,91 @@ fields with arguments (a page of metrics with filters): keys sharing parameters 
 one statement, so a request costs one statement per distinct argument set, never per object.
 Both return results in key order, as DataLoader requires, and retry reads while the database
 restarts (a subscription resolving an event at that moment waits rather than failing).
+
+A loader is its ``fetch``: a subclass answers for a batch of keys from the store, reading with
+the request's ``LoaderScope`` (the viewer, for the visibility-checked ones).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.dataloader import DataLoader
 
+from domain.access import Viewer
 from domain.errors import NotFound
-from store.database import Database
+from store.database import Database, DatabaseConnection
 
 K = TypeVar("K", bound=Hashable)
 P = TypeVar("P", bound=Hashable)
 V = TypeVar("V")
 
-Fetch = Callable[[AsyncConnection, Sequence[K]], Awaitable[Mapping[K, V]]]
-ParamFetch = Callable[[AsyncConnection, Sequence[K], P], Awaitable[Mapping[K, V]]]
+
+@dataclass(frozen=True)
+class LoaderScope:
+    """What the loaders of one request read with."""
+
+    database: Database
+    viewer: Viewer
+    heartbeat_timeout: timedelta
 
 
 class KeyLoader(DataLoader[K, V | None], Generic[K, V]):
     """Loads ``fetch(conn, keys)`` (a mapping); keys it does not return resolve to None."""
 
-    def __init__(self, database: Database, fetch: Fetch[K, V]) -> None:
-        async def load(keys: list[K]) -> list[V | None]:
-            found = await database.read_retrying(lambda conn: fetch(conn, keys))
-            return [found.get(key) for key in keys]
+    def __init__(self, scope: LoaderScope) -> None:
+        self.scope = scope
+        super().__init__(load_fn=self._load)
 
-        super().__init__(load_fn=load)
+    async def fetch(self, conn: DatabaseConnection, keys: Sequence[K]) -> Mapping[K, V]:
+        raise NotImplementedError
+
+    async def _load(self, keys: list[K]) -> list[V | None]:
+        found = await self.scope.database.read_retrying(lambda conn: self.fetch(conn, keys))
+        return [found.get(key) for key in keys]
 
 
 class ParamLoader(DataLoader[tuple[K, P], V], Generic[K, P, V]):
     """Loads ``fetch(conn, parent_keys, params)`` once per distinct ``params``."""
 
-    def __init__(self, database: Database, fetch: ParamFetch[K, P, V]) -> None:
-        async def load(keys: list[tuple[K, P]]) -> list[V]:
-            parents_by_params: dict[P, list[K]] = {}
-            for parent, params in keys:
-                parents_by_params.setdefault(params, []).append(parent)
+    def __init__(self, scope: LoaderScope) -> None:
+        self.scope = scope
+        super().__init__(load_fn=self._load)
 
-            async def fetch_all(conn: AsyncConnection) -> dict[tuple[K, P], V]:
-                results: dict[tuple[K, P], V] = {}
-                for params, parents in parents_by_params.items():
-                    unique = list(dict.fromkeys(parents))
-                    found = await fetch(conn, unique, params)
-                    for parent in unique:
-                        results[(parent, params)] = found[parent]
-                return results
+    async def fetch(
+        self, conn: DatabaseConnection, parents: Sequence[K], params: P
+    ) -> Mapping[K, V]:
+        raise NotImplementedError
 
-            results = await database.read_retrying(fetch_all)
-            return [results[key] for key in keys]
+    async def _load(self, keys: list[tuple[K, P]]) -> list[V]:
+        parents_by_params: dict[P, list[K]] = {}
+        for parent, params in keys:
+            parents_by_params.setdefault(params, []).append(parent)
 
-        super().__init__(load_fn=load)
+        async def fetch_all(conn: DatabaseConnection) -> dict[tuple[K, P], V]:
+            results: dict[tuple[K, P], V] = {}
+            for params, parents in parents_by_params.items():
+                unique = list(dict.fromkeys(parents))
+                found = await self.fetch(conn, unique, params)
+                for parent in unique:
+                    results[(parent, params)] = found[parent]
+            return results
+
+        results = await self.scope.database.read_retrying(fetch_all)
+        return [results[key] for key in keys]
 
 
-def by_attribute(rows: Sequence[Any], attribute: str = "id") -> dict[Any, Any]:
-    """Index rows by one of their columns."""
-    return {getattr(row, attribute): row for row in rows}
+def by_id(records: Iterable[Any], attribute: str = "id") -> dict[Any, Any]:
+    """Index records by one of their fields (``id`` unless told)."""
+    return {getattr(record, attribute): record for record in records}
 
 
 async def load_required(loader: DataLoader[Any, Any], key: Any, what: str) -> Any:
-    """The row behind ``key``; NOT_FOUND (naming ``what``) when it is missing or not visible."""
-    row = await loader.load(key)
-    if row is None:
+    """The record behind ``key``; NOT_FOUND (naming ``what``) when it is missing or not visible."""
+    found = await loader.load(key)
+    if found is None:
         raise NotFound(what)
-    return row
+    return found

@@ -18,7 +18,7 @@ def _auth_payload(session: accounts.Session) -> AuthPayload:
         access_token=session.access_token,
         refresh_token=session.refresh_token,
         expires_in=session.expires_in,
-        user=User.from_row(session.user),
+        user=User.from_record(session.user),
     )
 
 

@@ -1,38 +1,28 @@
-"""Mutations of agents: spawn, lifecycle moves, configs, capabilities, telemetry. Thin: parse →
-call the use case → return."""
+"""Mutations of agents: spawn, lifecycle moves, errors, deletion. Thin: parse → call the use
+case → return."""
 
 from __future__ import annotations
 
 import strawberry
 
 from domain.lifecycle import Trigger
-from domain.metrics import MetricType
 from domain.safety import SafetyLevel
 from domain.values import ConfigValueType
 from gql.context import Info
-from gql.ids import from_global_id, to_global_id
+from gql.ids import from_global_id
 from gql.permissions import AgentRuntime, SignedIn
 from gql.types.agent import Agent
-from gql.types.agent_mutation_inputs import (
-    AgentTransitionInput,
-    HeartbeatInput,
-    MetricInput,
-    RegisterCapabilityInput,
-    ReportAgentErrorInput,
-    SetAgentConfigInput,
-    SpawnAgentInput,
-    UpdateAgentStateInput,
-)
-from gql.types.agent_payloads import AgentTransitionPayload, BatchResult
+from gql.types.agent_inputs import AgentTransitionInput, ReportAgentErrorInput, SpawnAgentInput
+from gql.types.agent_payloads import AgentTransitionPayload
 from gql.types.payloads import DeletePayload
-from gql.types.runtime import AgentCapability, AgentConfig
 from gql.types.transition import StatusTransition
-from usecases import agents, ingest, runtime
+from usecases import agents, configuration
 
 
 def _payload(result: agents.Transitioned) -> AgentTransitionPayload:
     return AgentTransitionPayload(
-        agent=Agent.from_row(result.agent), transition=StatusTransition.from_row(result.transition)
+        agent=Agent.from_record(result.agent),
+        transition=StatusTransition.from_record(result.transition),
     )
 
 
@@ -45,7 +35,7 @@ def _spawn_request(value: SpawnAgentInput) -> agents.SpawnRequest:
         version=value.version,
         endpoint=value.endpoint,
         configs=[
-            agents.ConfigSpec(
+            configuration.ConfigSpec(
                 c.key,
                 c.value,
                 c.value_type or ConfigValueType.STRING,
@@ -55,23 +45,11 @@ def _spawn_request(value: SpawnAgentInput) -> agents.SpawnRequest:
             for c in value.configs or []
         ],
         capabilities=[
-            agents.CapabilitySpec(
+            configuration.CapabilitySpec(
                 c.name, c.version, c.enabled is not False, c.parameters, c.description
             )
             for c in value.capabilities or []
         ],
-    )
-
-
-def _heartbeat(value: HeartbeatInput, field: str) -> ingest.Heartbeat:
-    has_workflow = value.current_workflow is not strawberry.UNSET
-    return ingest.Heartbeat(
-        agent_id=from_global_id(value.agent_id, "Agent", f"{field}.agentId"),
-        resource_usage=value.resource_usage,
-        active_workflows=value.active_workflows,
-        current_workflow=value.current_workflow if has_workflow else None,
-        has_workflow=has_workflow,
-        at=value.at,
     )
 
 
@@ -95,10 +73,10 @@ class AgentMutations:
         description="Spawn an IDLE agent into your project.", permission_classes=[SignedIn]
     )
     async def spawn_agent(self, info: Info, input: SpawnAgentInput) -> Agent:
-        row = await agents.spawn_agent(
+        agent = await agents.spawn_agent(
             info.context.database, info.context.viewer, _spawn_request(input)
         )
-        return Agent.from_row(row)
+        return Agent.from_record(agent)
 
     @strawberry.mutation(
         description="Pause an agent; resume returns it where it was.", permission_classes=[SignedIn]
@@ -158,132 +136,3 @@ class AgentMutations:
             id=id,
             message="Agent deleted with its configs, state, capabilities, metrics, history and executions.",
         )
-
-    @strawberry.mutation(
-        description="Create or replace a config entry.", permission_classes=[SignedIn]
-    )
-    async def set_agent_config(self, info: Info, input: SetAgentConfigInput) -> AgentConfig:
-        spec = agents.ConfigSpec(
-            input.key, input.value, input.value_type or ConfigValueType.STRING, input.description,
-            bool(input.is_sensitive),
-        )  # fmt: skip
-        row = await runtime.set_config(
-            info.context.database,
-            info.context.viewer,
-            from_global_id(input.agent_id, "Agent", "input.agentId"),
-            spec,
-        )
-        return AgentConfig.from_row(row, may_read_secrets=True)
-
-    @strawberry.mutation(description="Delete a config entry by key.", permission_classes=[SignedIn])
-    async def delete_agent_config(
-        self, info: Info, agent_id: strawberry.ID, key: str
-    ) -> DeletePayload:
-        deleted = await runtime.delete_config(
-            info.context.database,
-            info.context.viewer,
-            from_global_id(agent_id, "Agent", "agentId"),
-            key,
-        )
-        return DeletePayload(
-            id=strawberry.ID(to_global_id("AgentConfig", deleted)),
-            message=f"Config '{key}' deleted.",
-        )
-
-    @strawberry.mutation(
-        description="Register a capability version.", permission_classes=[SignedIn]
-    )
-    async def register_capability(
-        self, info: Info, input: RegisterCapabilityInput
-    ) -> AgentCapability:
-        spec = agents.CapabilitySpec(
-            input.name,
-            input.version,
-            input.enabled is not False,
-            input.parameters,
-            input.description,
-        )
-        row = await runtime.register_capability(
-            info.context.database,
-            info.context.viewer,
-            from_global_id(input.agent_id, "Agent", "input.agentId"),
-            spec,
-        )
-        return AgentCapability.from_row(row)
-
-    @strawberry.mutation(
-        description="Enable or disable a capability version.", permission_classes=[SignedIn]
-    )
-    async def set_capability_enabled(
-        self, info: Info, id: strawberry.ID, enabled: bool
-    ) -> AgentCapability:
-        row = await runtime.set_capability_enabled(
-            info.context.database,
-            info.context.viewer,
-            from_global_id(id, "AgentCapability"),
-            enabled,
-        )
-        return AgentCapability.from_row(row)
-
-    @strawberry.mutation(
-        description="Record a heartbeat (cheap: one statement).", permission_classes=[AgentRuntime]
-    )
-    async def heartbeat(self, info: Info, input: HeartbeatInput) -> Agent:
-        beat = _heartbeat(input, "input")
-        await ingest.record_heartbeats(info.context.database, info.context.viewer, [beat], "input")
-        row = await info.context.loaders.agent_by_id.load(beat.agent_id)
-        return Agent.from_row(row)
-
-    @strawberry.mutation(
-        description="Record many heartbeats in one round trip.", permission_classes=[AgentRuntime]
-    )
-    async def heartbeats(self, info: Info, inputs: list[HeartbeatInput]) -> BatchResult:
-        beats = [_heartbeat(value, f"inputs[{i}]") for i, value in enumerate(inputs)]
-        rows = await ingest.record_heartbeats(
-            info.context.database, info.context.viewer, beats, "inputs"
-        )
-        return BatchResult(accepted=len(beats) if rows else 0)
-
-    @strawberry.mutation(
-        description="Append metric points (at most 1000 per call, one INSERT).",
-        permission_classes=[AgentRuntime],
-    )
-    async def record_metrics(
-        self, info: Info, agent_id: strawberry.ID, metrics: list[MetricInput]
-    ) -> BatchResult:
-        points = [
-            ingest.MetricPoint(
-                m.name, m.value, m.metric_type or MetricType.GAUGE, m.unit, m.tags, m.recorded_at
-            )
-            for m in metrics
-        ]
-        accepted = await ingest.record_metrics(
-            info.context.database,
-            info.context.viewer,
-            from_global_id(agent_id, "Agent", "agentId"),
-            points,
-        )
-        return BatchResult(accepted=accepted)
-
-    @strawberry.mutation(
-        description="Replace parts of an agent's state.", permission_classes=[AgentRuntime]
-    )
-    async def update_agent_state(self, info: Info, input: UpdateAgentStateInput) -> Agent:
-        has_workflow = input.current_workflow is not strawberry.UNSET
-        update = ingest.StateUpdate(
-            current_workflow=input.current_workflow if has_workflow else None,
-            has_current_workflow=has_workflow,
-            workflow_data=input.workflow_data,
-            active_workflows=input.active_workflows,
-            resource_locks=input.resource_locks,
-            resource_usage=input.resource_usage,
-            metadata=input.metadata,
-        )
-        row = await ingest.update_state(
-            info.context.database,
-            info.context.viewer,
-            from_global_id(input.agent_id, "Agent", "input.agentId"),
-            update,
-            expected_revision=input.expected_revision,
-        )
-        return Agent.from_row(row)

@@ -20,7 +20,7 @@ from gql.types.enums import ApprovalStatus
 from gql.types.execution import Execution
 from gql.types.project import agent_listing
 from store import agents as agent_store
-from store import work
+from store import approvals
 
 
 async def _visible_project(info: Info, project_id: strawberry.ID | None) -> uuid.UUID | None:
@@ -60,7 +60,7 @@ class AgentQueries:
             "heartbeat_timeout": info.context.heartbeat_timeout,
         }
         return await root_connection(
-            info, keyset, listing, node=Agent.from_row,
+            info, keyset, listing, node=Agent.from_record,
             page=partial(
                 agent_store.page_agents, **scope, order=listing.order,
                 descending=listing.descending, keyset=keyset,
@@ -70,17 +70,17 @@ class AgentQueries:
 
     @strawberry.field(description="An agent by id.", permission_classes=[AgentRuntime])
     async def agent(self, info: Info, id: strawberry.ID) -> Agent:
-        row = await info.context.loaders.agent_by_id.load(from_global_id(id, "Agent"))
-        if row is None:
+        agent = await info.context.loaders.agent_by_id.load(from_global_id(id, "Agent"))
+        if agent is None:
             raise NotFound("Agent", id)
-        return Agent.from_row(row)
+        return Agent.from_record(agent)
 
     @strawberry.field(description="An execution by id.", permission_classes=[AgentRuntime])
     async def execution(self, info: Info, id: strawberry.ID) -> Execution:
-        row = await info.context.loaders.execution_by_id.load(from_global_id(id, "Execution"))
-        if row is None:
+        execution = await info.context.loaders.execution_by_id.load(from_global_id(id, "Execution"))
+        if execution is None:
             raise NotFound("Execution", id)
-        return Execution.from_row(row)
+        return Execution.from_record(execution)
 
     @strawberry.field(
         description="Approval requests the caller may decide, newest first.",
@@ -102,7 +102,7 @@ class AgentQueries:
             "status": status.value if status else None,
         }
         return await root_connection(
-            info, keyset, cursors.APPROVALS, node=Approval.from_row,
-            page=partial(work.page_approvals, **scope, keyset=keyset),
-            count=partial(work.count_approvals, **scope),
+            info, keyset, cursors.APPROVALS, node=Approval.from_record,
+            page=partial(approvals.page_approvals, **scope, keyset=keyset),
+            count=partial(approvals.count_approvals, **scope),
         )  # fmt: skip

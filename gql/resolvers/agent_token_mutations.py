@@ -28,11 +28,11 @@ class AgentTokenMutations:
         name: str | None = strawberry.UNSET,
     ) -> AgentTokenPayload:
         agent_pk = from_global_id(agent_id, "Agent", "agentId")
-        row, secret = await agent_tokens.create_agent_token(
+        token, secret = await agent_tokens.create_agent_token(
             info.context.database, info.context.viewer, agent_pk, given(name)
         )
         return AgentTokenPayload(
-            id=strawberry.ID(to_global_id("AgentToken", row.id)), token=secret, agent_pk=agent_pk
+            id=strawberry.ID(to_global_id("AgentToken", token.id)), token=secret, agent_pk=agent_pk
         )
 
     @strawberry.mutation(

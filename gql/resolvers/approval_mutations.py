@@ -20,10 +20,10 @@ class ApprovalMutations:
         permission_classes=[SignedIn],
     )
     async def approve(self, info: Info, id: strawberry.ID, reason: str | None = None) -> Approval:
-        row = await approvals.approve(
+        approval = await approvals.approve(
             info.context.database, info.context.viewer, from_global_id(id, "Approval"), reason
         )
-        return Approval.from_row(row)
+        return Approval.from_record(approval)
 
     @strawberry.mutation(
         description="Reject a PENDING request (reason required): the step is rejected, later "
@@ -31,7 +31,7 @@ class ApprovalMutations:
         permission_classes=[SignedIn],
     )
     async def reject(self, info: Info, id: strawberry.ID, reason: str) -> Approval:
-        row = await approvals.reject(
+        approval = await approvals.reject(
             info.context.database, info.context.viewer, from_global_id(id, "Approval"), reason
         )
-        return Approval.from_row(row)
+        return Approval.from_record(approval)

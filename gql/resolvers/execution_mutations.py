@@ -4,8 +4,12 @@ return."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import strawberry
 
+from domain import records
 from domain.plans import StepSpec
 from gql.context import Info
 from gql.ids import from_global_id
@@ -16,6 +20,25 @@ from gql.types.execution_inputs import StartExecutionInput, StepInput, StepResul
 from usecases import executions
 
 
+async def _on_execution(
+    info: Info,
+    use_case: Callable[..., Awaitable[records.Execution]],
+    execution_id: strawberry.ID,
+    *args: Any,
+    field: str = "executionId",
+    **kwargs: Any,
+) -> Execution:
+    """Run ``use_case`` on the execution behind ``execution_id`` for the caller; the result."""
+    execution = await use_case(
+        info.context.database,
+        info.context.viewer,
+        from_global_id(execution_id, "Execution", field),
+        *args,
+        **kwargs,
+    )
+    return Execution.from_record(execution)
+
+
 @strawberry.type
 class ExecutionMutations:
     @strawberry.mutation(
@@ -24,7 +47,7 @@ class ExecutionMutations:
         permission_classes=[AgentRuntime],
     )
     async def start_execution(self, info: Info, input: StartExecutionInput) -> Execution:
-        row = await executions.start_execution(
+        execution = await executions.start_execution(
             info.context.database,
             info.context.viewer,
             from_global_id(input.agent_id, "Agent", "input.agentId"),
@@ -32,7 +55,7 @@ class ExecutionMutations:
             input.input,
             dry_run=bool(input.dry_run),
         )
-        return Execution.from_row(row)
+        return Execution.from_record(execution)
 
     @strawberry.mutation(
         description="Submit the plan of a PLANNING execution (1 to 100 steps). Each step gets a "
@@ -50,13 +73,7 @@ class ExecutionMutations:
             )
             for step in steps
         ]  # fmt: skip
-        row = await executions.submit_plan(
-            info.context.database,
-            info.context.viewer,
-            from_global_id(execution_id, "Execution", "executionId"),
-            specs,
-        )
-        return Execution.from_row(row)
+        return await _on_execution(info, executions.submit_plan, execution_id, specs)
 
     @strawberry.mutation(
         description="Report how the running step went. On success a checkpoint "
@@ -64,16 +81,11 @@ class ExecutionMutations:
         permission_classes=[AgentRuntime],
     )
     async def report_step_result(self, info: Info, input: StepResultInput) -> Execution:
-        row = await executions.report_step_result(
-            info.context.database,
-            info.context.viewer,
-            from_global_id(input.execution_id, "Execution", "input.executionId"),
-            input.index,
-            succeeded=input.succeeded,
-            result=input.result,
+        return await _on_execution(
+            info, executions.report_step_result, input.execution_id, input.index,
+            field="input.executionId", succeeded=input.succeeded, result=input.result,
             error=input.error,
-        )
-        return Execution.from_row(row)
+        )  # fmt: skip
 
     @strawberry.mutation(
         description="Complete a RUNNING execution whose steps all succeeded: tokens and cost are "
@@ -88,15 +100,10 @@ class ExecutionMutations:
         tokens_used: float | None = None,
         cost: float | None = None,
     ) -> Execution:
-        row = await executions.complete_execution(
-            info.context.database,
-            info.context.viewer,
-            from_global_id(execution_id, "Execution", "executionId"),
-            result=result,
-            tokens_used=tokens_used,
-            cost=cost,
-        )
-        return Execution.from_row(row)
+        return await _on_execution(
+            info, executions.complete_execution, execution_id,
+            result=result, tokens_used=tokens_used, cost=cost,
+        )  # fmt: skip
 
     @strawberry.mutation(
         description="Fail an open execution; the error is classified into a recovery strategy "
@@ -106,13 +113,7 @@ class ExecutionMutations:
     async def fail_execution(
         self, info: Info, execution_id: strawberry.ID, error: str
     ) -> Execution:
-        row = await executions.fail_execution(
-            info.context.database,
-            info.context.viewer,
-            from_global_id(execution_id, "Execution", "executionId"),
-            error,
-        )
-        return Execution.from_row(row)
+        return await _on_execution(info, executions.fail_execution, execution_id, error)
 
     @strawberry.mutation(
         description="Cancel an open execution: pending approvals are cancelled, steps not run "
@@ -122,13 +123,7 @@ class ExecutionMutations:
     async def cancel_execution(
         self, info: Info, execution_id: strawberry.ID, reason: str | None = None
     ) -> Execution:
-        row = await executions.cancel_execution(
-            info.context.database,
-            info.context.viewer,
-            from_global_id(execution_id, "Execution", "executionId"),
-            reason,
-        )
-        return Execution.from_row(row)
+        return await _on_execution(info, executions.cancel_execution, execution_id, reason)
 
     @strawberry.mutation(
         description="Resume a FAILED execution of an IDLE agent from the step after its latest "
@@ -136,12 +131,7 @@ class ExecutionMutations:
         permission_classes=[AgentRuntime],
     )
     async def resume_execution(self, info: Info, execution_id: strawberry.ID) -> Execution:
-        row = await executions.resume_execution(
-            info.context.database,
-            info.context.viewer,
-            from_global_id(execution_id, "Execution", "executionId"),
-        )
-        return Execution.from_row(row)
+        return await _on_execution(info, executions.resume_execution, execution_id)
 
     @strawberry.mutation(
         description="Save a named checkpoint (data: a JSON object) of an open execution.",
@@ -150,11 +140,11 @@ class ExecutionMutations:
     async def save_checkpoint(
         self, info: Info, execution_id: strawberry.ID, name: str, data: JSON
     ) -> Checkpoint:
-        row = await executions.save_checkpoint(
+        checkpoint = await executions.save_checkpoint(
             info.context.database,
             info.context.viewer,
             from_global_id(execution_id, "Execution", "executionId"),
             name,
             data,
         )
-        return Checkpoint.from_row(row)
+        return Checkpoint.from_record(checkpoint)

@@ -8,17 +8,19 @@ from typing import Any
 
 import strawberry
 
-from domain.errors import NotFound
+from domain.errors import NotFound, ValidationFailed
 from gql.context import Info
 from gql.ids import split_global_id
 from gql.permissions import AgentRuntime
 from gql.types.agent import Agent
+from gql.types.agent_config import AgentConfig
 from gql.types.agent_type import AgentType
 from gql.types.approval import Approval
+from gql.types.capability import AgentCapability
 from gql.types.execution import Checkpoint, Execution
+from gql.types.metric import AgentMetric
 from gql.types.node import Node
 from gql.types.project import Project
-from gql.types.runtime import AgentCapability, AgentConfig, AgentMetric
 from gql.types.transition import StatusTransition
 from gql.types.user import User
 
@@ -26,87 +28,90 @@ MAX_NODES = 100
 
 
 async def _agent_of(info: Info, agent_pk: uuid.UUID) -> Any:
-    """The agent row when the viewer may see it, else None."""
+    """The agent when the viewer may see it, else None."""
     return await info.context.loaders.agent_by_id.load(agent_pk)
 
 
 async def _user(info: Info, pk: uuid.UUID) -> Node | None:
     if not info.context.viewer.can_see_user(pk):
         return None
-    row = await info.context.loaders.user_by_id.load(pk)
-    return User.from_row(row) if row else None
+    user = await info.context.loaders.user_by_id.load(pk)
+    return User.from_record(user) if user else None
 
 
 async def _agent_type(info: Info, pk: uuid.UUID) -> Node | None:
     if not info.context.viewer.is_user:
         return None
-    row = await info.context.loaders.agent_type_by_id.load(pk)
-    if row is None or not (row.is_active or info.context.viewer.is_superuser):
+    agent_type = await info.context.loaders.agent_type_by_id.load(pk)
+    if agent_type is None or not (agent_type.is_active or info.context.viewer.is_superuser):
         return None
-    return AgentType.from_row(row)
+    return AgentType.from_record(agent_type)
 
 
 async def _project(info: Info, pk: uuid.UUID) -> Node | None:
     # Agent tokens read their agent (its project comes along as context), not projects as such.
     if info.context.viewer.is_agent:
         return None
-    row = await info.context.loaders.project_by_id.load(pk)
-    return Project.from_row(row) if row else None
+    project = await info.context.loaders.project_by_id.load(pk)
+    return Project.from_record(project) if project else None
 
 
 async def _agent(info: Info, pk: uuid.UUID) -> Node | None:
-    row = await _agent_of(info, pk)
-    return Agent.from_row(row) if row else None
+    agent = await _agent_of(info, pk)
+    return Agent.from_record(agent) if agent else None
 
 
 async def _config(info: Info, pk: uuid.UUID) -> Node | None:
-    row = await info.context.loaders.config_by_id.load(pk)
-    agent = await _agent_of(info, row.agent_id) if row else None
-    if row is None or agent is None:
+    config = await info.context.loaders.config_by_id.load(pk)
+    agent = await _agent_of(info, config.agent_id) if config else None
+    if config is None or agent is None:
         return None
     may_read = info.context.viewer.can_read_secrets_of(agent.id, agent.owner_id)
-    return AgentConfig.from_row(row, may_read_secrets=may_read)
+    return AgentConfig.from_record(config, may_read_secrets=may_read)
 
 
 async def _capability(info: Info, pk: uuid.UUID) -> Node | None:
-    row = await info.context.loaders.capability_by_id.load(pk)
-    if row is None or await _agent_of(info, row.agent_id) is None:
+    capability = await info.context.loaders.capability_by_id.load(pk)
+    if capability is None or await _agent_of(info, capability.agent_id) is None:
         return None
-    return AgentCapability.from_row(row)
+    return AgentCapability.from_record(capability)
 
 
 async def _metric(info: Info, pk: uuid.UUID) -> Node | None:
     ident = pk.int  # metric points have bigint ids, carried in the global id as a UUID
     if ident >= 2**63:
         return None
-    row = await info.context.loaders.metric_by_id.load(ident)
-    if row is None or await _agent_of(info, row.agent_id) is None:
+    metric = await info.context.loaders.metric_by_id.load(ident)
+    if metric is None or await _agent_of(info, metric.agent_id) is None:
         return None
-    return AgentMetric.from_row(row)
+    return AgentMetric.from_record(metric)
 
 
 async def _transition(info: Info, pk: uuid.UUID) -> Node | None:
-    row = await info.context.loaders.transition_by_id.load(pk)
-    if row is None or await _agent_of(info, row.agent_id) is None:
+    transition = await info.context.loaders.transition_by_id.load(pk)
+    if transition is None or await _agent_of(info, transition.agent_id) is None:
         return None
-    return StatusTransition.from_row(row)
+    return StatusTransition.from_record(transition)
 
 
 async def _execution(info: Info, pk: uuid.UUID) -> Node | None:
-    row = await info.context.loaders.execution_by_id.load(pk)
-    return Execution.from_row(row) if row else None
+    execution = await info.context.loaders.execution_by_id.load(pk)
+    return Execution.from_record(execution) if execution else None
 
 
 async def _approval(info: Info, pk: uuid.UUID) -> Node | None:
-    row = await info.context.loaders.approval_by_id.load(pk)
-    return Approval.from_row(row) if row else None
+    approval = await info.context.loaders.approval_by_id.load(pk)
+    return Approval.from_record(approval) if approval else None
 
 
 async def _checkpoint(info: Info, pk: uuid.UUID) -> Node | None:
-    row = await info.context.loaders.checkpoint_by_id.load(pk)
-    if row is None or await info.context.loaders.execution_by_id.load(row.execution_id) is None:
+    checkpoint = await info.context.loaders.checkpoint_by_id.load(pk)
+    if (
+        checkpoint is None
+        or await info.context.loaders.execution_by_id.load(checkpoint.execution_id) is None
+    ):
         return None
-    return Checkpoint.from_row(row)
+    return Checkpoint.from_record(checkpoint)
 
 
 RESOLVERS: dict[str, Callable[[Info, uuid.UUID], Awaitable[Node | None]]] = {
@@ -145,8 +150,6 @@ class NodeQueries:
         permission_classes=[AgentRuntime],
     )
     def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
-        from domain.errors import ValidationFailed
-
         if len(ids) > MAX_NODES:
             raise ValidationFailed("ids", f"at most {MAX_NODES} ids per call")
         # Each item resolves on its own, so a missing one is a null with its own NOT_FOUND error.

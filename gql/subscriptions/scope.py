@@ -11,7 +11,7 @@ from domain.errors import NotFound, ValidationFailed
 from domain.events import EventKind, LiveEvent
 from gql.context import Context
 from gql.ids import from_global_id
-from store import catalog
+from store import projects
 
 
 @dataclass(frozen=True)
@@ -74,4 +74,4 @@ async def replay_projects(context: Context, scope: Scope) -> list[uuid.UUID] | N
     if viewer.is_superuser:
         return None
     async with context.database.read() as conn:
-        return await catalog.owned_project_ids(conn, viewer)
+        return await projects.owned_project_ids(conn, viewer)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from domain import records
 from domain.errors import ValidationFailed
 from domain.events import AgentHealth, health_of
 from domain.executions import ApprovalStatus, ExecutionStatus
@@ -21,16 +22,13 @@ from gql.ids import to_global_id
 from gql.loaders.base import load_required
 from gql.pagination import Connection, PageArgs, connection, count_of, page_keyset
 from gql.scalars import JSON, DateTime
+from gql.types.agent_config import AgentConfig
+from gql.types.agent_state import AgentState
 from gql.types.agent_type import AgentType
+from gql.types.capability import AgentCapability
+from gql.types.metric import AgentMetric, MetricPoint, MetricSummary
 from gql.types.node import Node
-from gql.types.runtime import (
-    AgentCapability,
-    AgentConfig,
-    AgentMetric,
-    AgentState,
-    MetricPoint,
-    MetricSummary,
-)
+from gql.types.show import show, shows
 from gql.types.transition import StatusTransition
 from store.metrics import MetricFilter, SeriesQuery
 
@@ -51,6 +49,7 @@ def metric_filter(
     return MetricFilter(name=name, since=since, until=until, tags_json=tags_json)
 
 
+@shows(records.Agent)
 @strawberry.type(description="An agent: an instance of an AgentType spawned into a Project.")
 class Agent(Node):
     pk: strawberry.Private[uuid.UUID]
@@ -76,25 +75,25 @@ class Agent(Node):
     updated_at: DateTime = strawberry.field(description="When the agent last changed.")
 
     @classmethod
-    def from_row(cls, row: Any) -> Agent:
+    def from_record(cls, agent: records.Agent) -> Agent:
         return cls(
-            id=strawberry.ID(to_global_id("Agent", row.id)),
-            pk=row.id,
-            project_pk=row.project_id,
-            agent_type_pk=row.agent_type_id,
-            owner_pk=row.owner_id,
-            name=row.name,
-            status=row.status,
-            revision=row.revision,
-            safety_level=row.safety_level,
-            version=row.version,
-            endpoint=row.endpoint,
-            last_heartbeat_at=row.last_heartbeat_at,
-            tasks_completed=row.tasks_completed,
-            tokens_used=float(row.tokens_used),
-            cost_incurred=float(row.cost_incurred),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
+            id=strawberry.ID(to_global_id("Agent", agent.id)),
+            pk=agent.id,
+            project_pk=agent.project_id,
+            agent_type_pk=agent.agent_type_id,
+            owner_pk=agent.owner_id,
+            name=agent.name,
+            status=agent.status,
+            revision=agent.revision,
+            safety_level=agent.safety_level,
+            version=agent.version,
+            endpoint=agent.endpoint,
+            last_heartbeat_at=agent.last_heartbeat_at,
+            tasks_completed=agent.tasks_completed,
+            tokens_used=float(agent.tokens_used),
+            cost_incurred=float(agent.cost_incurred),
+            created_at=agent.created_at,
+            updated_at=agent.updated_at,
         )
 
     @strawberry.field(description="Heartbeat health, from lastHeartbeatAt and the server timeout.")
@@ -103,43 +102,44 @@ class Agent(Node):
 
     @strawberry.field(description="The project the agent belongs to.")
     async def project(self, info: Info) -> Annotated[Project, strawberry.lazy("gql.types.project")]:
-        from gql.types.project import Project
-
-        row = await load_required(info.context.loaders.project_by_id, self.project_pk, "Project")
-        return Project.from_row(row)
+        project = await load_required(
+            info.context.loaders.project_by_id, self.project_pk, "Project"
+        )
+        return show(project)
 
     @strawberry.field(description="The template the agent was spawned from.")
     async def agent_type(self, info: Info) -> AgentType:
-        row = await load_required(
+        agent_type = await load_required(
             info.context.loaders.agent_type_by_id, self.agent_type_pk, "AgentType"
         )
-        return AgentType.from_row(row)
+        return AgentType.from_record(agent_type)
 
     @strawberry.field(description="Runtime state.")
     async def state(self, info: Info) -> AgentState:
-        row = await load_required(info.context.loaders.state_by_agent_id, self.pk, "AgentState")
-        return AgentState.from_row(row)
+        state = await load_required(info.context.loaders.state_by_agent_id, self.pk, "AgentState")
+        return AgentState.from_record(state)
 
     @strawberry.field(description="Configuration entries, by key; keys limits them to those keys.")
     async def configs(self, info: Info, keys: list[str] | None = None) -> list[AgentConfig]:
-        rows = await info.context.loaders.configs_by_agent_id.load(self.pk) or []
+        found = await info.context.loaders.configs_by_agent_id.load(self.pk) or []
         may_read = info.context.viewer.can_read_secrets_of(self.pk, self.owner_pk)
         wanted = set(keys) if keys is not None else None
         return [
-            AgentConfig.from_row(row, may_read_secrets=may_read)
-            for row in rows
-            if wanted is None or row.key in wanted
+            AgentConfig.from_record(config, may_read_secrets=may_read)
+            for config in found
+            if wanted is None or config.key in wanted
         ]
 
     @strawberry.field(description="Capabilities, every version; filter by name or enabled ones.")
     async def capabilities(
         self, info: Info, name: str | None = None, enabled_only: bool | None = False
     ) -> list[AgentCapability]:
-        rows = await info.context.loaders.capabilities_by_agent_id.load(self.pk) or []
+        found = await info.context.loaders.capabilities_by_agent_id.load(self.pk) or []
         return [
-            AgentCapability.from_row(row)
-            for row in rows
-            if (name is None or row.name == name) and (row.enabled or not enabled_only)
+            AgentCapability.from_record(capability)
+            for capability in found
+            if (name is None or capability.name == name)
+            and (capability.enabled or not enabled_only)
         ]
 
     @strawberry.field(description="Raw points, newest first.")
@@ -160,7 +160,7 @@ class Agent(Node):
         return connection(
             page,
             keyset,
-            node=AgentMetric.from_row,
+            node=AgentMetric.from_record,
             cursor=cursors.METRICS.cursor,
             count=lambda: loaders.metric_count_by_agent_id.load((self.pk, flt)),
         )
@@ -192,8 +192,8 @@ class Agent(Node):
                 f"gives {int(buckets) + 1} buckets; at most {MAX_SERIES_BUCKETS} per call",
             )
         query = SeriesQuery(name, since, end, bucket_seconds, aggregate or MetricAggregate.AVG)
-        rows = await info.context.loaders.metric_series_by_agent_id.load((self.pk, query))
-        return [MetricPoint(bucket=r.bucket, value=r.value, count=r.count) for r in rows]
+        buckets = await info.context.loaders.metric_series_by_agent_id.load((self.pk, query))
+        return [MetricPoint.from_record(bucket) for bucket in buckets]
 
     @strawberry.field(description="Count, average, min, max, sum and latest value of one metric.")
     async def metric_summary(
@@ -204,15 +204,8 @@ class Agent(Node):
         until: DateTime | None = None,
     ) -> MetricSummary:
         flt = metric_filter(name, since, until)
-        row = await info.context.loaders.metric_summary_by_agent_id.load((self.pk, flt))
-        if row is None:
-            return MetricSummary(
-                count=0, avg=None, min=None, max=None, sum=None, last=None, last_at=None
-            )
-        return MetricSummary(
-            count=row.count, avg=row.avg, min=row.min, max=row.max, sum=row.sum,
-            last=row.last, last_at=row.last_at,
-        )  # fmt: skip
+        summary = await info.context.loaders.metric_summary_by_agent_id.load((self.pk, flt))
+        return MetricSummary.from_record(summary)
 
     @strawberry.field(description="Lifecycle history, newest first.")
     async def status_history(
@@ -224,7 +217,7 @@ class Agent(Node):
         return connection(
             page,
             keyset,
-            node=StatusTransition.from_row,
+            node=StatusTransition.from_record,
             cursor=cursors.TRANSITIONS.cursor,
             count=lambda: count_of(loaders.transition_count_by_agent_id.load(self.pk)),
         )
@@ -237,8 +230,6 @@ class Agent(Node):
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Annotated[Execution, strawberry.lazy("gql.types.execution")]]:
-        from gql.types.execution import Execution
-
         keyset = page_keyset(info, PageArgs(first=first, after=after), cursors.EXECUTIONS)
         loaders = info.context.loaders
         status_value = status.value if status else None
@@ -246,7 +237,7 @@ class Agent(Node):
         return connection(
             page,
             keyset,
-            node=Execution.from_row,
+            node=show,
             cursor=cursors.EXECUTIONS.cursor,
             count=lambda: loaders.execution_count_by_agent_id.load((self.pk, status_value)),
         )
@@ -259,8 +250,6 @@ class Agent(Node):
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Annotated[Approval, strawberry.lazy("gql.types.approval")]]:
-        from gql.types.approval import Approval
-
         keyset = page_keyset(info, PageArgs(first=first, after=after), cursors.APPROVALS)
         loaders = info.context.loaders
         status_value = status.value if status else None
@@ -268,7 +257,7 @@ class Agent(Node):
         return connection(
             page,
             keyset,
-            node=Approval.from_row,
+            node=show,
             cursor=cursors.APPROVALS.cursor,
             count=lambda: loaders.approval_count_by_agent_id.load((self.pk, status_value)),
         )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import strawberry
 
+from domain import records
 from gql.ids import to_global_id
 from gql.scalars import JSON, DateTime
 from gql.types.node import Node
@@ -29,20 +29,20 @@ class AgentType(Node):
     updated_at: DateTime = strawberry.field(description="When the type last changed.")
 
     @classmethod
-    def from_row(cls, row: Any) -> AgentType:
+    def from_record(cls, agent_type: records.AgentType) -> AgentType:
         return cls(
-            id=strawberry.ID(to_global_id("AgentType", row.id)),
-            pk=row.id,
-            name=row.name,
-            slug=row.slug,
-            description=row.description,
-            expertise=row.expertise,
-            personality_prompt=row.personality_prompt,
-            primary_model=row.primary_model,
-            fallback_models=row.fallback_models,
-            model_params=row.model_params,
-            mcp_servers=row.mcp_servers,
-            is_active=row.is_active,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
+            id=strawberry.ID(to_global_id("AgentType", agent_type.id)),
+            pk=agent_type.id,
+            name=agent_type.name,
+            slug=agent_type.slug,
+            description=agent_type.description,
+            expertise=agent_type.expertise,
+            personality_prompt=agent_type.personality_prompt,
+            primary_model=agent_type.primary_model,
+            fallback_models=agent_type.fallback_models,
+            model_params=agent_type.model_params,
+            mcp_servers=agent_type.mcp_servers,
+            is_active=agent_type.is_active,
+            created_at=agent_type.created_at,
+            updated_at=agent_type.updated_at,
         )

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from domain import records
 from domain.executions import ApprovalStatus, approval_status_at
 from gql.context import Info
 from gql.ids import to_global_id
 from gql.loaders.base import load_required
 from gql.scalars import DateTime
 from gql.types.node import Node
+from gql.types.show import show, shows
 from gql.types.user import User
 
 if TYPE_CHECKING:
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from gql.types.execution import Execution, ExecutionStep
 
 
+@shows(records.Approval)
 @strawberry.type(description="A request for a human to approve or reject one step.")
 class Approval(Node):
     pk: strawberry.Private[uuid.UUID]
@@ -37,48 +40,42 @@ class Approval(Node):
     reason: str | None = strawberry.field(description="Reason given with the decision.")
 
     @classmethod
-    def from_row(cls, row: Any) -> Approval:
-        status = approval_status_at(row.status, row.expires_at, datetime.now(UTC))
+    def from_record(cls, approval: records.Approval) -> Approval:
+        status = approval_status_at(approval.status, approval.expires_at, datetime.now(UTC))
         return cls(
-            id=strawberry.ID(to_global_id("Approval", row.id)),
-            pk=row.id,
-            agent_pk=row.agent_id,
-            execution_pk=row.execution_id,
-            step_pk=row.step_id,
-            decided_by_pk=row.decided_by,
+            id=strawberry.ID(to_global_id("Approval", approval.id)),
+            pk=approval.id,
+            agent_pk=approval.agent_id,
+            execution_pk=approval.execution_id,
+            step_pk=approval.step_id,
+            decided_by_pk=approval.decided_by,
             status=status,
-            requested_at=row.requested_at,
-            expires_at=row.expires_at,
-            decided_at=row.decided_at,
-            reason=row.reason,
+            requested_at=approval.requested_at,
+            expires_at=approval.expires_at,
+            decided_at=approval.decided_at,
+            reason=approval.reason,
         )
 
     @strawberry.field(description="The agent whose step it is.")
     async def agent(self, info: Info) -> Annotated[Agent, strawberry.lazy("gql.types.agent")]:
-        from gql.types.agent import Agent
-
-        row = await load_required(info.context.loaders.agent_by_id, self.agent_pk, "Agent")
-        return Agent.from_row(row)
+        agent = await load_required(info.context.loaders.agent_by_id, self.agent_pk, "Agent")
+        return show(agent)
 
     @strawberry.field(description="The execution the step belongs to.")
     async def execution(
         self, info: Info
     ) -> Annotated[Execution, strawberry.lazy("gql.types.execution")]:
-        from gql.types.execution import Execution
-
-        row = await load_required(
+        execution = await load_required(
             info.context.loaders.execution_by_id, self.execution_pk, "Execution"
         )
-        return Execution.from_row(row)
+        return show(execution)
 
     @strawberry.field(description="The step waiting for the decision.")
     async def step(
         self, info: Info
     ) -> Annotated[ExecutionStep, strawberry.lazy("gql.types.execution")]:
-        from gql.types.execution import ExecutionStep
-
-        row = await load_required(info.context.loaders.step_by_id, self.step_pk, "ExecutionStep")
-        return ExecutionStep.from_row(row)
+        step = await load_required(info.context.loaders.step_by_id, self.step_pk, "ExecutionStep")
+        return show(step)
 
     @strawberry.field(description="Who decided (not shown to agent tokens).")
     async def decided_by(self, info: Info) -> User | None:
@@ -87,5 +84,5 @@ class Approval(Node):
             self.decided_by_pk, within_own_project=True
         ):
             return None
-        row = await info.context.loaders.user_by_id.load(self.decided_by_pk)
-        return User.from_row(row) if row is not None else None
+        user = await info.context.loaders.user_by_id.load(self.decided_by_pk)
+        return User.from_record(user) if user is not None else None

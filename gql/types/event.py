@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from domain import records
 from domain.events import AgentHealth, EventKind, health_of
 from domain.lifecycle import AgentStatus
 from gql.context import Info
 from gql.loaders.base import load_required
 from gql.scalars import JSON, DateTime
 from gql.types.agent import Agent
+from gql.types.show import show
 
 if TYPE_CHECKING:
     from domain.events import LiveEvent
@@ -45,55 +47,55 @@ class AgentEvent:
 
     @strawberry.field(description="The agent, as it is now; resolvable to any depth.")
     async def agent(self, info: Info) -> Agent:
-        row = await load_required(info.context.loaders.agent_by_id, self.agent_pk, "Agent")
-        return Agent.from_row(row)
+        agent = await load_required(info.context.loaders.agent_by_id, self.agent_pk, "Agent")
+        return Agent.from_record(agent)
 
-    async def _transition(self, info: Info) -> Any:
+    async def _transition(self, info: Info) -> records.StatusTransition | None:
         if self.kind is not EventKind.STATUS_CHANGED or self.seq is None:
             return None
         return await info.context.loaders.transition_by_seq.load(self.seq)
 
     @strawberry.field(description="STATUS_CHANGED: the status before (null for a spawn).")
     async def from_status(self, info: Info) -> AgentStatus | None:
-        row = await self._transition(info)
-        return row.from_status if row else None
+        transition = await self._transition(info)
+        return transition.from_status if transition else None
 
     @strawberry.field(description="STATUS_CHANGED: the status after.")
     async def to_status(self, info: Info) -> AgentStatus | None:
-        row = await self._transition(info)
-        return row.to_status if row else None
+        transition = await self._transition(info)
+        return transition.to_status if transition else None
 
     @strawberry.field(description="STATUS_CHANGED: why, as given by the actor.")
     async def reason(self, info: Info) -> str | None:
-        row = await self._transition(info)
-        return row.reason if row else None
+        transition = await self._transition(info)
+        return transition.reason if transition else None
 
     @strawberry.field(
         description="STATUS_CHANGED: who ('user:<id>', 'agent-token:<id>', 'system')."
     )
     async def actor(self, info: Info) -> str | None:
-        row = await self._transition(info)
-        return row.actor if row else None
+        transition = await self._transition(info)
+        return transition.actor if transition else None
 
     @strawberry.field(description="APPROVAL_REQUESTED / APPROVAL_DECIDED: the approval.")
     async def approval(
         self, info: Info
     ) -> Annotated[Approval, strawberry.lazy("gql.types.approval")] | None:
-        from gql.types.approval import Approval
-
         ident = self.data.get("approval")
-        row = await info.context.loaders.approval_by_id.load(uuid.UUID(ident)) if ident else None
-        return Approval.from_row(row) if row else None
+        approval = (
+            await info.context.loaders.approval_by_id.load(uuid.UUID(ident)) if ident else None
+        )
+        return show(approval) if approval else None
 
     @strawberry.field(description="Events about an execution: the execution.")
     async def execution(
         self, info: Info
     ) -> Annotated[Execution, strawberry.lazy("gql.types.execution")] | None:
-        from gql.types.execution import Execution
-
         ident = self.data.get("execution")
-        row = await info.context.loaders.execution_by_id.load(uuid.UUID(ident)) if ident else None
-        return Execution.from_row(row) if row else None
+        execution = (
+            await info.context.loaders.execution_by_id.load(uuid.UUID(ident)) if ident else None
+        )
+        return show(execution) if execution else None
 
     @strawberry.field(description="HEARTBEAT: the agent's latest resource usage.")
     async def resource_usage(self, info: Info) -> JSON | None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from domain import records
 from domain.executions import ExecutionStatus, StepStatus
 from domain.recovery import RecoveryStrategy
 from domain.safety import RiskLevel
@@ -17,12 +18,14 @@ from gql.loaders.base import load_required
 from gql.pagination import Connection, PageArgs, connection, count_of, page_keyset
 from gql.scalars import JSON, DateTime
 from gql.types.node import Node
+from gql.types.show import show, shows
 
 if TYPE_CHECKING:
     from gql.types.agent import Agent
     from gql.types.approval import Approval
 
 
+@shows(records.ExecutionStep)
 @strawberry.type(description="One planned step of an execution, with its safety assessment.")
 class ExecutionStep:
     pk: strawberry.Private[uuid.UUID]
@@ -43,34 +46,32 @@ class ExecutionStep:
     completed_at: DateTime | None = strawberry.field(description="When the step ended.")
 
     @classmethod
-    def from_row(cls, row: Any) -> ExecutionStep:
+    def from_record(cls, step: records.ExecutionStep) -> ExecutionStep:
         return cls(
-            pk=row.id,
-            index=row.index,
-            tool=row.tool,
-            params=row.params,
-            rationale=row.rationale,
-            risk_level=row.risk_level,
-            requires_approval=row.requires_approval,
-            safe=row.safe,
-            risks=row.risks,
-            mitigations=row.mitigations,
-            status=row.status,
-            result=row.result,
-            error=row.error,
-            attempts=row.attempts,
-            started_at=row.started_at,
-            completed_at=row.completed_at,
+            pk=step.id,
+            index=step.index,
+            tool=step.tool,
+            params=step.params,
+            rationale=step.rationale,
+            risk_level=step.risk_level,
+            requires_approval=step.requires_approval,
+            safe=step.safe,
+            risks=step.risks,
+            mitigations=step.mitigations,
+            status=step.status,
+            result=step.result,
+            error=step.error,
+            attempts=step.attempts,
+            started_at=step.started_at,
+            completed_at=step.completed_at,
         )
 
     @strawberry.field(description="The latest approval request of this step, if any.")
     async def approval(
         self, info: Info
     ) -> Annotated[Approval, strawberry.lazy("gql.types.approval")] | None:
-        from gql.types.approval import Approval
-
-        row = await info.context.loaders.approval_by_step_id.load(self.pk)
-        return Approval.from_row(row) if row is not None else None
+        approval = await info.context.loaders.approval_by_step_id.load(self.pk)
+        return show(approval) if approval is not None else None
 
 
 @strawberry.type(description="A named snapshot saved during an execution (step_<i>_completed, …).")
@@ -80,12 +81,12 @@ class Checkpoint(Node):
     created_at: DateTime = strawberry.field(description="When it was saved.")
 
     @classmethod
-    def from_row(cls, row: Any) -> Checkpoint:
+    def from_record(cls, checkpoint: records.Checkpoint) -> Checkpoint:
         return cls(
-            id=strawberry.ID(to_global_id("Checkpoint", row.id)),
-            name=row.name,
-            data=row.data,
-            created_at=row.created_at,
+            id=strawberry.ID(to_global_id("Checkpoint", checkpoint.id)),
+            name=checkpoint.name,
+            data=checkpoint.data,
+            created_at=checkpoint.created_at,
         )
 
 
@@ -95,7 +96,12 @@ class ExecutionEvent:
     data: JSON = strawberry.field(description="Details (object).")
     at: DateTime = strawberry.field(description="When it happened.")
 
+    @classmethod
+    def from_record(cls, event: records.ExecutionEvent) -> ExecutionEvent:
+        return cls(event_type=event.event_type.value, data=event.data, at=event.at)
 
+
+@shows(records.Execution)
 @strawberry.type(description="A task an agent runs: a plan of steps, some waiting for approval.")
 class Execution(Node):
     pk: strawberry.Private[uuid.UUID]
@@ -115,40 +121,38 @@ class Execution(Node):
     cost: float = strawberry.field(description="Cost incurred.")
 
     @classmethod
-    def from_row(cls, row: Any) -> Execution:
+    def from_record(cls, execution: records.Execution) -> Execution:
         return cls(
-            id=strawberry.ID(to_global_id("Execution", row.id)),
-            pk=row.id,
-            agent_pk=row.agent_id,
-            description=row.description,
-            input=row.input,
-            status=row.status,
-            dry_run=row.dry_run,
-            started_at=row.started_at,
-            completed_at=row.completed_at,
-            result=row.result,
-            error=row.error,
-            recovery_strategy=row.recovery_strategy,
-            tokens_used=float(row.tokens_used),
-            cost=float(row.cost),
+            id=strawberry.ID(to_global_id("Execution", execution.id)),
+            pk=execution.id,
+            agent_pk=execution.agent_id,
+            description=execution.description,
+            input=execution.input,
+            status=execution.status,
+            dry_run=execution.dry_run,
+            started_at=execution.started_at,
+            completed_at=execution.completed_at,
+            result=execution.result,
+            error=execution.error,
+            recovery_strategy=execution.recovery_strategy,
+            tokens_used=float(execution.tokens_used),
+            cost=float(execution.cost),
         )
 
     @strawberry.field(description="The agent running it.")
     async def agent(self, info: Info) -> Annotated[Agent, strawberry.lazy("gql.types.agent")]:
-        from gql.types.agent import Agent
-
-        row = await load_required(info.context.loaders.agent_by_id, self.agent_pk, "Agent")
-        return Agent.from_row(row)
+        agent = await load_required(info.context.loaders.agent_by_id, self.agent_pk, "Agent")
+        return show(agent)
 
     @strawberry.field(description="The plan, in order.")
     async def steps(self, info: Info) -> list[ExecutionStep]:
-        rows = await info.context.loaders.steps_by_execution_id.load(self.pk) or []
-        return [ExecutionStep.from_row(row) for row in rows]
+        plan = await info.context.loaders.steps_by_execution_id.load(self.pk) or []
+        return [ExecutionStep.from_record(step) for step in plan]
 
     @strawberry.field(description="Checkpoints, oldest first.")
     async def checkpoints(self, info: Info) -> list[Checkpoint]:
-        rows = await info.context.loaders.checkpoints_by_execution_id.load(self.pk) or []
-        return [Checkpoint.from_row(row) for row in rows]
+        saved = await info.context.loaders.checkpoints_by_execution_id.load(self.pk) or []
+        return [Checkpoint.from_record(checkpoint) for checkpoint in saved]
 
     @strawberry.field(description="The execution's log, oldest first.")
     async def events(
@@ -160,7 +164,7 @@ class Execution(Node):
         return connection(
             page,
             keyset,
-            node=lambda r: ExecutionEvent(event_type=r.event_type, data=r.data, at=r.at),
+            node=ExecutionEvent.from_record,
             cursor=cursors.EXECUTION_EVENTS.cursor,
             count=lambda: count_of(loaders.event_count_by_execution_id.load(self.pk)),
         )

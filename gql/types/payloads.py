@@ -37,8 +37,8 @@ class AgentTokenPayload:
 
     @strawberry.field(description="The agent this token acts as.")
     async def agent(self, info: Info) -> Agent:
-        row = await load_required(info.context.loaders.agent_by_id, self.agent_pk, "Agent")
-        return Agent.from_row(row)
+        agent = await load_required(info.context.loaders.agent_by_id, self.agent_pk, "Agent")
+        return Agent.from_record(agent)
 
 
 @strawberry.type(description="The outcome of deleting or revoking something.")

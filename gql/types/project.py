@@ -8,14 +8,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from domain import records
 from domain.errors import NotFound
+from domain.records.projects import NO_AGENTS
 from gql.context import Info
 from gql.ids import to_global_id
+from gql.loaders.agents import AgentPageParams
 from gql.loaders.base import load_required
 from gql.pagination import Connection, PageArgs, connection, encode_cursor, page_keyset
 from gql.scalars import DateTime
 from gql.types.agent_inputs import AgentFilterInput, AgentOrderInput, agent_filter, agent_order
 from gql.types.node import Node
+from gql.types.show import show, shows
 from gql.types.user import User
 from store.agents import AGENT_SORT_KEYS, AgentFilter
 
@@ -37,6 +41,20 @@ class AgentInstanceMetrics:
     total_tokens_used: float = strawberry.field(description="Tokens used, summed.")
     total_cost_incurred: float = strawberry.field(description="Cost incurred, summed.")
 
+    @classmethod
+    def from_record(cls, stats: records.ProjectStats) -> AgentInstanceMetrics:
+        return cls(
+            total_instances=stats.total,
+            active_instances=stats.active,
+            idle_instances=stats.idle,
+            paused_instances=stats.paused,
+            error_instances=stats.error,
+            terminated_instances=stats.terminated,
+            total_tasks_completed=int(stats.tasks_completed),
+            total_tokens_used=float(stats.tokens_used),
+            total_cost_incurred=float(stats.cost_incurred),
+        )
+
 
 @dataclass(frozen=True)
 class AgentListing:
@@ -50,8 +68,9 @@ class AgentListing:
     def tag(self) -> str:
         return f"agent:{self.order}:{'desc' if self.descending else 'asc'}"
 
-    def cursor(self, row: Any) -> str:
-        return encode_cursor(self.tag, [AGENT_SORT_KEYS[self.order].of_row(row), str(row.id)])
+    def cursor(self, agent: Any) -> str:
+        key = AGENT_SORT_KEYS[self.order].of_agent(agent)
+        return encode_cursor(self.tag, [key, str(agent.id)])
 
     def key(self, values: list[Any]) -> tuple[Any, ...]:
         return (AGENT_SORT_KEYS[self.order].from_cursor(values[0]), uuid.UUID(values[1]))
@@ -64,6 +83,7 @@ def agent_listing(
     return AgentListing(agent_filter(filter), order, descending)
 
 
+@shows(records.Project)
 @strawberry.type(description="A space owned by one user, holding agents.")
 class Project(Node):
     pk: strawberry.Private[uuid.UUID]
@@ -74,23 +94,23 @@ class Project(Node):
     updated_at: DateTime = strawberry.field(description="When the project last changed.")
 
     @classmethod
-    def from_row(cls, row: Any) -> Project:
+    def from_record(cls, project: records.Project) -> Project:
         return cls(
-            id=strawberry.ID(to_global_id("Project", row.id)),
-            pk=row.id,
-            owner_pk=row.owner_id,
-            name=row.name,
-            slug=row.slug,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
+            id=strawberry.ID(to_global_id("Project", project.id)),
+            pk=project.id,
+            owner_pk=project.owner_id,
+            name=project.name,
+            slug=project.slug,
+            created_at=project.created_at,
+            updated_at=project.updated_at,
         )
 
     @strawberry.field(description="The user who owns the project (not shown to agent tokens).")
     async def owner(self, info: Info) -> User:
         if not info.context.viewer.can_see_user(self.owner_pk, within_own_project=True):
             raise NotFound("User")
-        row = await load_required(info.context.loaders.user_by_id, self.owner_pk, "User")
-        return User.from_row(row)
+        owner = await load_required(info.context.loaders.user_by_id, self.owner_pk, "User")
+        return User.from_record(owner)
 
     @strawberry.field(description="The project's agents (visible to the caller), paginated.")
     async def agents(
@@ -103,9 +123,6 @@ class Project(Node):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Annotated[Agent, strawberry.lazy("gql.types.agent")]]:
-        from gql.loaders.agents import AgentPageParams
-        from gql.types.agent import Agent
-
         listing = agent_listing(filter, order_by)
         keyset = page_keyset(info, PageArgs(first, after, last, before), listing)
         loaders = info.context.loaders
@@ -114,7 +131,7 @@ class Project(Node):
         return connection(
             page,
             keyset,
-            node=Agent.from_row,
+            node=show,
             cursor=listing.cursor,
             count=lambda: loaders.agent_count_by_project_id.load((self.pk, listing.flt)),
         )
@@ -123,21 +140,5 @@ class Project(Node):
         description="Aggregates over the project's agents the caller may see, computed in SQL."
     )
     async def agent_stats(self, info: Info) -> AgentInstanceMetrics:
-        row = await info.context.loaders.stats_by_project_id.load(self.pk)
-        if row is None:
-            return AgentInstanceMetrics(
-                total_instances=0, active_instances=0, idle_instances=0, paused_instances=0,
-                error_instances=0, terminated_instances=0, total_tasks_completed=0,
-                total_tokens_used=0.0, total_cost_incurred=0.0,
-            )  # fmt: skip
-        return AgentInstanceMetrics(
-            total_instances=row.total,
-            active_instances=row.active,
-            idle_instances=row.idle,
-            paused_instances=row.paused,
-            error_instances=row.error,
-            terminated_instances=row.terminated,
-            total_tasks_completed=int(row.tasks_completed),
-            total_tokens_used=float(row.tokens_used),
-            total_cost_incurred=float(row.cost_incurred),
-        )
+        stats = await info.context.loaders.stats_by_project_id.load(self.pk)
+        return AgentInstanceMetrics.from_record(stats or NO_AGENTS)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import strawberry
 
+from domain import records
 from domain.lifecycle import AgentStatus
 from gql.ids import to_global_id
 from gql.scalars import DateTime
@@ -24,14 +24,14 @@ class StatusTransition(Node):
     at: DateTime = strawberry.field(description="When the move was committed.")
 
     @classmethod
-    def from_row(cls, row: Any) -> StatusTransition:
+    def from_record(cls, transition: records.StatusTransition) -> StatusTransition:
         return cls(
-            id=strawberry.ID(to_global_id("StatusTransition", row.id)),
-            pk=row.id,
-            cursor=str(row.seq),
-            from_status=row.from_status,
-            to_status=row.to_status,
-            reason=row.reason,
-            actor=row.actor,
-            at=row.at,
+            id=strawberry.ID(to_global_id("StatusTransition", transition.id)),
+            pk=transition.id,
+            cursor=str(transition.seq),
+            from_status=transition.from_status,
+            to_status=transition.to_status,
+            reason=transition.reason,
+            actor=transition.actor,
+            at=transition.at,
         )

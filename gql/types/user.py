@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import strawberry
 
+from domain import records
 from gql.ids import to_global_id
 from gql.scalars import DateTime
 from gql.types.node import Node
@@ -22,13 +22,13 @@ class User(Node):
     created_at: DateTime = strawberry.field(description="When the account was created.")
 
     @classmethod
-    def from_row(cls, row: Any) -> User:
+    def from_record(cls, user: records.User) -> User:
         return cls(
-            id=strawberry.ID(to_global_id("User", row.id)),
-            pk=row.id,
-            email=row.email,
-            first_name=row.first_name,
-            last_name=row.last_name,
-            is_superuser=row.is_superuser,
-            created_at=row.created_at,
+            id=strawberry.ID(to_global_id("User", user.id)),
+            pk=user.id,
+            email=user.email,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            is_superuser=user.is_superuser,
+            created_at=user.created_at,
         )

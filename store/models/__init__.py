@@ -2,16 +2,12 @@
 
 from store.models.accounts import AgentToken, RefreshToken, User
 from store.models.activity import Event, StatusTransition
+from store.models.approvals import Approval
 from store.models.base import Base
-from store.models.fleet import Agent, AgentType, Project
-from store.models.runtime import AgentCapability, AgentConfig, AgentMetric, AgentState
-from store.models.work import (
-    Approval,
-    Checkpoint,
-    Execution,
-    ExecutionEvent,
-    ExecutionStep,
-)
+from store.models.configuration import AgentCapability, AgentConfig
+from store.models.executions import Checkpoint, Execution, ExecutionEvent, ExecutionStep
+from store.models.fleet import Agent, AgentState, AgentType, Project
+from store.models.metrics import AgentMetric
 
 __all__ = [
     "Agent",

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, func, text
+from sqlalchemy import DateTime, ForeignKey, MetaData, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -54,3 +54,15 @@ def one_of(column: str, values: tuple[str, ...], *, nullable: bool = False) -> s
     listed = ", ".join(f"'{v}'" for v in values)
     check = f"{column} IN ({listed})"
     return f"{column} IS NULL OR {check}" if nullable else check
+
+
+def enum_values(enum: Any) -> tuple[str, ...]:
+    """The stored values of an enum's members, for ``one_of``."""
+    return tuple(member.value for member in enum)
+
+
+def agent_fk(*, primary_key: bool = False) -> Mapped[uuid.UUID]:
+    """The column pointing at the agent a row belongs to (deleted with it)."""
+    return mapped_column(
+        ForeignKey("agents.id", ondelete="CASCADE"), nullable=False, primary_key=primary_key
+    )

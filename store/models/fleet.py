@@ -20,14 +20,14 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.events import AgentHealth
 from domain.lifecycle import AgentStatus
 from domain.safety import SafetyLevel
 from domain.values import SLUG_PATTERN
-from store.models.base import Base, created_at, jsonb, one_of, updated_at, uuid_pk
+from store.models.base import Base, agent_fk, created_at, jsonb, one_of, updated_at, uuid_pk
 
 _STATUSES = tuple(s.value for s in AgentStatus)
 
@@ -107,5 +107,27 @@ class Agent(Base):
     cost_incurred: Mapped[Decimal] = mapped_column(
         Numeric(12, 4), nullable=False, server_default=text("0")
     )
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+
+class AgentState(Base):
+    """Exactly one per agent, created with it; keyed by the agent."""
+
+    __tablename__ = "agent_states"
+
+    agent_id: Mapped[uuid.UUID] = agent_fk(primary_key=True)
+    current_workflow: Mapped[str | None] = mapped_column(String(200))
+    workflow_data: Mapped[dict[str, Any]] = jsonb("{}")
+    active_workflows: Mapped[list[Any]] = jsonb("[]")
+    resource_locks: Mapped[list[Any]] = jsonb("[]")
+    resource_usage: Mapped[dict[str, Any]] = jsonb("{}")
+    # "metadata" is reserved on declarative classes; the column keeps the product's name.
+    metadata_: Mapped[dict[str, Any]] = mapped_column(
+        "metadata", JSONB, nullable=False, server_default="{}"
+    )
+    error_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    last_error: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    last_activity_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()

@@ -101,11 +101,11 @@ async def test_append_numbers_events_in_commit_order(app: Starlette) -> None:
     first_committed = asyncio.Event()
 
     async with database.transaction() as first:
-        [first_seq] = await eventlog.append(first, [event])
+        [first_seq] = (await eventlog.append(first, [event])).seqs
 
         async def second_writer() -> int:
             async with database.transaction() as second:
-                [seq] = await eventlog.append(second, [event])
+                [seq] = (await eventlog.append(second, [event])).seqs
                 assert first_committed.is_set(), "numbered before the first writer committed"
                 return seq
 
@@ -137,7 +137,7 @@ async def test_append_writes_transitions_with_the_events_cursor(app: Starlette, 
         for _ in range(size)
     ]
     async with app.state.services.database.transaction() as conn:
-        seqs = await eventlog.append(conn, moves)
+        seqs = (await eventlog.append(conn, moves)).seqs
         rows = (
             (await conn.execute(text("SELECT seq FROM status_transitions ORDER BY seq")))
             .scalars()

@@ -6,7 +6,7 @@ import uuid
 
 from domain.access import Viewer
 from domain.events import LiveEvent
-from store import catalog
+from store import projects
 from store.database import Database
 
 
@@ -20,7 +20,7 @@ class ProjectOwners:
     async def owner(self, project_id: uuid.UUID) -> uuid.UUID | None:
         if project_id not in self._owners:
             owners = await self._database.read_retrying(
-                lambda conn: catalog.project_owners(conn, [project_id])
+                lambda conn: projects.project_owners(conn, [project_id])
             )
             self._owners.update(owners)
         return self._owners.get(project_id)

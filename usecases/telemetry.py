@@ -1,0 +1,131 @@
+"""Telemetry from agent runtimes: heartbeats and metric points.
+
+Telemetry does not bump the agent's revision: a runtime beating every few seconds would otherwise
+make expectedRevision useless for people. (State updates do: usecases/states.py.)
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from domain.access import Viewer
+from domain.errors import NotFound, ValidationFailed
+from domain.events import AgentHealth
+from domain.metrics import MAX_POINTS_PER_BATCH, MetricType
+from domain.records import AppliedHeartbeat
+from domain.values import validate_json_array, validate_json_object, validate_name
+from store import agent_writes, eventlog, heartbeats, metrics, sweeps
+from store.database import Database
+
+# Clocks drift; a beat from the future is accepted up to this much ahead.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+MAX_HEARTBEATS_PER_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    agent_id: uuid.UUID
+    resource_usage: Any = None
+    active_workflows: Any = None
+    current_workflow: str | None = None
+    has_workflow: bool = False
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MetricPoint:
+    name: str
+    value: float
+    metric_type: MetricType = MetricType.GAUGE
+    unit: str | None = None
+    tags: Any = None
+    recorded_at: datetime | None = None
+
+
+def _beat_values(beat: Heartbeat, field: str, now: datetime) -> dict[str, Any]:
+    at = beat.at or now
+    if at - now > MAX_CLOCK_SKEW:
+        raise ValidationFailed(f"{field}.at", "is in the future")
+    return {
+        "agent_id": beat.agent_id,
+        "at": at,
+        "resource_usage": None
+        if beat.resource_usage is None
+        else validate_json_object(beat.resource_usage, f"{field}.resourceUsage"),
+        "active_workflows": None
+        if beat.active_workflows is None
+        else validate_json_array(beat.active_workflows, f"{field}.activeWorkflows"),
+        "current_workflow": beat.current_workflow,
+        "has_workflow": beat.has_workflow,
+    }
+
+
+async def record_heartbeats(
+    database: Database, viewer: Viewer, beats: Sequence[Heartbeat], field: str
+) -> list[AppliedHeartbeat]:
+    """Apply a batch of heartbeats in one statement; NOT_FOUND (nothing applied) if any agent is not visible.
+
+    An agent that was STALE becomes HEALTHY again with a durable HEALTH_CHANGED event.
+    """
+    if len(beats) > MAX_HEARTBEATS_PER_BATCH:
+        raise ValidationFailed(field, f"at most {MAX_HEARTBEATS_PER_BATCH} heartbeats per call")
+    now = datetime.now(UTC)
+    # A batch names each item (inputs[3].at); a single heartbeat names its input (input.at).
+    batch = field == "inputs"
+    values = [
+        _beat_values(b, f"{field}[{i}]" if batch else field, now) for i, b in enumerate(beats)
+    ]
+    wanted = {b.agent_id for b in beats}
+    async with database.transaction() as conn:
+        applied = await heartbeats.apply_heartbeats(conn, viewer, values)
+        missing = wanted - {beat.agent_id for beat in applied}
+        if missing:
+            raise NotFound("Agent", next(iter(missing)))
+        recovered = [
+            (beat.agent_id, beat.project_id)
+            for beat in applied
+            if beat.reported_health is AgentHealth.STALE
+        ]
+        if recovered:
+            await sweeps.mark_healthy(conn, [agent_id for agent_id, _ in recovered])
+            await eventlog.append(conn, eventlog.health_changes(recovered, AgentHealth.HEALTHY))
+    return applied
+
+
+def _point_values(agent_id: uuid.UUID, point: MetricPoint, field: str) -> dict[str, Any]:
+    if not math.isfinite(point.value):
+        raise ValidationFailed(f"{field}.value", "must be a finite number (not NaN or Infinity)")
+    values: dict[str, Any] = {
+        "agent_id": agent_id,
+        "name": validate_name(point.name, f"{field}.name"),
+        "value": point.value,
+        "metric_type": point.metric_type.value,
+        "unit": point.unit,
+        "tags": {} if point.tags is None else validate_json_object(point.tags, f"{field}.tags"),
+    }
+    if point.recorded_at is not None:
+        values["recorded_at"] = point.recorded_at
+    return values
+
+
+async def record_metrics(
+    database: Database, viewer: Viewer, agent_id: uuid.UUID, points: Sequence[MetricPoint]
+) -> int:
+    """Append up to MAX_POINTS_PER_BATCH points in one INSERT."""
+    if len(points) > MAX_POINTS_PER_BATCH:
+        raise ValidationFailed(
+            "metrics", f"at most {MAX_POINTS_PER_BATCH} points per call (got {len(points)})"
+        )
+    rows = [_point_values(agent_id, p, f"metrics[{i}]") for i, p in enumerate(points)]
+    # Points without recorded_at get the server's now(); a multi-row INSERT needs one column set.
+    now = datetime.now(UTC)
+    for row in rows:
+        row.setdefault("recorded_at", now)
+    async with database.transaction() as conn:
+        await agent_writes.lock_agent(conn, viewer, agent_id)
+        return await metrics.insert_metrics(conn, rows)
