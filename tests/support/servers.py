@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -76,21 +77,46 @@ async def serving(app: Starlette) -> AsyncIterator[str]:
         await task
 
 
+@dataclass
+class ServeProcess:
+    """A running `agentgraph serve`: its ws://…/graphql URL and its process (a test may kill it)."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+    async def metric(self, name: str) -> float:
+        """The value of one of its /metrics lines."""
+        return await metric(self.url, name)
+
+
 @asynccontextmanager
-async def serve_process(database_url: str, secret_key: str, data_dir: Path) -> AsyncIterator[str]:
+async def serve_process(
+    database_url: str, secret_key: str, data_dir: Path, env: dict[str, str] | None = None
+) -> AsyncIterator[str]:
     """`agentgraph serve` in a separate process on the same database; yields its ws URL."""
+    async with serve(database_url, secret_key, data_dir, env) as served:
+        yield served.url
+
+
+@asynccontextmanager
+async def serve(
+    database_url: str, secret_key: str, data_dir: Path, env: dict[str, str] | None = None
+) -> AsyncIterator[ServeProcess]:
+    """`agentgraph serve` in a separate process (``env`` added to its environment), once ready."""
     port = free_port()
-    env = {
+    data_dir.mkdir(parents=True, exist_ok=True)
+    environment = {
         **os.environ,
         "DATABASE_URL": database_url,
         "AGENTGRAPH_SECRET_KEY": secret_key,
         "AGENTGRAPH_DATA_DIR": str(data_dir),
+        **(env or {}),
     }
     log = data_dir / "serve.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "agentgraph"), "serve", "--port", str(port)],
-            env=env,
+            env=environment,
             cwd=REPO,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -99,9 +125,7 @@ async def serve_process(database_url: str, secret_key: str, data_dir: Path) -> A
         async with httpx.AsyncClient() as http:
             for _ in range(300):
                 if process.poll() is not None:
-                    raise RuntimeError(
-                        process.stderr.read().decode() if process.stderr else "exited"
-                    )
+                    raise RuntimeError(f"agentgraph serve exited: {log.read_text()[-2000:]}")
                 try:
                     if (await http.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
                         break
@@ -110,9 +134,10 @@ async def serve_process(database_url: str, secret_key: str, data_dir: Path) -> A
                 await asyncio.sleep(0.1)
             else:
                 raise RuntimeError("agentgraph serve did not become ready")
-        yield f"ws://127.0.0.1:{port}/graphql"
+        yield ServeProcess(f"ws://127.0.0.1:{port}/graphql", process)
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         try:
             process.wait(10)
         except subprocess.TimeoutExpired:
@@ -121,6 +146,16 @@ async def serve_process(database_url: str, secret_key: str, data_dir: Path) -> A
 
 def http_url(ws_url: str) -> str:
     return ws_url.replace("ws://", "http://")
+
+
+async def metric(ws_url: str, name: str) -> float:
+    """The value of the /metrics line ``name`` of the server at ``ws_url``."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        response = await http.get(http_url(ws_url).removesuffix("/graphql") + "/metrics")
+    for line in response.text.splitlines():
+        if line.startswith(f"{name} "):
+            return float(line.split()[1])
+    raise KeyError(f"no metric {name} in /metrics")
 
 
 async def post(ws_url: str, query: str, variables: dict[str, Any], token: str) -> dict[str, Any]:
