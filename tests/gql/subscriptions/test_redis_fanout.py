@@ -7,6 +7,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from broadcaster._backends.redis import RedisBackend
 
 from agentgraph.bootstrap import create_app
 from agentgraph.settings import Settings
@@ -42,7 +43,7 @@ async def test_events_reach_subscribers_through_redis(
     agent = await world.spawn(api, "Relayed")
     token = world.owner["token"]
     async with serving(app) as url:
-        assert app.state.services.hub.broadcast._backend.__class__.__name__ == "RedisBackend"
+        assert isinstance(app.state.services.hub.broadcast._backend, RedisBackend)
         client = await WSClient.open(url, TRANSPORT_WS, token=token)
         try:
             await client.subscribe(
