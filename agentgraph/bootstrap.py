@@ -10,14 +10,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlparse
 
 from broadcaster import Broadcast
 from starlette.applications import Starlette
 
 from agentgraph.embedded_db import start_embedded_postgres
 from agentgraph.http import routes
-from agentgraph.relay import start_relay
+from agentgraph.relay import Relay, redis_broadcast, uses_redis
 from agentgraph.settings import Settings
 from domain.throttle import LoginThrottle
 from gql.app import graphql_app
@@ -55,9 +54,9 @@ def resolve_secret_key(settings: Settings) -> str:
 
 def create_broadcast(settings: Settings, database: Database) -> Broadcast:
     """Fan-out transport: PostgreSQL LISTEN by default, or AGENTGRAPH_BROADCAST_URL (Redis)."""
-    url = settings.broadcast_url
-    if url and urlparse(url).scheme in ("redis", "rediss"):
-        return Broadcast(url)
+    if uses_redis(settings):
+        assert settings.broadcast_url is not None
+        return redis_broadcast(settings.broadcast_url)
     return Broadcast(backend=PostgresListenBackend(database.asyncpg_dsn()))
 
 
@@ -73,6 +72,7 @@ def create_services(settings: Settings, database_url: str | None = None) -> Serv
         create_broadcast(settings, database),
         database,
         queue_capacity=settings.subscriber_queue_size,
+        tail_check_s=settings.tail_check_s,
     )
     secret_key = resolve_secret_key(settings)
     return Services(
@@ -124,11 +124,12 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     settings = settings or Settings()
     services = create_services(settings, database_url)
     graphql = graphql_app(services, surface_config(settings))
+    relay = Relay(settings, services.database)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await services.hub.start()
-        relay = await start_relay(settings, services.database)
+        relaying = relay.start()
         sweeper = asyncio.create_task(
             run_sweeper(
                 services.database,
@@ -140,7 +141,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         try:
             yield
         finally:
-            for task in (sweeper, relay):
+            for task in (sweeper, relaying):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -148,7 +149,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             await services.hub.stop()
             await services.database.dispose()
 
-    app = Starlette(routes=routes(services, graphql, settings), lifespan=lifespan)
+    app = Starlette(routes=routes(services, graphql, settings, relay), lifespan=lifespan)
     app.state.services = services
     app.state.settings = settings
     app.state.graphql = graphql

@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from agentgraph.migrate import current_revision, head_revision
+from agentgraph.relay import Relay
 from agentgraph.settings import Settings
 from domain.errors import Unavailable
 from gql.app import AgentgraphGraphQL, http_endpoint
@@ -26,7 +27,9 @@ def _checked_out(services: Services) -> int:
     return int(getattr(pool, "checkedout", lambda: 0)())
 
 
-def routes(services: Services, graphql: AgentgraphGraphQL, settings: Settings) -> list[BaseRoute]:
+def routes(
+    services: Services, graphql: AgentgraphGraphQL, settings: Settings, relay: Relay
+) -> list[BaseRoute]:
     """/graphql (HTTP and WebSocket) and the operational routes beside it."""
 
     async def healthz(request: Request) -> Response:
@@ -74,6 +77,14 @@ def routes(services: Services, graphql: AgentgraphGraphQL, settings: Settings) -
             "agentgraph_events_last_delivered_seq": (
                 "Cursor of the last durable event delivered.",
                 hub.last_seq,
+            ),
+            "agentgraph_subscriptions_started": (
+                "Subscriptions started (solo or in a cohort); each gets every event committed later.",
+                hub.subscriptions_started,
+            ),
+            "agentgraph_relay_leading": (
+                "1 while this process relays NOTIFY to Redis (AGENTGRAPH_BROADCAST_URL), else 0.",
+                int(relay.leading),
             ),
             "agentgraph_listen_reconnects": (
                 "Times the LISTEN connection was re-established.",

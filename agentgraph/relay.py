@@ -3,26 +3,32 @@
 Writes still NOTIFY inside their transactions (delivered only on commit) and the durable log
 stays in PostgreSQL. One process per database — the holder of an advisory lock — LISTENs and
 republishes every notification to Redis; every process's hub subscribes to Redis. If the relay
-dies, another process takes the lock, and hubs fill any gap from the log by seq.
+dies, another process takes the lock. Notifications sent while no relay leads (at start-up,
+during a hand-over) reach nobody, so the new leader, once its LISTEN is up, publishes a RESYNC:
+every hub then reads the log after the last cursor it delivered, at once rather than at the next
+event or its tail check, and goes on from there by seq (each event once, in order).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 from urllib.parse import urlparse
 
-from broadcaster import Broadcast
+from broadcaster import Broadcast, Event
+from broadcaster._backends.redis import RedisBackend
 
 from agentgraph.settings import Settings
 from store.database import Database
 from store.eventlog import EVENTS_CHANNEL, HEARTBEATS_CHANNEL
 from store.leadership import Leadership, leadership
-from store.listener import PostgresListenBackend
+from store.listener import RESYNC, PostgresListenBackend
 
 logger = logging.getLogger("agentgraph.relay")
 
 RELAY_LOCK = 7_301_845_115
+CHANNELS = (EVENTS_CHANNEL, HEARTBEATS_CHANNEL)
 
 
 def uses_redis(settings: Settings) -> bool:
@@ -30,46 +36,107 @@ def uses_redis(settings: Settings) -> bool:
     return bool(url) and urlparse(url or "").scheme in ("redis", "rediss")
 
 
-async def start_relay(settings: Settings, database: Database) -> asyncio.Task[None] | None:
-    if not uses_redis(settings):
-        return None
-    assert settings.broadcast_url is not None
-    return asyncio.create_task(
-        run_relay(database.asyncpg_dsn(), settings.broadcast_url), name="agentgraph-relay"
-    )
+class RedisChannels(RedisBackend):
+    """broadcaster's Redis backend (0.3.1), with two fixes.
+
+    - Its listener is woken only once a subscription is in place. broadcaster wakes it before
+      SUBSCRIBE is sent, and a listener that finds no subscription stops until the next one:
+      a hub subscribing to both channels at once could then hear nothing but its tail check.
+    - Channel names carry the URL's database number. Redis pub/sub ignores database numbers:
+      deployments sharing a Redis server would hear each other's events, and a cursor of
+      another database would throw a hub's sequence off. One deployment shares one URL.
+    """
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self._suffix = f"@{self._conn.connection_pool.connection_kwargs.get('db', 0)}"
+
+    async def subscribe(self, channel: str) -> None:
+        await self._pubsub.subscribe(channel + self._suffix)
+        self._ready.set()
+
+    async def unsubscribe(self, channel: str) -> None:
+        await super().unsubscribe(channel + self._suffix)
+
+    async def publish(self, channel: str, message: Any) -> None:
+        await super().publish(channel + self._suffix, message)
+
+    async def next_published(self) -> Event:
+        event = await super().next_published()
+        return Event(channel=event.channel.removesuffix(self._suffix), message=event.message)
 
 
-async def run_relay(dsn: str, redis_url: str, retry_s: float = 1.0) -> None:
-    while True:
-        try:
-            async with leadership(dsn, RELAY_LOCK, retry_s=retry_s) as lead:
-                await _relay(dsn, redis_url, lead)
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # a database or Redis restart: relay again once back
-            logger.warning("relay paused: %s", type(error).__name__)
-            await asyncio.sleep(retry_s)
+def redis_broadcast(url: str) -> Broadcast:
+    """Fan-out through Redis at ``url`` (see RedisChannels)."""
+    return Broadcast(backend=RedisChannels(url))
 
 
-async def _relay(dsn: str, redis_url: str, lead: Leadership) -> None:
-    source = Broadcast(backend=PostgresListenBackend(dsn))
-    sink = Broadcast(redis_url)
-    async with source, sink:
+class Relay:
+    """This process's part in the relay: it leads while it holds the lock and forwards."""
 
-        async def forward(channel: str) -> None:
-            async with source.subscribe(channel) as subscriber:
-                async for message in subscriber:  # type: ignore[union-attr]
-                    if message is not None:
-                        await sink.publish(channel, message.message)
+    def __init__(self, settings: Settings, database: Database, *, retry_s: float = 1.0) -> None:
+        self.redis_url = settings.broadcast_url if uses_redis(settings) else None
+        self.dsn = database.asyncpg_dsn()
+        self.retry_s = retry_s
+        self.leading = False  # LISTEN is up and the hubs were told to catch up
 
-        tasks = [asyncio.create_task(forward(c)) for c in (EVENTS_CHANNEL, HEARTBEATS_CHANNEL)]
-        try:
-            while True:
-                await asyncio.sleep(2.0)
-                await lead.check()  # still the leader?
-                for task in tasks:
-                    if task.done():
-                        task.result()
-        finally:
-            for task in tasks:
-                task.cancel()
+    def start(self) -> asyncio.Task[None] | None:
+        """The relay's task, or None without Redis (every hub LISTENs for itself then)."""
+        if self.redis_url is None:
+            return None
+        return asyncio.create_task(self.run(), name="agentgraph-relay")
+
+    async def run(self) -> None:
+        while True:
+            try:
+                async with leadership(self.dsn, RELAY_LOCK, retry_s=self.retry_s) as lead:
+                    await self._relay(lead)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # a database or Redis restart: relay again once back
+                logger.warning("relay paused: %s", type(error).__name__)
+                await asyncio.sleep(self.retry_s)
+
+    async def _relay(self, lead: Leadership) -> None:
+        assert self.redis_url is not None
+        source = Broadcast(backend=PostgresListenBackend(self.dsn))
+        sink = redis_broadcast(self.redis_url)
+        async with source, sink:
+            listening = {channel: asyncio.Event() for channel in CHANNELS}
+
+            async def forward(channel: str) -> None:
+                async with source.subscribe(channel) as subscriber:
+                    listening[channel].set()
+                    async for message in subscriber:  # type: ignore[union-attr]
+                        if message is not None:
+                            await sink.publish(channel, message.message)
+
+            tasks = [asyncio.create_task(forward(channel)) for channel in CHANNELS]
+
+            async def all_listening() -> None:
+                for event in listening.values():
+                    await event.wait()
+
+            ready = asyncio.create_task(all_listening())
+            try:
+                await asyncio.wait([ready, *tasks], return_when=asyncio.FIRST_COMPLETED)
+                if not ready.done():
+                    for task in tasks:
+                        if task.done():
+                            task.result()
+                    raise RuntimeError("a relayed channel ended before it listened")
+                # From here on every commit is relayed; what was committed before (while no relay
+                # led) is in the log, and every hub reads it now.
+                await sink.publish(EVENTS_CHANNEL, RESYNC)
+                self.leading = True
+                logger.info("relaying NOTIFY to Redis")
+                while True:
+                    await asyncio.sleep(2.0)
+                    await lead.check()  # still the leader?
+                    for task in tasks:
+                        if task.done():
+                            task.result()
+            finally:
+                self.leading = False
+                for task in (ready, *tasks):
+                    task.cancel()

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     broadcast_url: str | None = None
     heartbeat_timeout_s: float = 30.0
     health_sweep_interval_s: float = 5.0
+    tail_check_s: float = 5.0
 
     access_token_ttl_s: int = 15 * 60
     refresh_token_ttl_s: int = 30 * 24 * 3600

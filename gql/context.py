@@ -35,6 +35,8 @@ class Context:
     auth_error: DomainError | None = None
     # Subscriptions: the event being resolved right now (a cohort reads it beside the result).
     current_event: LiveEvent | None = None
+    # A cohort's stream resumes after the cursor where the cohort began (see cohorts.py).
+    resume_after: int | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -43,6 +43,14 @@ def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), default=_json_default)
 
 
+# The driver's ways of saying a connection is gone, or was left unusable by one that went away
+# mid-statement (during a restart asyncpg reports "cannot switch to state …").
+_LOST = (
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
+
 # Connection-level failures (a restart, a failover), as opposed to errors of the query itself.
 _TRANSIENT_SQLSTATES = {"57P01", "57P02", "57P03"}
 
@@ -58,9 +66,12 @@ def is_transient(error: BaseException) -> bool:
     if isinstance(error, DBAPIError):
         if error.connection_invalidated:
             return True
+        # asyncpg's own errors, as SQLAlchemy wraps them (the driver's exception is the cause).
+        if isinstance(error.orig, Exception) and isinstance(error.orig.__cause__, _LOST):
+            return True
         state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
         return state in _TRANSIENT_SQLSTATES or (isinstance(state, str) and state.startswith("08"))
-    return False
+    return isinstance(error, _LOST)
 
 
 # A connection back from the pool after this long is pinged before it is handed out.
@@ -185,7 +196,7 @@ class Database:
             driver = raw.driver_connection
             try:
                 row: Sequence[Any] | None = await driver.fetchrow(sql, *params)  # type: ignore[union-attr]
-            except (OSError, asyncpg.InterfaceError, asyncpg.ConnectionDoesNotExistError) as error:
+            except (OSError, *_LOST) as error:
                 # What SQLAlchemy does for its own statements: this connection is done for.
                 await conn.invalidate(error)
                 raise ConnectionLost(str(error)) from error

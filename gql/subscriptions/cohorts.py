@@ -7,7 +7,9 @@ user, or any superuser) match one that is running; each member keeps a bounded m
 resolved results, so a slow screen cannot slow the others or grow memory.
 
 Subscriptions with an `after` cursor replay history that a running cohort has already passed,
-so they run on their own.
+so they run on their own. Without one, a member starts "now" like any subscription: the cohort's
+stream resumes from the log's newest cursor when the cohort began, and each member skips what
+was committed before it joined (the log's newest cursor as it joins).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from domain.access import Viewer
 from domain.events import LiveEvent
 from gql.context import Context
 from gql.subscriptions.streams import STUCK_GRACE_S, SubscriberTooSlow
+from store import eventlog
 
 StreamFactory = Callable[[Context], Any]
 
@@ -89,6 +92,7 @@ class Member:
     """One subscriber of a cohort: durable results in order (bounded), heartbeats coalesced."""
 
     capacity: int
+    start: int = 0  # the log's newest cursor when it joined: older events are not for it
     durable: deque[Any] = field(default_factory=deque)
     beats: dict[Any, Any] = field(default_factory=dict)
     cursor: int | None = None
@@ -139,6 +143,8 @@ class Member:
             if self.durable:
                 result, event = self.durable.popleft()
                 if event is not None and event.seq is not None:
+                    if event.seq <= self.start:
+                        continue  # committed before this member joined
                     self.cursor = event.seq
                 yield result
             elif self.beats:
@@ -159,10 +165,16 @@ class Cohort:
         self.context = context
         self.members: set[Member] = set()
         self.results_resolved = 0
+        self.began = asyncio.Event()  # the cohort's own starting cursor is fixed
         self._task = asyncio.create_task(self._run(factory), name="agentgraph-cohort")
 
     async def _run(self, factory: StreamFactory) -> None:
         try:
+            # Read before any member reads its own start, so the stream carries every event a
+            # member may be owed, whoever joined first.
+            database = self.context.database
+            self.context.resume_after = await database.read_retrying(eventlog.last_seq)
+            self.began.set()
             source = await factory(self.context)
             async with contextlib.aclosing(source):
                 async for result in source:
@@ -172,13 +184,19 @@ class Cohort:
                         member.offer(result, event)
         finally:
             self.registry.forget(self)
+            self.began.set()  # members waiting to start find the cohort ended
             for member in list(self.members):
                 member.end()
 
     def join(self, capacity: int) -> Member:
-        member = Member(capacity=capacity, cursor=self.context.services.hub.last_seq)
+        member = Member(capacity=capacity)
         self.members.add(member)
         return member
+
+    async def start(self, member: Member) -> None:
+        """Fix where a member that joined starts: after the log's newest cursor, read now."""
+        await self.began.wait()
+        member.start = member.cursor = await self.context.services.hub.starting_cursor()
 
     def leave(self, member: Member) -> None:
         self.members.discard(member)
@@ -207,6 +225,7 @@ class Cohorts:
             cohort = self.running[key] = Cohort(self, key, shared, factory)
         member = cohort.join(context.config.subscriber_queue_size)
         try:
+            await cohort.start(member)
             async for result in member.results():
                 yield result
         finally:

@@ -2,7 +2,8 @@
 
 The seam between replay and live has no gap and no duplicate: the listener is registered
 first (it buffers live events), then the log is read after the cursor, then live events at or
-below the last replayed cursor are dropped.
+below the last replayed cursor are dropped. Without a cursor the same seam starts at "now": the
+log's newest cursor, read once the listener is registered.
 """
 
 from __future__ import annotations
@@ -92,11 +93,14 @@ async def agent_event_stream(
     if after is not None and after > await context.database.read_retrying(eventlog.last_seq):
         # A cursor from the future (another database, a typo) would silently mute the stream.
         raise ValidationFailed("after", "is ahead of the newest event")
+    if after is None:
+        after = context.resume_after  # a cohort's stream, from where the cohort began
     listener = hub.listen(scope.matches)
     listener.on_overflow = partial(_end_if_stuck, listener, asyncio.current_task())
-    # Without a cursor, the resume point is where the hub stood when the subscriber joined.
-    last = after if after is not None else hub.last_seq
     try:
+        # Without a cursor the stream starts now, after the log's newest event: whatever the hub
+        # fills in later from before that was committed before this subscriber came.
+        last: int | None = after if after is not None else await hub.starting_cursor()
         if after is not None:
             async for event in _replayed(context, scope, after):
                 last = event.seq

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,18 @@ async def serving(app: ASGIApp) -> AsyncIterator[str]:
         await task
 
 
+@dataclass
+class ServeProcess:
+    """A running `agentgraph serve`: its ws://…/graphql URL and its process (a test may kill it)."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+    async def metric(self, name: str) -> float:
+        """The value of one of its /metrics lines."""
+        return await metric(self.url, name)
+
+
 @asynccontextmanager
 async def serve_process(
     database_url: str,
@@ -102,6 +115,20 @@ async def serve_process(
     env: dict[str, str] | None = None,
     port: int | None = None,
 ) -> AsyncIterator[str]:
+    """`agentgraph serve [args]` in a separate process on the same database; yields its ws URL."""
+    async with serve(database_url, secret_key, data_dir, *args, env=env, port=port) as served:
+        yield served.url
+
+
+@asynccontextmanager
+async def serve(
+    database_url: str,
+    secret_key: str | None,
+    data_dir: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+) -> AsyncIterator[ServeProcess]:
     """`agentgraph serve [args]` in a separate process on the same database, ready (its /readyz
     answers 200); yields its ws URL. Its output goes to ``data_dir / "serve.log"``.
 
@@ -140,9 +167,10 @@ async def serve_process(
                 await asyncio.sleep(0.1)
             else:
                 raise RuntimeError(f"agentgraph serve did not become ready:\n{log.read_text()}")
-        yield f"ws://127.0.0.1:{port}/graphql"
+        yield ServeProcess(f"ws://127.0.0.1:{port}/graphql", process)
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         try:
             process.wait(10)
         except subprocess.TimeoutExpired:

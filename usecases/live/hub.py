@@ -83,14 +83,23 @@ class Listener:
 
 
 class EventHub:
-    def __init__(self, broadcast: Broadcast, database: Database, *, queue_capacity: int) -> None:
+    def __init__(
+        self,
+        broadcast: Broadcast,
+        database: Database,
+        *,
+        queue_capacity: int,
+        tail_check_s: float = TAIL_CHECK_S,
+    ) -> None:
         self.broadcast = broadcast
         self.database = database
         self.queue_capacity = queue_capacity
+        self.tail_check_s = tail_check_s
         self.last_seq = 0
         # Durable events read from the log after the LISTEN connection came back: what the
         # notifications lost while it was away would have carried (/metrics shows it).
         self.replayed_after_reconnect = 0
+        self.subscriptions_started = 0
         self.listeners: set[Listener] = set()
         self.owners = ProjectOwners(database)
         self._tasks: list[asyncio.Task[None]] = []
@@ -129,6 +138,17 @@ class EventHub:
 
     def forget(self, listener: Listener) -> None:
         self.listeners.discard(listener)
+
+    async def starting_cursor(self) -> int:
+        """Where a subscription without `after` starts: the log's newest cursor, read now.
+
+        Call it once registered for live events (a listener, or a running cohort), so nothing
+        committed later is missed. Not ``last_seq``: that lags behind the log while no relay
+        leads, and what the hub fills in later was committed before the subscriber came.
+        """
+        cursor = await self.database.read_retrying(eventlog.last_seq)
+        self.subscriptions_started += 1
+        return cursor
 
     async def _consume(
         self, channel: str, handle: Callable[[str], Any], ready: asyncio.Event
@@ -192,7 +212,7 @@ class EventHub:
 
     async def _tail_check(self) -> None:
         while True:
-            await asyncio.sleep(TAIL_CHECK_S)
+            await asyncio.sleep(self.tail_check_s)
             with contextlib.suppress(Exception):
                 async with self._lock:
                     await self._catch_up()

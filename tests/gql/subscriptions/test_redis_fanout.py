@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+from broadcaster._backends.redis import RedisBackend
 from starlette.applications import Starlette
 
 from agentgraph.bootstrap import create_app
@@ -48,7 +49,7 @@ async def test_events_reach_subscribers_through_redis(
     agent = await world.spawn(api, "Relayed")
     token = world.owner["token"]
     async with serving(app) as url:
-        assert app.state.services.hub.broadcast._backend.__class__.__name__ == "RedisBackend"
+        assert isinstance(app.state.services.hub.broadcast._backend, RedisBackend)
         client = await WSClient.open(url, TRANSPORT_WS, token=token)
         try:
             async with registered(app):
