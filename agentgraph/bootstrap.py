@@ -26,7 +26,9 @@ from store.database import Database
 from store.listener import PostgresListenBackend
 from usecases.accounts import TokenConfig
 from usecases.authentication import Authenticator
+from usecases.budgets import BUDGET_TASK, Budgets
 from usecases.live.hub import EventHub
+from usecases.live.sessions import LiveSessions
 from usecases.services import Services
 from usecases.sweeps import SWEEPER_TASK, run_sweeper
 
@@ -68,13 +70,21 @@ def create_services(settings: Settings, database_url: str | None = None) -> Serv
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
     )
+    secret_key = resolve_secret_key(settings)
+    authenticator = Authenticator(database, secret_key)
+    sessions = LiveSessions(
+        authenticator,
+        max_sockets=settings.ws_max_sockets_per_caller,
+        max_subscriptions=settings.ws_max_subscriptions_per_caller,
+        recheck_interval_s=settings.ws_recheck_interval_s,
+    )
     hub = EventHub(
         create_broadcast(settings, database),
         database,
         queue_capacity=settings.subscriber_queue_size,
         tail_check_s=settings.tail_check_s,
+        sessions=sessions,
     )
-    secret_key = resolve_secret_key(settings)
     return Services(
         database=database,
         hub=hub,
@@ -85,7 +95,10 @@ def create_services(settings: Settings, database_url: str | None = None) -> Serv
             refresh_ttl_s=settings.refresh_token_ttl_s,
         ),
         heartbeat_timeout=timedelta(seconds=settings.heartbeat_timeout_s),
-        authenticator=Authenticator(database, secret_key),
+        authenticator=authenticator,
+        budgets=Budgets(
+            database, points=settings.rate_limit_points, window_s=settings.rate_limit_window_s
+        ),
     )
 
 
@@ -99,6 +112,7 @@ def surface_config(settings: Settings) -> SurfaceConfig:
             max_tokens=settings.max_tokens,
             max_cost=settings.max_query_cost,
             default_page_size=settings.default_page_size,
+            max_length=settings.max_query_length,
         ),
         default_page_size=settings.default_page_size,
         max_page_size=settings.max_page_size,
@@ -107,6 +121,7 @@ def surface_config(settings: Settings) -> SurfaceConfig:
         ws_keepalive_s=settings.ws_keepalive_s,
         subscriber_queue_size=settings.subscriber_queue_size,
         compiled_reads=settings.compiled_reads,
+        max_frame_bytes=settings.max_body_bytes,
     )
 
 
@@ -138,10 +153,11 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             ),
             name=SWEEPER_TASK,
         )
+        budgets = asyncio.create_task(services.budgets.run(), name=BUDGET_TASK)
         try:
             yield
         finally:
-            for task in (sweeper, relaying):
+            for task in (sweeper, relaying, budgets):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from sqlalchemy import text
@@ -13,10 +14,11 @@ from starlette.staticfiles import StaticFiles
 from agentgraph.migrate import current_revision, head_revision
 from agentgraph.relay import Relay
 from agentgraph.settings import Settings
-from domain.errors import Unavailable
 from gql.app import AgentgraphGraphQL, http_endpoint
 from gql.body_limit import RequestBodyLimit
 from usecases.services import Services
+
+logger = logging.getLogger("agentgraph.http")
 
 # The dashboard (web/ at the top of the repository): static files, no build step.
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -40,12 +42,11 @@ def routes(
             async with services.database.read() as conn:
                 await conn.execute(text("SELECT 1"))
                 revision = await current_revision(conn)
-        except Exception as error:
-            # Named by what went wrong underneath (the store reports it as Unavailable).
-            cause = error.__cause__ if isinstance(error, Unavailable) else error
+        except Exception:
+            # Why goes to the log: an unauthenticated route names no internals.
+            logger.warning("readiness check: the database is unreachable", exc_info=True)
             return JSONResponse(
-                {"status": "unavailable", "database": type(cause or error).__name__},
-                status_code=503,
+                {"status": "unavailable", "database": "unreachable"}, status_code=503
             )
         head = head_revision()
         if revision != head:
@@ -86,6 +87,14 @@ def routes(
                 "1 while this process relays NOTIFY to Redis (AGENTGRAPH_BROADCAST_URL), else 0.",
                 int(relay.leading),
             ),
+            "agentgraph_ws_sessions": (
+                "WebSockets open on a credential (live sessions).",
+                len(hub.sessions.sessions),
+            ),
+            "agentgraph_ws_subscriptions": (
+                "Subscriptions running on live sessions.",
+                hub.sessions.subscriptions,
+            ),
             "agentgraph_listen_reconnects": (
                 "Times the LISTEN connection was re-established.",
                 getattr(backend, "reconnects", 0),
@@ -104,11 +113,8 @@ def routes(
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics),
-        Route(
-            "/graphql",
-            RequestBodyLimit(http_endpoint(graphql), settings.max_body_bytes),
-            methods=["GET", "POST"],
-        ),
+        # Every method: what is not a POST is refused with a GraphQL error body (405).
+        Route("/graphql", RequestBodyLimit(http_endpoint(graphql), settings.max_body_bytes)),
         WebSocketRoute("/graphql", graphql),
         # Last, so every route above wins; a wheel installed without web/ serves no dashboard.
         *([Mount("/", StaticFiles(directory=WEB_DIR, html=True))] if WEB_DIR.is_dir() else []),

@@ -20,6 +20,7 @@ from broadcaster import Broadcast, Event
 from broadcaster._backends.redis import RedisBackend
 
 from agentgraph.settings import Settings
+from store.credentials import CREDENTIALS_CHANNEL
 from store.database import Database
 from store.eventlog import EVENTS_CHANNEL, HEARTBEATS_CHANNEL
 from store.leadership import Leadership, leadership
@@ -28,7 +29,7 @@ from store.listener import RESYNC, PostgresListenBackend
 logger = logging.getLogger("agentgraph.relay")
 
 RELAY_LOCK = 7_301_845_115
-CHANNELS = (EVENTS_CHANNEL, HEARTBEATS_CHANNEL)
+CHANNELS = (EVENTS_CHANNEL, HEARTBEATS_CHANNEL, CREDENTIALS_CHANNEL)
 
 
 def uses_redis(settings: Settings) -> bool:

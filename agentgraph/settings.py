@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     max_tokens: int = 2000
     max_query_cost: int = 5000
     max_body_bytes: int = 1024 * 1024
+    max_query_length: int = 65536
     statement_timeout_ms: int = 10_000
     max_page_size: int = 100
     default_page_size: int = 20
@@ -53,6 +54,12 @@ class Settings(BaseSettings):
     ws_init_timeout_s: float = 10.0
     ws_keepalive_s: float = 15.0
     subscriber_queue_size: int = 1000
+    ws_max_sockets_per_caller: int = 64
+    ws_max_subscriptions_per_caller: int = 256
+    ws_recheck_interval_s: float = 30.0
+
+    rate_limit_points: int = 120_000
+    rate_limit_window_s: int = 60
 
     compiled_reads: bool = True
 

@@ -50,6 +50,16 @@ class Viewer:
             return f"agent-token:{self.agent_token_id}"
         return "system"
 
+    @property
+    def caller_key(self) -> str | None:
+        """Whom per-caller limits count against: the user, or the agent token (one runtime);
+        None for anonymous callers."""
+        if self.user_id is not None:
+            return f"user:{self.user_id}"
+        if self.agent_token_id is not None:
+            return f"agent-token:{self.agent_token_id}"
+        return None
+
     def may(self, capability: Capability) -> bool:
         if capability is Capability.PUBLIC:
             return True

@@ -28,6 +28,17 @@ class Unauthenticated(DomainError):
         super().__init__(message)
 
 
+class AgentTerminated(Unauthenticated):
+    """An agent token whose agent was terminated: it authenticates nothing any more, and says
+    why, so the runtime holding it knows to stop rather than to ask for a new token."""
+
+    def __init__(self) -> None:
+        super().__init__("This agent is TERMINATED: its tokens no longer work.")
+
+    def extensions(self) -> dict[str, object]:
+        return {"agentStatus": "TERMINATED"}
+
+
 class Forbidden(DomainError):
     code = "FORBIDDEN"
 

@@ -1,27 +1,38 @@
-"""The /graphql endpoint: Strawberry's ASGI view with our context, auth and protocols."""
+"""The /graphql endpoint: Strawberry's ASGI view with our context, auth and protocols.
+
+In front of it, for HTTP: ``CheckedRequests`` (gql/http_requests.py: only POSTed JSON objects
+get in), then the compiled read path. Over WebSocket: frames within limits, both protocols'
+handlers with live sessions (gql/subscriptions/).
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from domain.access import ANONYMOUS, Viewer
-from domain.errors import DomainError, Unavailable
-from gql.compiled.endpoint import CompiledReads
+from domain.errors import DomainError, Unauthenticated, Unavailable
+from gql import request_json
+from gql.compiled.endpoint import BUDGET_SPENT, CompiledReads
 from gql.config import SurfaceConfig
 from gql.context import Context
 from gql.encoding import encode_json
+from gql.http_requests import CheckedRequests, request_error
 from gql.schema import AgentgraphSchema, build_schema
 from gql.subscriptions.cohorts import Cohorts
 from gql.subscriptions.legacy_ws import GraphQLWSHandler
+from gql.subscriptions.sockets import SocketFrames, refusal_of
+from gql.subscriptions.transport_ws import TransportWSHandler
+from usecases.live.sessions import TooManySockets
 from usecases.services import Services
 
 logger = logging.getLogger("agentgraph.http")
@@ -35,7 +46,9 @@ def _bearer(value: Any) -> str | None:
 
 
 class AgentgraphGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = GraphQLWSHandler
+    websocket_adapter_class = SocketFrames
 
     def __init__(self, services: Services, config: SurfaceConfig) -> None:
         super().__init__(
@@ -46,11 +59,27 @@ class AgentgraphGraphQL(GraphQL[Context, None]):
             connection_init_wait_timeout=config.ws_init_timeout,
             keep_alive=True,
             keep_alive_interval=config.ws_keepalive_s,
+            # The caps are per caller, over all of its sockets (usecases/live/sessions.py).
+            max_subscriptions_per_connection=None,
         )
         self.services = services
         self.config = config
         # Subscribers who ask the same thing and may see the same things share one stream.
         self.cohorts = Cohorts()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as refused:  # whatever Strawberry refuses: a GraphQL error body
+            response = request_error(refused.status_code, refused.reason, "body")
+        await response(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        # HTTP bodies and WebSocket frames: strict, nested within limits (gql/request_json.py).
+        return request_json.decode(data)
 
     def encode_json(self, data: object) -> str:
         # Text, for WebSocket frames; HTTP responses are written as bytes (create_response).
@@ -79,6 +108,11 @@ class AgentgraphGraphQL(GraphQL[Context, None]):
             # The viewer is settled at connection_init (on_ws_connect), from its payload or,
             # failing that, from the upgrade request's Authorization header.
             return self._context(ANONYMOUS, client, upgrade_token=header)
+        http = {
+            "http_response": response,
+            # The compiled read path spent this request's cost before handing it here.
+            "budget_spent": bool(request.scope.get(BUDGET_SPENT)),
+        }
         try:
             viewer = await self.services.authenticator.viewer(header)
         except DomainError as error:
@@ -87,19 +121,28 @@ class AgentgraphGraphQL(GraphQL[Context, None]):
             # UNAUTHENTICATED.
             if isinstance(error, Unavailable):
                 logger.warning("could not authenticate: the database is unavailable")
-            return self._context(ANONYMOUS, client, auth_error=error)
-        return self._context(viewer, client)
+            return self._context(ANONYMOUS, client, auth_error=error, **http)
+        return self._context(viewer, client, **http)
 
     async def on_ws_connect(self, context: Context) -> Any:
+        """connection_init: authenticate, and open the socket's live session (refused past the
+        per-caller cap on sockets)."""
         params = context.connection_params or {}
         token = _bearer(params.get("authorization") or params.get("Authorization"))
         token = token or context.upgrade_token
         try:
             viewer = await self.services.authenticator.viewer(token)
-        except DomainError as error:
+        except Unavailable as error:  # the database is away: no verdict on the credential
             raise ConnectionRejectionError({"message": error.message}) from error
-        if not viewer.is_authenticated:
-            raise ConnectionRejectionError({"message": "Authentication required."})
+        except DomainError as error:
+            raise refusal_of(error) from error
+        if token is None or not viewer.is_authenticated:
+            raise refusal_of(Unauthenticated())
+        assert context.end_socket is not None  # set by the protocol handler
+        try:
+            context.session = self.services.hub.sessions.open(token, viewer, context.end_socket)
+        except TooManySockets as error:
+            raise refusal_of(error) from error
         context.viewer = viewer
         context.refresh_loaders()
         return None
@@ -111,9 +154,12 @@ def graphql_app(services: Services, config: SurfaceConfig) -> AgentgraphGraphQL:
 
 
 def http_endpoint(view: AgentgraphGraphQL) -> ASGIApp:
-    """POST /graphql: the compiled read path in front of the view (unless turned off)."""
+    """HTTP /graphql: requests checked (gql/http_requests.py), then the compiled read path in
+    front of the view (unless turned off)."""
+    graphiql = view.graphql_ide is not None
     if not view.config.compiled_reads:
-        return view
+        return CheckedRequests(view, graphiql=graphiql)
     schema = view.schema
     assert isinstance(schema, AgentgraphSchema)
-    return CompiledReads(view, view.services, view.config, schema.documents, schema._schema)
+    compiled = CompiledReads(view, view.services, view.config, schema.documents, schema._schema)
+    return CheckedRequests(compiled, graphiql=graphiql)

@@ -23,3 +23,5 @@ class SurfaceConfig:
     # Queries in the compilable part of the graph are built by PostgreSQL in one statement;
     # off, every request takes the resolvers (the reference the compiled path is tested against).
     compiled_reads: bool = True
+    # WebSocket frames longer than this are refused (close 1009) before they are decoded.
+    max_frame_bytes: int = 1024 * 1024

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from starlette.responses import Response
 from strawberry.types import Info as StrawberryInfo
 
 from domain.access import Viewer
-from domain.errors import DomainError
+from domain.errors import DomainError, RateLimited
 from domain.events import LiveEvent
 from gql.config import SurfaceConfig
 from gql.loaders import Loaders
 from store.database import Database
+from usecases.live.sessions import LiveSession
 from usecases.services import Services
 
 if TYPE_CHECKING:
@@ -37,6 +41,14 @@ class Context:
     current_event: LiveEvent | None = None
     # A cohort's stream resumes after the cursor where the cohort began (see cohorts.py).
     resume_after: int | None = None
+    # HTTP: the response being prepared (a refused budget sets its status and Retry-After),
+    # and whether the compiled read path already spent this request's cost.
+    http_response: Response | None = None
+    budget_spent: bool = False
+    # WebSocket: the socket's live session, once connection_init authenticated it, and how
+    # its protocol handler ends the socket when the session's credential ends.
+    session: LiveSession | None = None
+    end_socket: Callable[[str], Awaitable[None]] | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
@@ -49,6 +61,20 @@ class Context:
     def for_viewer(self, viewer: Viewer, client_address: str) -> Context:
         """A context of the same server for another caller (a cohort's shared resolution)."""
         return Context(self.services, self.config, self.cohorts, viewer, client_address)
+
+    async def spend_budget(self, cost: int) -> None:
+        """Spend an operation's cost from the caller's budget (usecases/budgets.py), once per
+        HTTP request and once per subscription; ``RateLimited`` when it is used up."""
+        if self.budget_spent:
+            return
+        try:
+            await self.services.budgets.spend(self.viewer, cost)
+        except RateLimited as refused:
+            if self.http_response is not None and refused.retry_after_s is not None:
+                self.http_response.status_code = 429
+                self.http_response.headers["Retry-After"] = str(math.ceil(refused.retry_after_s))
+            raise
+        self.budget_spent = self.http_response is not None
 
     @property
     def database(self) -> Database:

@@ -1,7 +1,10 @@
 """Documents are parsed and validated once: a bounded cache by document text, shared by the
 Strawberry pipeline (the ``CachedDocuments`` extension) and the compiled read path.
 
-Parsing stops at the token limit, as Strawberry's MaxTokensLimiter makes it; validation runs
+A document longer than the length limit is not parsed at all (lexing whitespace, comments and
+string literals costs time in proportion to their length, however few tokens they make);
+parsing stops at the token limit, as Strawberry's MaxTokensLimiter makes it. A parse error is
+kept labelled: QUERY_TOO_COMPLEX for a limit, VALIDATION_ERROR for bad syntax. Validation runs
 only when asked for — after the query limits passed — and is kept with the document. The
 errors kept are the very objects graphql-core produced; later hooks may relabel them in place
 (the query limits do), which they do the same way every time.
@@ -19,6 +22,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from gql.input_guard import literal_with_nul
+from gql.limits import QueryLimits, label_parse_error, too_long
 
 DEFAULT_SIZE = 1000
 
@@ -27,15 +31,18 @@ class PreparedDocument:
     """One document text: its parse, and its validation once asked for."""
 
     def __init__(self, schema: GraphQLSchema, rules: tuple[type[ASTValidationRule], ...],
-                 query: str, max_tokens: int) -> None:  # fmt: skip
+                 query: str, limits: QueryLimits) -> None:  # fmt: skip
         self._schema = schema
         self._rules = rules
         self.document: DocumentNode | None = None
         self.parse_error: GraphQLError | None = None
-        try:
-            self.document = parse(query, max_tokens=max_tokens)
-        except GraphQLError as error:
-            self.parse_error = error
+        if len(query) > limits.max_length:
+            self.parse_error = too_long(len(query), limits)
+        else:
+            try:
+                self.document = parse(query, max_tokens=limits.max_tokens)
+            except GraphQLError as error:
+                self.parse_error = label_parse_error(error, limits)
         # The first string literal holding a NUL character (gql/input_guard.py refuses those).
         self.nul_literal = literal_with_nul(self.document) if self.document else None
         self._validation: list[GraphQLError] | None = None
@@ -52,10 +59,11 @@ class Documents:
     """The documents seen lately, by text (least recently used ones are dropped)."""
 
     def __init__(
-        self, schema: GraphQLSchema, *, max_tokens: int, production: bool, size: int = DEFAULT_SIZE
-    ) -> None:
+        self, schema: GraphQLSchema, *, limits: QueryLimits, production: bool,
+        size: int = DEFAULT_SIZE,
+    ) -> None:  # fmt: skip
         self._schema = schema
-        self._max_tokens = max_tokens
+        self._limits = limits
         extra: Sequence[type[ASTValidationRule]] = (
             (NoSchemaIntrospectionCustomRule,) if production else ()
         )
@@ -68,7 +76,7 @@ class Documents:
         if entry is not None:
             self._entries.move_to_end(query)
             return entry
-        entry = PreparedDocument(self._schema, self._rules, query, self._max_tokens)
+        entry = PreparedDocument(self._schema, self._rules, query, self._limits)
         self._entries[query] = entry
         if len(self._entries) > self._size:
             self._entries.popitem(last=False)
@@ -90,7 +98,8 @@ class CachedDocuments(SchemaExtension):
         context = self.execution_context
         if context.graphql_document is None and isinstance(context.query, str):
             entry = self.documents.prepare(context.query)
-            if entry.document is not None:  # else Strawberry parses and reports the error
+            # (A document that did not parse never gets here: gql/admission.py refused it.)
+            if entry.document is not None:
                 context.graphql_document = entry.document
                 self._entry = entry
         yield

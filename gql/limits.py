@@ -2,9 +2,13 @@
 
 A breach is a ``QUERY_TOO_COMPLEX`` error whose message names the limit and what was measured.
 The checks run cheapest first: the request body (``RequestBodyLimit``, before the body is read
-past the limit), tokens (Strawberry's ``MaxTokensLimiter``: the parser stops at the limit),
-then depth, aliases and cost (``QueryLimiter``, one walk of the operation to run, before
-graphql-core's validation rules). They apply alike to queries, mutations and subscriptions.
+past the limit), the document's length in characters (not even lexed past it), tokens (the
+parser stops at the limit; both in ``gql/documents.py``, asked by every transport through
+``gql/admission.py``), then depth, aliases and cost (``QueryLimiter``, one walk of the operation
+to run, before graphql-core's validation rules). They apply alike to queries, mutations and
+subscriptions, over HTTP and both WebSocket protocols. Within the limits, the operation's cost
+is then spent from the caller's budget over time (``usecases/budgets.py``): RATE_LIMITED when
+it is used up.
 graphql-core's own safety stops (nesting past 200 levels while parsing; a document too costly
 to validate) are reported as ``QUERY_TOO_COMPLEX`` too.
 
@@ -38,9 +42,9 @@ The dashboard's fleet query (100 agents, each with type, state, configs, capabil
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 from graphql import (
     DocumentNode,
@@ -55,6 +59,7 @@ from graphql import (
     ListValueNode,
     NamedTypeNode,
     OperationDefinitionNode,
+    OperationType,
     SelectionSetNode,
     VariableNode,
     get_named_type,
@@ -68,6 +73,8 @@ from graphql import (
 from graphql.error import GraphQLSyntaxError
 from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import SchemaExtension
+
+from domain.errors import DomainError, RateLimited
 
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 
@@ -91,6 +98,8 @@ class QueryLimits:
     max_tokens: int = 2000
     max_cost: int = 5000
     default_page_size: int = 20
+    # Characters of a document: past it, a document is not even lexed.
+    max_length: int = 65536
 
 
 SPEC_LIMITS = QueryLimits()
@@ -136,12 +145,23 @@ def check(
     limits: QueryLimits,
 ) -> list[GraphQLError]:
     """The ``QUERY_TOO_COMPLEX`` errors of an operation: empty when it is within every limit."""
+    return checked_cost(schema, document, variables, operation_name, limits)[1]
+
+
+def checked_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None,
+    operation_name: str | None,
+    limits: QueryLimits,
+) -> tuple[int, list[GraphQLError]]:
+    """The operation's cost, and its ``QUERY_TOO_COMPLEX`` errors (``check``)."""
     try:
         found = measure(
             schema, document, variables, operation_name, default_page_size=limits.default_page_size
         )
     except RecursionError:
-        return [_too_complex(f"nested too deeply (the depth limit is {limits.max_depth}).")]
+        return 0, [_too_complex(f"nested too deeply (the depth limit is {limits.max_depth}).")]
     errors = []
     if found.depth > limits.max_depth:
         errors.append(_too_complex(f"depth {found.depth} exceeds the limit of {limits.max_depth}."))
@@ -151,7 +171,19 @@ def check(
         )
     if found.cost > limits.max_cost:
         errors.append(_too_complex(f"cost {found.cost} exceeds the limit of {limits.max_cost}."))
-    return errors
+    return found.cost, errors
+
+
+@runtime_checkable
+class SpendsBudget(Protocol):
+    """A request context that pays for operations (gql/context.py's Context)."""
+
+    async def spend_budget(self, cost: int) -> None: ...
+
+
+def budget_error(error: DomainError) -> GraphQLError:
+    """A refusal of the caller's budget as the GraphQL error a client sees."""
+    return GraphQLError(error.message, extensions={"code": error.code, **error.extensions()})
 
 
 class _Walk:
@@ -292,6 +324,25 @@ def _is_edge(type_: GraphQLNamedType | None) -> bool:
     return "node" in fields and "cursor" in fields
 
 
+def too_long(length: int, limits: QueryLimits) -> GraphQLError:
+    """The error of a document longer than ``limits.max_length`` characters."""
+    return _too_complex(
+        f"the document has {length} characters (the limit is {limits.max_length}); "
+        "send long values as variables."
+    )
+
+
+def label_parse_error(error: GraphQLError, limits: QueryLimits) -> GraphQLError:
+    """A parse error with its code: QUERY_TOO_COMPLEX when the parser stopped at a limit,
+    VALIDATION_ERROR for bad syntax (relabelled in place, and returned)."""
+    message = _parse_limit_message(error, limits)
+    if message is not None:
+        _relabel(error, message)
+    elif "code" not in (error.extensions or {}):
+        error.extensions = {**(error.extensions or {}), "code": "VALIDATION_ERROR"}
+    return error
+
+
 def _parse_limit_message(error: GraphQLError, limits: QueryLimits) -> str | None:
     """graphql-core's own words when the parser stopped at a limit."""
     if not isinstance(error, GraphQLSyntaxError):
@@ -312,7 +363,8 @@ def _relabel(error: GraphQLError, message: str) -> None:
 
 
 class QueryLimiter(SchemaExtension):
-    """Refuses an operation past a limit before graphql-core validates it or anything runs."""
+    """Refuses an operation past a limit before graphql-core validates it or anything runs;
+    within them, its cost is spent from the caller's budget (RATE_LIMITED when it cannot be)."""
 
     def __init__(self, limits: QueryLimits) -> None:
         self.limits = limits
@@ -324,16 +376,27 @@ class QueryLimiter(SchemaExtension):
             if message is not None:
                 _relabel(error, message)
 
-    def on_validate(self) -> Iterator[None]:
+    async def on_validate(self) -> AsyncIterator[None]:
         context = self.execution_context
         if context.graphql_document is not None:
-            errors = check(
+            cost, errors = checked_cost(
                 context.schema._schema,
                 context.graphql_document,
                 context.variables,
                 context.operation_name,
                 self.limits,
             )
+            caller = context.context
+            # Subscriptions pay where they start (AgentgraphSchema.stream), once per subscriber.
+            operation = get_operation_ast(context.graphql_document, context.operation_name)
+            subscribing = (
+                operation is not None and operation.operation is OperationType.SUBSCRIPTION
+            )
+            if not errors and not subscribing and isinstance(caller, SpendsBudget):
+                try:
+                    await caller.spend_budget(cost)
+                except RateLimited as refused:
+                    errors = [budget_error(refused)]
             if errors:
                 # Strawberry skips its validation when an extension has set errors already.
                 context.pre_execution_errors = errors

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
+from graphql import OperationType as DocumentOperation
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 
+from domain.errors import RateLimited
+from gql.admission import HTTP_OPERATIONS, WEBSOCKET_OPERATIONS, refusal
 from gql.context import Context
 from gql.documents import CachedDocuments, Documents
 from gql.errors import ErrorPolicy, HideSuggestions
 from gql.input_guard import RejectNulCharacters
-from gql.limits import SPEC_LIMITS, QueryLimiter, QueryLimits
+from gql.limits import SPEC_LIMITS, QueryLimiter, QueryLimits, budget_error, checked_cost
 from gql.resolvers.account_mutations import AccountMutations
 from gql.resolvers.account_queries import AccountQueries
 from gql.resolvers.agent_mutations import AgentMutations
@@ -72,11 +77,32 @@ NODE_TYPES = [
 class AgentgraphSchema(strawberry.Schema):
     # Parsed and validated documents, shared with the compiled read path.
     documents: Documents
+    limits: QueryLimits
 
     def process_errors(self, errors: Any, execution_context: Any = None) -> None:
         # Client errors are answers, not incidents; internal ones are logged once, with a
         # reference id, by the ErrorPolicy extension (gql/errors.py).
         return None
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Any = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """HTTP runs queries and mutations through here, after ``gql/admission.py``."""
+        allowed = _allowed(allowed_operation_types, HTTP_OPERATIONS)
+        errors, _ = refusal(self.documents, query, variable_values, operation_name, allowed)
+        if errors:
+            return ExecutionResult(data=None, errors=errors)
+        return await super().execute(
+            query, variable_values, context_value, root_value, operation_name,
+            allowed_operation_types, operation_extensions,
+        )  # fmt: skip
 
     async def stream(  # type: ignore[override]
         self,
@@ -88,8 +114,25 @@ class AgentgraphSchema(strawberry.Schema):
         operation_extensions: dict[str, Any] | None = None,
         allowed_operation_types: Any = None,
     ) -> Any:
-        """Both WebSocket protocols subscribe through here: identical subscriptions of viewers
-        who see the same things share one cohort (gql/subscriptions/cohorts.py)."""
+        """Both WebSocket protocols subscribe through here, after ``gql/admission.py``:
+        identical subscriptions of viewers who see the same things share one cohort
+        (gql/subscriptions/cohorts.py)."""
+        allowed = _allowed(allowed_operation_types, WEBSOCKET_OPERATIONS)
+        errors, entry = refusal(self.documents, query, variable_values, operation_name, allowed)
+        if errors:
+            return _refused(errors)
+        assert entry is not None and entry.document is not None and isinstance(query, str)
+        if isinstance(context_value, Context):
+            # Each subscriber pays for its subscription here, cohort member or not (a cohort
+            # runs the pipeline once for all of them). Past a limit, the pipeline reports it.
+            cost, breaches = checked_cost(
+                self._schema, entry.document, variable_values, operation_name, self.limits
+            )
+            if not breaches:
+                try:
+                    await context_value.spend_budget(cost)
+                except RateLimited as refused:
+                    return _refused([budget_error(refused)])
         parent = super()
 
         def run(context: Any) -> Any:
@@ -99,10 +142,25 @@ class AgentgraphSchema(strawberry.Schema):
             )  # fmt: skip
 
         if isinstance(context_value, Context):
-            key = sharing_key(query, variable_values, operation_name, context_value.viewer)
+            key = sharing_key(
+                entry.document, query, variable_values, operation_name, context_value.viewer
+            )
             if key is not None:
                 return context_value.cohorts.stream(key, context_value, run)
         return await run(context_value)
+
+
+def _allowed(
+    given: Iterable[Any] | None, transport: frozenset[DocumentOperation]
+) -> frozenset[DocumentOperation]:
+    """The operation types a transport runs (narrowed further by what the caller allows)."""
+    if given is None:
+        return transport
+    return transport & {DocumentOperation(t.value) for t in given}
+
+
+async def _refused(errors: list[GraphQLError]) -> AsyncGenerator[ExecutionResult, None]:
+    yield PreExecutionError(data=None, errors=errors)
 
 
 def build_schema(
@@ -128,9 +186,8 @@ def build_schema(
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALARS),
     )
-    schema.documents = Documents(
-        schema._schema, max_tokens=limits.max_tokens, production=production
-    )
+    schema.documents = Documents(schema._schema, limits=limits, production=production)
+    schema.limits = limits
     return schema
 
 

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.lifecycle import AgentStatus
 from domain.records import AgentToken
-from store.rows import fetch_first, fetch_one, to_record
+from store.rows import fetch_one, to_record
 from store.tables import agent_tokens, agents, projects
 
 # A token's last_used_at is bookkeeping for its owner, not an audit log: one write per minute.
@@ -45,14 +46,17 @@ async def insert_agent_token(
     return await fetch_one(conn, AgentToken, statement)
 
 
-async def live_agent_token(conn: AsyncConnection, token_hash: str) -> AgentToken | None:
-    """The unrevoked token with this hash (with its agent still existing), or None."""
+async def live_agent_token(
+    conn: AsyncConnection, token_hash: str
+) -> tuple[AgentToken, AgentStatus] | None:
+    """The unrevoked token with this hash whose agent exists, with that agent's status."""
     query = (
-        select(agent_tokens)
+        select(agent_tokens, agents.c.status.label("agent_status"))
         .select_from(_OF_AGENT)
         .where(agent_tokens.c.token_hash == token_hash, agent_tokens.c.revoked_at.is_(None))
     )
-    return await fetch_first(conn, AgentToken, query)
+    row = (await conn.execute(query)).first()
+    return None if row is None else (to_record(AgentToken, row), AgentStatus(row.agent_status))
 
 
 def is_touch_due(last_used_at: datetime | None, now: datetime) -> bool:

@@ -15,6 +15,7 @@ from store.models import (
     AgentToken,
     AgentType,
     Approval,
+    CallerBudget,
     Checkpoint,
     Event,
     Execution,
@@ -29,6 +30,7 @@ from store.models import (
 users = cast(Table, User.__table__)
 refresh_tokens = cast(Table, RefreshToken.__table__)
 agent_tokens = cast(Table, AgentToken.__table__)
+caller_budgets = cast(Table, CallerBudget.__table__)
 agent_types = cast(Table, AgentType.__table__)
 projects = cast(Table, Project.__table__)
 agents = cast(Table, Agent.__table__)

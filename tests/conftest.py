@@ -23,7 +23,9 @@ from agentgraph.bootstrap import create_app
 from agentgraph.settings import Settings
 from tests.support.api import GraphQLClient
 from tests.support.sql_counter import StatementCounter
+from usecases.budgets import BUDGET_TASK
 from usecases.live.hub import TAIL_CHECK_TASK
+from usecases.live.sessions import RECHECK_TASK
 from usecases.sweeps import SWEEPER_TASK
 
 REPO = Path(__file__).resolve().parent.parent
@@ -75,6 +77,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Set
         database_url=database_url,
         data_dir=tmp_path_factory.mktemp("data"),
         secret_key=TEST_SECRET,
+        # The sessions' safety-net re-check would hide a socket that its credential's
+        # announcement failed to end (tests/gql/subscriptions/test_sessions.py sets its own).
+        ws_recheck_interval_s=3600.0,
     )
 
 
@@ -111,8 +116,9 @@ async def reference_api(reference_app: Starlette) -> AsyncIterator[GraphQLClient
         yield client
 
 
-# Background work runs on its own clock; it is not part of any request being counted.
-BACKGROUND_TASKS = frozenset({SWEEPER_TASK, TAIL_CHECK_TASK})
+# Background work runs on its own clock; it is not part of any request being counted (the
+# rate-limit budget's bookkeeping and the sessions' re-checks included).
+BACKGROUND_TASKS = frozenset({SWEEPER_TASK, TAIL_CHECK_TASK, BUDGET_TASK, RECHECK_TASK})
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from domain.access import ANONYMOUS, Viewer
-from domain.errors import Forbidden, Unauthenticated, ValidationFailed
+from domain.errors import AgentTerminated, Forbidden, Unauthenticated, ValidationFailed
+from domain.lifecycle import AgentStatus
 from domain.records import User
 from domain.throttle import LoginThrottle
 from domain.values import (
@@ -72,7 +73,9 @@ async def authenticate(database: Database, secret_key: str, token: str | None) -
     """The viewer a bearer token stands for: ANONYMOUS without one, ``Unauthenticated`` if bad.
 
     Access tokens (JWT) are users, re-read on every request so a disabled user or a revoked
-    superuser flag takes effect at once; ``aga_`` tokens are agent runtimes.
+    superuser flag takes effect at once; ``aga_`` tokens are agent runtimes, valid while
+    unrevoked and their agent exists and is not TERMINATED. (The one rule for every transport:
+    open WebSockets are checked against it again when a credential changes.)
     """
     if token is None:
         return ANONYMOUS
@@ -93,9 +96,12 @@ async def authenticate(database: Database, secret_key: str, token: str | None) -
 
 async def _agent_viewer(database: Database, token: str) -> Viewer:
     hashed = secret_hash(token)
-    found = await database.read_retrying(lambda conn: agent_tokens.live_agent_token(conn, hashed))
-    if found is None:
+    live = await database.read_retrying(lambda conn: agent_tokens.live_agent_token(conn, hashed))
+    if live is None:
         raise Unauthenticated("Invalid or revoked agent token.")
+    found, agent_status = live
+    if agent_status is AgentStatus.TERMINATED:
+        raise AgentTerminated()
     if agent_tokens.is_touch_due(found.last_used_at, datetime.now(UTC)):
         async with database.transaction() as conn:
             await agent_tokens.touch_agent_token(conn, found.id)

@@ -10,6 +10,7 @@ from domain.throttle import LoginThrottle
 from store.database import Database
 from usecases.accounts import TokenConfig
 from usecases.authentication import Authenticator
+from usecases.budgets import Budgets
 from usecases.live.hub import EventHub
 
 
@@ -23,3 +24,4 @@ class Services:
     tokens: TokenConfig
     heartbeat_timeout: timedelta
     authenticator: Authenticator
+    budgets: Budgets

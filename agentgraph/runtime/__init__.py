@@ -22,7 +22,7 @@ GraphQL API (HTTP and graphql-transport-ws), never through its code.
 
 from agentgraph.runtime.approvals import ApprovalDecision
 from agentgraph.runtime.client import AgentClient, connect
-from agentgraph.runtime.control import StatusChange, Terminated
+from agentgraph.runtime.control import StatusChange
 from agentgraph.runtime.errors import (
     AgentgraphError,
     Conflict,
@@ -34,6 +34,7 @@ from agentgraph.runtime.errors import (
     RateLimited,
     ServerError,
     ServerUnavailable,
+    Terminated,
     Unauthenticated,
     ValidationError,
 )

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from agentgraph.runtime.errors import AgentgraphError
+from agentgraph.runtime.errors import AgentgraphError, Terminated
 from agentgraph.runtime.http import GraphQLHttp
 from agentgraph.runtime.signals import Changes
 from agentgraph.runtime.subscriptions import LiveSubscription, SubscriptionClient
@@ -40,16 +40,6 @@ query Status($id: ID!) {
 REPORT_STATE = """
 mutation Report($input: UpdateAgentStateInput!) { updateAgentState(input: $input) { id } }
 """
-
-
-class Terminated(AgentgraphError):
-    """An operator terminated the agent: it must stop (its open execution was cancelled)."""
-
-    def __init__(self, change: StatusChange | None) -> None:
-        why = f": {change.reason}" if change and change.reason else ""
-        who = f" by {change.actor}" if change and change.actor else ""
-        super().__init__(f"The agent was terminated{who}{why}.")
-        self.change = change
 
 
 @dataclass(frozen=True)

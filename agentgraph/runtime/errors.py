@@ -9,7 +9,10 @@ so every part of the SDK stops on it instead of retrying.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agentgraph.runtime.control import StatusChange
 
 
 class AgentgraphError(Exception):
@@ -142,10 +145,38 @@ _CODED: tuple[type[AgentgraphError], ...] = (
 _BY_CODE = {cls.code: cls for cls in _CODED if cls.code is not None}
 
 
+class Terminated(Unauthenticated):
+    """An operator terminated the agent: it must stop (its open execution was cancelled), and a
+    new token would not help. Raised when the runtime sees the move on its subscription, or when
+    the server refuses the token because its agent is TERMINATED."""
+
+    def __init__(
+        self,
+        change: StatusChange | None = None,
+        message: str | None = None,
+        extensions: Mapping[str, Any] | None = None,
+    ) -> None:
+        if message is None:
+            why = f": {change.reason}" if change and change.reason else ""
+            who = f" by {change.actor}" if change and change.actor else ""
+            message = f"The agent was terminated{who}{why}."
+        super().__init__(message, extensions)
+        self.change = change
+
+
+# How the server words a refusal of a terminated agent's token (in a 4403 close's reason).
+_TERMINATED = "agent is TERMINATED"
+
+
 def error_from_graphql(error: Mapping[str, Any]) -> AgentgraphError:
     """The typed exception for one entry of a GraphQL response's ``errors``."""
     extensions = dict(error.get("extensions") or {})
     message = str(error.get("message") or "unknown error")
+    if (
+        extensions.get("code") == "UNAUTHENTICATED"
+        and extensions.get("agentStatus") == "TERMINATED"
+    ):
+        return Terminated(message=message, extensions=extensions)
     cls = _BY_CODE.get(str(extensions.get("code")), ServerError)
     return cls(message, extensions)
 
@@ -167,10 +198,12 @@ _PROTOCOL_CLOSES = {4400, 4401, 4406, 4409, 4429, 4500}
 def error_from_close(code: int | None, reason: str) -> AgentgraphError | None:
     """What a closed subscription socket means: None when reconnecting may help."""
     if code == CLOSE_FORBIDDEN:
-        return Unauthenticated(
-            f"The server closed the subscription socket (4403 {reason or 'Forbidden'}): "
-            "the agent token is not (or no longer) valid."
-        )
+        # The reason is the server's own words, as an HTTP request would have been told.
+        message = reason or "The server refused the agent token (close 4403)."
+        if _TERMINATED in reason:
+            extensions = {"agentStatus": "TERMINATED", "closeCode": code}
+            return Terminated(message=message, extensions=extensions)
+        return Unauthenticated(message, {"closeCode": code})
     if code in _PROTOCOL_CLOSES:
         return ProtocolError(f"The server closed the subscription socket ({code} {reason}).")
     return None

@@ -6,6 +6,10 @@ and cost limits, no NUL characters, valid, a caller the root fields' permissions
 the operation plans into one statement whose roots all come back. Anything else (mutations,
 errors of any kind, fields outside ``fields.TYPES``) is handed to the Strawberry view with the
 body as it arrived, and the resolvers answer: they are the reference these answers must match.
+
+The operation's cost is spent from the caller's budget (usecases/budgets.py) before the
+statement runs, as the view's pipeline would; a budget that cannot pay is the view's to answer
+(RATE_LIMITED, nothing spent). A request handed on after paying is marked, so it pays once.
 """
 
 from __future__ import annotations
@@ -18,18 +22,20 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.access import Viewer
-from domain.errors import DomainError
+from domain.errors import DomainError, RateLimited
 from gql.compiled.planner import plan_operation
 from gql.compiled.run import Statement, compile_plan, run_statement
 from gql.config import SurfaceConfig
 from gql.documents import Documents
 from gql.encoding import encode_json
 from gql.input_guard import holds_nul
-from gql.limits import check
+from gql.limits import checked_cost
 from usecases.services import Services
 
 _JSON = b"application/json"
 MAX_STATEMENTS = 500
+# Set in the ASGI scope of a request that spent its cost here before the view got it.
+BUDGET_SPENT = "agentgraph.budget_spent"
 
 
 class CompiledReads:
@@ -47,7 +53,7 @@ class CompiledReads:
         self.served = 0  # answered here (a counter for tests and /metrics)
         # Requests seen lately (document, operation, variables, caller) → their statement, or
         # None when they take the reference path. Nothing in one depends on the time.
-        self._statements: OrderedDict[tuple[Any, ...], Statement | None] = OrderedDict()
+        self._statements: OrderedDict[tuple[Any, ...], tuple[Statement, int] | None] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or not _json_request(scope):
@@ -90,14 +96,20 @@ class CompiledReads:
             return None
         if key in self._statements:
             self._statements.move_to_end(key)
-            statement = self._statements[key]
+            compiled = self._statements[key]
         else:
-            statement = self._compile(query, operation_name, variables, viewer)
-            self._statements[key] = statement
+            compiled = self._compile(query, operation_name, variables, viewer)
+            self._statements[key] = compiled
             if len(self._statements) > MAX_STATEMENTS:
                 self._statements.popitem(last=False)
-        if statement is None:
+        if compiled is None:
             return None
+        statement, cost = compiled
+        try:
+            await self.services.budgets.spend(viewer, cost)
+        except RateLimited:
+            return None  # the view refuses it the same way (nothing was spent)
+        scope[BUDGET_SPENT] = True
         data = await run_statement(statement, self.services.database)
         if data is None:
             return None
@@ -105,23 +117,26 @@ class CompiledReads:
 
     def _compile(
         self, query: str, operation_name: str | None, variables: dict[str, Any], viewer: Viewer
-    ) -> Statement | None:
-        """The statement of a request the compiled path may answer, or None: every check the
-        Strawberry pipeline makes, in its order, must pass."""
+    ) -> tuple[Statement, int] | None:
+        """The statement (and cost) of a request the compiled path may answer, or None: every
+        check the Strawberry pipeline makes, in its order, must pass."""
         if holds_nul(variables):
             return None
         entry = self.documents.prepare(query)
         document = entry.document
         if document is None or entry.nul_literal is not None:
             return None
-        if check(self.schema, document, variables, operation_name, self.config.limits):
+        cost, errors = checked_cost(
+            self.schema, document, variables, operation_name, self.config.limits
+        )
+        if errors:
             return None
         if entry.validation_errors():
             return None
         plan = plan_operation(self.schema, document, operation_name, variables, viewer, self.config)
         if plan is None:
             return None
-        return compile_plan(plan, viewer, self.config.heartbeat_timeout)
+        return compile_plan(plan, viewer, self.config.heartbeat_timeout), cost
 
     async def _viewer(self, scope: Scope) -> Viewer | None:
         header = _header(scope, b"authorization")
@@ -130,6 +145,10 @@ class CompiledReads:
             return await self.services.authenticator.viewer(token)
         except DomainError:
             return None  # the view answers with the reason
+        except Exception:
+            # The database went away (a restart: sessions' re-checks then forget every cached
+            # viewer, so this read is the first after it): the view answers, as it does then.
+            return None
 
 
 def _bearer(value: str) -> str | None:

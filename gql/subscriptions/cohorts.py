@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     GraphQLError,
     OperationDefinitionNode,
     OperationType,
     VariableNode,
-    parse,
 )
 from strawberry.types.execution import ExecutionResult
 
@@ -42,14 +42,15 @@ StreamFactory = Callable[[Context], Any]
 
 
 def sharing_key(
-    query: str | None, variables: dict[str, Any] | None, operation_name: str | None, viewer: Viewer
+    document: DocumentNode,
+    query: str,
+    variables: dict[str, Any] | None,
+    operation_name: str | None,
+    viewer: Viewer,
 ) -> Hashable | None:
-    """The cohort a subscription may join, or None when it must run alone."""
-    if not query or not viewer.is_authenticated:
-        return None
-    try:
-        document = parse(query)
-    except GraphQLError:
+    """The cohort a subscription may join, or None when it must run alone. ``document`` is
+    ``query`` as admitted (gql/admission.py): parsed once, within the limits."""
+    if not viewer.is_authenticated:
         return None
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     operation = next((o for o in operations if o.name and o.name.value == operation_name), None)

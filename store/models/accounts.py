@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, func, text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, Text, func, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -65,3 +65,15 @@ class AgentToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
+
+
+class CallerBudget(Base):
+    """Points a caller (``user:<id>``, ``agent-token:<id>``) spent in one rate-limit window,
+    summed over every server process (usecases/budgets.py). UNLOGGED, no timestamps: a counter."""
+
+    __tablename__ = "caller_budgets"
+    __table_args__ = {"prefixes": ["UNLOGGED"]}
+
+    caller: Mapped[str] = mapped_column(Text, primary_key=True)
+    window_start: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    spent: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 
 import asyncpg
+import pytest
 from sqlalchemy.engine import make_url
 
 from agentgraph.bootstrap import create_app
@@ -26,6 +27,8 @@ async def test_health_readiness_and_metrics(api: GraphQLClient) -> None:
         "agentgraph_events_last_delivered_seq",
         "agentgraph_listen_reconnects",
         "agentgraph_events_replayed_after_reconnect",
+        "agentgraph_ws_sessions",
+        "agentgraph_ws_subscriptions",
     ):
         assert any(line.startswith(f"{name} ") for line in lines), name
 
@@ -44,3 +47,26 @@ async def test_not_ready_until_migrated(database_url: str, tmp_path: Path) -> No
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+async def test_not_ready_without_a_database_and_naming_no_internals(
+    tmp_path: Path, free_port_url: str
+) -> None:
+    app = create_app(
+        Settings(data_dir=tmp_path, secret_key=TEST_SECRET), database_url=free_port_url
+    )
+    async with GraphQLClient.for_app(app) as client:
+        ready = await client.http.get("/readyz")
+    await app.state.services.database.dispose()
+    assert ready.status_code == 503
+    # Why goes to the log; an unauthenticated route says only what a probe needs.
+    assert ready.json() == {"status": "unavailable", "database": "unreachable"}
+    assert "Error" not in ready.text and "Exception" not in ready.text
+
+
+@pytest.fixture
+def free_port_url() -> str:
+    """A PostgreSQL URL where nothing listens."""
+    from tests.support.servers import free_port
+
+    return f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/agentgraph"

@@ -489,10 +489,10 @@ async def test_bad_input_is_a_named_validation_error_and_writes_nothing(
     assert await field_of(COMPLETE, id=execution_id, tokens=1.5) == "tokensUsed"
     assert await field_of(COMPLETE, id=execution_id, cost=-0.01) == "cost"
     assert await field_of(COMPLETE, id=execution_id, cost=1e12) == "cost"
-    # JSON cannot carry NaN; a body that does anyway must not reach JSONB through a JSON scalar.
+    # JSON cannot carry NaN; a body that does anyway is not JSON, and is refused whole.
     nan_result = await owner.call_raw(COMPLETE, id=execution_id, result={"x": float("nan")})
     assert nan_result.code == "VALIDATION_ERROR"
-    assert nan_result.errors[0]["extensions"]["field"] == "result"
+    assert nan_result.errors[0]["extensions"]["field"] == "body"
     assert await field_of(FAIL, id=execution_id, error="  ") == "error"
 
     execution = await owner.execution(execution_id)

@@ -302,10 +302,26 @@ async def test_a_streamed_body_is_cut_off_at_the_limit(api: GraphQLClient) -> No
 
 
 async def test_a_body_under_the_limit_is_served(api: GraphQLClient) -> None:
-    padding = " " * (1024 * 1024 - 100)  # whitespace is not a token
-    response = await api.http.post("/graphql", json={"query": "{ __typename" + padding + "}"})
+    # Padded in a variable: documents have a length limit of their own (64 KiB, below).
+    padding = "x" * (1024 * 1024 - 100)
+    body = {"query": "{ __typename }", "variables": {"padding": padding}}
+    response = await api.http.post("/graphql", json=body)
     assert response.status_code == 200
     assert response.json()["data"] == {"__typename": "Query"}
+
+
+async def test_a_document_past_its_length_is_refused_unlexed(api: GraphQLClient) -> None:
+    # Whitespace is no token, but lexing a megabyte of it (or of a comment, or a string
+    # literal) costs tenths of a second: documents are refused by length first.
+    for filler in (" " * 70_000, "# " + "x" * 70_000 + "\n"):
+        response = await api.http.post("/graphql", json={"query": "{ __typename" + filler + "}"})
+        assert response.status_code == 200
+        (error,) = response.json()["errors"]
+        assert error["extensions"]["code"] == QUERY_TOO_COMPLEX
+        assert "(the limit is 65536)" in error["message"], error
+    at_limit = "{ __typename" + " " * (65536 - 13) + "}"
+    assert len(at_limit) == 65536
+    assert (await api.ok(at_limit)) == {"__typename": "Query"}
 
 
 # --- subscriptions -------------------------------------------------------------------------------

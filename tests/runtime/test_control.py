@@ -87,11 +87,11 @@ async def test_terminating_the_agent_interrupts_its_wait_for_approval(
         await operator.move("terminateAgent", spawned["id"], "replaced by a new agent")
         with pytest.raises(Terminated) as stopped:
             await waiter
-        assert "replaced by a new agent" in stopped.value.message
-        assert agent.control.terminated
-        assert (await operator.agent(spawned["id"]))["state"]["workflowData"] == {
-            "runtime": "stopped"
-        }
+        # Told by the move on its subscription, or by the server refusing its token because the
+        # agent is TERMINATED, whichever reaches it first; a terminated agent's token writes
+        # nothing any more, so it does not report back.
+        message = stopped.value.message
+        assert "replaced by a new agent" in message or "agent is TERMINATED" in message, message
         # Every later step is refused the same way.
         with pytest.raises(Terminated):
             await agent.control.between_steps()

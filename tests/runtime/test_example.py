@@ -91,8 +91,10 @@ async def test_an_operator_terminating_the_agent_ends_the_run_with_status_4(
     await agent.waiting_for_approval()
     await operator.move("terminateAgent", spawned["id"], "decommissioned")
     assert await agent.exit_code() == 4, agent.output
-    assert agent.lines[-1].startswith("stopped: The agent was terminated by user:")
-    assert agent.lines[-1].endswith(": decommissioned.")
+    last = agent.lines[-1]
+    assert last.startswith("stopped: "), agent.output
+    # The move itself, or the server's refusal of a terminated agent's token, whichever came first.
+    assert last.endswith(": decommissioned.") or "agent is TERMINATED" in last, agent.output
 
 
 async def test_a_paused_agent_waits_between_steps_and_goes_on_when_resumed(

@@ -4,6 +4,10 @@ Durable events are sequenced here: delivered in seq order, each exactly once. A 
 notification we did not hear) is filled from the log before going on; after the LISTEN
 connection comes back (RESYNC), everything after the last delivered seq is read from the log.
 Heartbeats pass straight through. Listeners have bounded queues (see Listener).
+
+The hub also hears the credentials channel: a credential that may have ended is handed to the
+live sessions (usecases/live/sessions.py), which forget cached viewers and check the sockets it
+concerns; after a RESYNC every credential is in doubt.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ from broadcaster import Broadcast
 
 from domain.events import LiveEvent
 from store import eventlog
+from store.credentials import CREDENTIALS_CHANNEL, parse_credential_change
 from store.database import Database
 from store.eventlog import EVENTS_CHANNEL, HEARTBEATS_CHANNEL, parse_notification
 from usecases.live.owners import ProjectOwners
+from usecases.live.sessions import RECHECK_TASK, LiveSessions
 
 logger = logging.getLogger("agentgraph.hub")
 
@@ -90,8 +96,10 @@ class EventHub:
         *,
         queue_capacity: int,
         tail_check_s: float = TAIL_CHECK_S,
+        sessions: LiveSessions,
     ) -> None:
         self.broadcast = broadcast
+        self.sessions = sessions
         self.database = database
         self.queue_capacity = queue_capacity
         self.tail_check_s = tail_check_s
@@ -113,11 +121,13 @@ class EventHub:
         for channel, handle in (
             (EVENTS_CHANNEL, self._on_durable),
             (HEARTBEATS_CHANNEL, self._on_heartbeat),
+            (CREDENTIALS_CHANNEL, self._on_credentials),
         ):
             ready = asyncio.Event()
             self._tasks.append(asyncio.create_task(self._consume(channel, handle, ready)))
             await ready.wait()
         self._tasks.append(asyncio.create_task(self._tail_check(), name=TAIL_CHECK_TASK))
+        self._tasks.append(asyncio.create_task(self.sessions.run_rechecks(), name=RECHECK_TASK))
         # Only after LISTEN is up: anything committed later is heard; anything earlier is not
         # "missed" by anyone (subscribers that need it replay with a cursor).
         async with self.database.read() as conn:
@@ -129,6 +139,7 @@ class EventHub:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        await self.sessions.stop()
         await self.broadcast.disconnect()
 
     def listen(self, matches: Callable[[LiveEvent], bool]) -> Listener:
@@ -162,6 +173,10 @@ class EventHub:
                     await handle(message.message)
                 except Exception:
                     logger.exception("could not handle a %s message", channel)
+
+    async def _on_credentials(self, payload: str) -> None:
+        # A RESYNC reads as "any credential": announcements made while away are lost.
+        self.sessions.credentials_changed(parse_credential_change(payload))
 
     async def _on_heartbeat(self, payload: str) -> None:
         if _is_resync(payload):

@@ -182,8 +182,12 @@ async def test_a_subscription_without_after_starts_now(
         lock = await RelayLock.connect(fresh_database)
         stack.push_async_callback(lock.close)
         await lock.take()
-        a = await stack.enter_async_context(serve(fresh_database, TEST_SECRET, tmp_path / "a", env=env))
-        b = await stack.enter_async_context(serve(fresh_database, TEST_SECRET, tmp_path / "b", env=env))
+        a = await stack.enter_async_context(
+            serve(fresh_database, TEST_SECRET, tmp_path / "a", env=env)
+        )
+        b = await stack.enter_async_context(
+            serve(fresh_database, TEST_SECRET, tmp_path / "b", env=env)
+        )
         api_a = await stack.enter_async_context(_graphql(a))
         api_b = await stack.enter_async_context(_graphql(b))
 
@@ -221,9 +225,13 @@ async def test_a_hand_over_delivers_what_was_committed_meanwhile_at_once(
     await flush(REDIS_DB)
     env = _fanout_env("redis")
     async with AsyncExitStack() as stack:
-        a = await stack.enter_async_context(serve(fresh_database, TEST_SECRET, tmp_path / "a", env=env))
+        a = await stack.enter_async_context(
+            serve(fresh_database, TEST_SECRET, tmp_path / "a", env=env)
+        )
         await _until(lambda: _metric_at_least(a, LEADING, 1), "A to lead the relay")
-        b = await stack.enter_async_context(serve(fresh_database, TEST_SECRET, tmp_path / "b", env=env))
+        b = await stack.enter_async_context(
+            serve(fresh_database, TEST_SECRET, tmp_path / "b", env=env)
+        )
         assert await b.metric(LEADING) == 0
         api = await stack.enter_async_context(_graphql(b))
         token, project_id, agent_id = await _fleet_of_one(api, fresh_database)  # cursor 1
