@@ -250,6 +250,14 @@ class AgentClient:
             await self.metrics.stop(flush=error is None, cause=error)
         await self.subscriptions.close(error)
 
+    async def stopped(self) -> AgentgraphError | None:
+        """After a fatal error, wait until the background work (heartbeats, metrics, the
+        socket) has stopped; returns the error (None while the agent is working)."""
+        if self._shutdown is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._shutdown)
+        return self.fatal
+
     async def close(self) -> None:
         """Stop the background work (sending the metrics still queued) and disconnect."""
         if self._closed:

@@ -35,7 +35,7 @@ async def test_a_revoked_token_stops_a_waiting_agent_with_a_clear_error(
         assert refused.value.message == "Invalid or revoked agent token."
         assert agent.fatal is refused.value
         # Whichever noticed first (the socket closed 4403, or a heartbeat refused), all stop.
-        assert not agent.heartbeat.running
+        assert await agent.stopped() is refused.value
         assert not agent.heartbeat.running
         with pytest.raises(Unauthenticated):
             await agent.control.between_steps()
