@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 
 from agentgraph.embedded_db import start_embedded_postgres
 from agentgraph.http import routes
+from agentgraph.metrics import REFRESH_TASK, ServerMetrics
 from agentgraph.relay import Relay, redis_broadcast, uses_redis
 from agentgraph.settings import Settings
 from domain.throttle import LoginThrottle
@@ -140,6 +141,13 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     services = create_services(settings, database_url)
     graphql = graphql_app(services, surface_config(settings))
     relay = Relay(settings, services.database)
+    metrics = ServerMetrics(
+        services,
+        graphql,
+        relay,
+        token=settings.metrics_token,
+        multiprocess_dir=settings.prometheus_multiproc_dir,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -154,18 +162,20 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             name=SWEEPER_TASK,
         )
         budgets = asyncio.create_task(services.budgets.run(), name=BUDGET_TASK)
+        refreshing = asyncio.create_task(metrics.keep_refreshed(), name=REFRESH_TASK)
         try:
             yield
         finally:
-            for task in (sweeper, relaying, budgets):
+            for task in (sweeper, relaying, budgets, refreshing):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await task
             await services.hub.stop()
             await services.database.dispose()
+            metrics.process_ended()
 
-    app = Starlette(routes=routes(services, graphql, settings, relay), lifespan=lifespan)
+    app = Starlette(routes=routes(services, graphql, settings, metrics), lifespan=lifespan)
     app.state.services = services
     app.state.settings = settings
     app.state.graphql = graphql

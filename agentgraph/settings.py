@@ -66,6 +66,14 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 20
 
+    # /metrics answers only with "Authorization: Bearer <token>" when set.
+    metrics_token: str | None = None
+    # prometheus-client's multi-process mode (several workers, one /metrics): read by the
+    # library itself from the environment; named here to be documented and checked.
+    prometheus_multiproc_dir: Path | None = Field(
+        default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR"
+    )
+
     @field_validator("database_url")
     @classmethod
     def _normalize_url(cls, value: str | None) -> str | None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncGenerator, Callable, Iterable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, get_operation_ast
 from graphql import OperationType as DocumentOperation
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
@@ -15,7 +16,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from domain.errors import RateLimited
 from gql.admission import HTTP_OPERATIONS, WEBSOCKET_OPERATIONS, refusal
 from gql.context import Context
-from gql.documents import CachedDocuments, Documents
+from gql.documents import CachedDocuments, Documents, PreparedDocument
 from gql.errors import ErrorPolicy, HideSuggestions
 from gql.input_guard import RejectNulCharacters
 from gql.limits import SPEC_LIMITS, QueryLimiter, QueryLimits, budget_error, checked_cost
@@ -34,6 +35,7 @@ from gql.resolvers.project_mutations import ProjectMutations
 from gql.resolvers.project_queries import ProjectQueries
 from gql.resolvers.telemetry_mutations import TelemetryMutations
 from gql.scalars import SCALARS
+from gql.server_metrics import error_codes, observe_operation
 from gql.subscriptions.cohorts import sharing_key
 from gql.subscriptions.fields import Subscription
 from gql.types.agent import Agent
@@ -95,14 +97,19 @@ class AgentgraphSchema(strawberry.Schema):
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
         """HTTP runs queries and mutations through here, after ``gql/admission.py``."""
+        started = time.perf_counter()
         allowed = _allowed(allowed_operation_types, HTTP_OPERATIONS)
-        errors, _ = refusal(self.documents, query, variable_values, operation_name, allowed)
+        errors, entry = refusal(self.documents, query, variable_values, operation_name, allowed)
         if errors:
-            return ExecutionResult(data=None, errors=errors)
-        return await super().execute(
-            query, variable_values, context_value, root_value, operation_name,
-            allowed_operation_types, operation_extensions,
-        )  # fmt: skip
+            result = ExecutionResult(data=None, errors=errors)
+        else:
+            result = await super().execute(
+                query, variable_values, context_value, root_value, operation_name,
+                allowed_operation_types, operation_extensions,
+            )  # fmt: skip
+        name, kind = _operation(entry, operation_name)
+        observe_operation(name, kind, error_codes(result.errors), time.perf_counter() - started)
+        return result
 
     async def stream(  # type: ignore[override]
         self,
@@ -117,9 +124,12 @@ class AgentgraphSchema(strawberry.Schema):
         """Both WebSocket protocols subscribe through here, after ``gql/admission.py``:
         identical subscriptions of viewers who see the same things share one cohort
         (gql/subscriptions/cohorts.py)."""
+        started = time.perf_counter()
         allowed = _allowed(allowed_operation_types, WEBSOCKET_OPERATIONS)
         errors, entry = refusal(self.documents, query, variable_values, operation_name, allowed)
+        name, kind = _operation(entry, operation_name)
         if errors:
+            observe_operation(name, kind, error_codes(errors), time.perf_counter() - started)
             return _refused(errors)
         assert entry is not None and entry.document is not None and isinstance(query, str)
         if isinstance(context_value, Context):
@@ -132,7 +142,11 @@ class AgentgraphSchema(strawberry.Schema):
                 try:
                     await context_value.spend_budget(cost)
                 except RateLimited as refused:
-                    return _refused([budget_error(refused)])
+                    errors = [budget_error(refused)]
+                    observe_operation(name, kind, error_codes(errors))
+                    return _refused(errors)
+        # Counted as it starts: what each event then answers is the stream's (on_stream_result).
+        observe_operation(name, kind, [], time.perf_counter() - started)
         parent = super()
 
         def run(context: Any) -> Any:
@@ -148,6 +162,16 @@ class AgentgraphSchema(strawberry.Schema):
             if key is not None:
                 return context_value.cohorts.stream(key, context_value, run)
         return await run(context_value)
+
+
+def _operation(entry: PreparedDocument | None, operation_name: Any) -> tuple[str | None, str]:
+    """The name and type of the operation a request runs, as far as its document says."""
+    document = entry.document if entry is not None else None
+    operation = get_operation_ast(document, operation_name) if document is not None else None
+    if operation is None:
+        return (operation_name if isinstance(operation_name, str) else None), "unknown"
+    name = operation.name.value if operation.name is not None else None
+    return name, operation.operation.value
 
 
 def _allowed(

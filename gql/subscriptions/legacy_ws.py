@@ -19,6 +19,7 @@ from typing import Any, cast
 
 from graphql import GraphQLError
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import (
     ConnectionInitMessage,
@@ -27,6 +28,7 @@ from strawberry.subscriptions.protocols.graphql_ws.types import (
 )
 
 from gql.context import Context
+from gql.server_metrics import connection_closed, connection_opened
 from gql.subscriptions.sockets import (
     CREDENTIAL_ENDED,
     SocketRefused,
@@ -47,9 +49,11 @@ class GraphQLWSHandler(BaseGraphQLWSHandler[Context, None]):
     async def handle(self) -> None:
         timeout = self.view.connection_init_wait_timeout.total_seconds()
         deadline = asyncio.create_task(self._close_unless_initialised(timeout))
+        connection_opened(GRAPHQL_WS_PROTOCOL)
         try:
             await super().handle()
         finally:
+            connection_closed(GRAPHQL_WS_PROTOCOL)
             deadline.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await deadline
