@@ -13,11 +13,13 @@ from pathlib import Path
 
 from broadcaster import Broadcast
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from agentgraph.embedded_db import start_embedded_postgres
 from agentgraph.http import routes
 from agentgraph.metrics import REFRESH_TASK, ServerMetrics
 from agentgraph.relay import Relay, redis_broadcast, uses_redis
+from agentgraph.request_logs import RequestLogging
 from agentgraph.settings import Settings
 from domain.throttle import LoginThrottle
 from gql.app import graphql_app
@@ -175,7 +177,11 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             await services.database.dispose()
             metrics.process_ended()
 
-    app = Starlette(routes=routes(services, graphql, settings, metrics), lifespan=lifespan)
+    app = Starlette(
+        routes=routes(services, graphql, settings, metrics),
+        middleware=[Middleware(RequestLogging)],
+        lifespan=lifespan,
+    )
     app.state.services = services
     app.state.settings = settings
     app.state.graphql = graphql

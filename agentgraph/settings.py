@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 20
 
+    # json (one object a line) or text; unset: json in production, text in development.
+    log_format: Literal["json", "text"] | None = None
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
     # /metrics answers only with "Authorization: Bearer <token>" when set.
     metrics_token: str | None = None
     # prometheus-client's multi-process mode (several workers, one /metrics): read by the

@@ -27,6 +27,7 @@ from gql.config import SurfaceConfig
 from gql.context import Context
 from gql.encoding import encode_json
 from gql.http_requests import CheckedRequests, request_error
+from gql.request_log import note_caller
 from gql.schema import AgentgraphSchema, build_schema
 from gql.subscriptions.cohorts import Cohorts
 from gql.subscriptions.legacy_ws import GraphQLWSHandler
@@ -122,6 +123,7 @@ class AgentgraphGraphQL(GraphQL[Context, None]):
             if isinstance(error, Unavailable):
                 logger.warning("could not authenticate: the database is unavailable")
             return self._context(ANONYMOUS, client, auth_error=error, **http)
+        note_caller(viewer)
         return self._context(viewer, client, **http)
 
     async def on_ws_connect(self, context: Context) -> Any:
@@ -144,6 +146,7 @@ class AgentgraphGraphQL(GraphQL[Context, None]):
         except TooManySockets as error:
             raise refusal_of(error) from error
         context.viewer = viewer
+        note_caller(viewer)
         context.refresh_loaders()
         return None
 

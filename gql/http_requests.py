@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gql.request_json import NotJSON, decode
+from gql.request_log import note_operation
 
 VALIDATION_ERROR = "VALIDATION_ERROR"
 _MEMBERS = (
@@ -33,6 +34,7 @@ def request_error(
 ) -> JSONResponse:
     """A refused request's response: one GraphQL error, VALIDATION_ERROR about ``field``."""
     error = {"message": message, "extensions": {"code": VALIDATION_ERROR, "field": field}}
+    note_operation(None, [VALIDATION_ERROR])
     return JSONResponse({"errors": [error]}, status_code=status, headers=headers)
 
 

@@ -20,6 +20,7 @@ from gql.documents import CachedDocuments, Documents, PreparedDocument
 from gql.errors import ErrorPolicy, HideSuggestions
 from gql.input_guard import RejectNulCharacters
 from gql.limits import SPEC_LIMITS, QueryLimiter, QueryLimits, budget_error, checked_cost
+from gql.request_log import note_operation
 from gql.resolvers.account_mutations import AccountMutations
 from gql.resolvers.account_queries import AccountQueries
 from gql.resolvers.agent_mutations import AgentMutations
@@ -108,7 +109,9 @@ class AgentgraphSchema(strawberry.Schema):
                 allowed_operation_types, operation_extensions,
             )  # fmt: skip
         name, kind = _operation(entry, operation_name)
-        observe_operation(name, kind, error_codes(result.errors), time.perf_counter() - started)
+        codes = error_codes(result.errors)
+        observe_operation(name, kind, codes, time.perf_counter() - started)
+        note_operation(name, codes)
         return result
 
     async def stream(  # type: ignore[override]

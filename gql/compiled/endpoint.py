@@ -32,6 +32,7 @@ from gql.documents import Documents
 from gql.encoding import encode_json
 from gql.input_guard import holds_nul
 from gql.limits import checked_cost
+from gql.request_log import note_caller, note_operation
 from gql.server_metrics import observe_operation
 from usecases.services import Services
 
@@ -118,9 +119,10 @@ class CompiledReads:
         if data is None:
             return None
         response = Response(encode_json({"data": data}), media_type="application/json")
-        observe_operation(
-            self._operation_name(query, operation_name), "query", [], time.perf_counter() - started
-        )
+        name = self._operation_name(query, operation_name)
+        observe_operation(name, "query", [], time.perf_counter() - started)
+        note_caller(viewer)
+        note_operation(name, [])
         return response
 
     def _operation_name(self, query: str, operation_name: str | None) -> str | None:
