@@ -25,6 +25,7 @@ from domain.throttle import LoginThrottle
 from gql.app import graphql_app
 from gql.config import SurfaceConfig
 from gql.limits import QueryLimits
+from gql.trusted_documents import TrustedDocuments
 from store.database import Database
 from store.listener import PostgresListenBackend
 from usecases.accounts import TokenConfig
@@ -105,6 +106,13 @@ def create_services(settings: Settings, database_url: str | None = None) -> Serv
     )
 
 
+def trusted_documents(settings: Settings) -> TrustedDocuments | None:
+    """The manifest of AGENTGRAPH_TRUSTED_DOCUMENTS, when set (BadManifest when unusable)."""
+    if settings.trusted_documents is None:
+        return None
+    return TrustedDocuments.load(settings.trusted_documents)
+
+
 def surface_config(settings: Settings) -> SurfaceConfig:
     """What the GraphQL surface needs to know of the settings."""
     return SurfaceConfig(
@@ -125,6 +133,7 @@ def surface_config(settings: Settings) -> SurfaceConfig:
         subscriber_queue_size=settings.subscriber_queue_size,
         compiled_reads=settings.compiled_reads,
         max_frame_bytes=settings.max_body_bytes,
+        trusted_documents=trusted_documents(settings),
     )
 
 

@@ -60,10 +60,15 @@ def _migrate_to(url: str, revision: str) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from agentgraph.bootstrap import create_app, tune_garbage_collection
+    from agentgraph.bootstrap import create_app, trusted_documents, tune_garbage_collection
     from agentgraph.logs import configure_logging, url_password
+    from gql.trusted_documents import BadManifest
 
     settings = _settings()
+    try:
+        trusted_documents(settings)  # before anything starts: a bad manifest is one line
+    except BadManifest as error:
+        raise CommandError(f"AGENTGRAPH_TRUSTED_DOCUMENTS: {error}") from error
     redactor = configure_logging(settings)
     url = _database_url(settings)
     redactor.add(url_password(url))

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
+    # A manifest (sha256 → document): when set, only its documents run.
+    trusted_documents: Path | None = None
+
     # /metrics answers only with "Authorization: Bearer <token>" when set.
     metrics_token: str | None = None
     # prometheus-client's multi-process mode (several workers, one /metrics): read by the

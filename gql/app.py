@@ -53,7 +53,11 @@ class AgentgraphGraphQL(GraphQL[Context, None]):
 
     def __init__(self, services: Services, config: SurfaceConfig) -> None:
         super().__init__(
-            build_schema(production=config.production, limits=config.limits),
+            build_schema(
+                production=config.production,
+                limits=config.limits,
+                trusted=config.trusted_documents,
+            ),
             graphql_ide=None if config.production else "graphiql",
             allow_queries_via_get=False,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
@@ -160,9 +164,10 @@ def http_endpoint(view: AgentgraphGraphQL) -> ASGIApp:
     """HTTP /graphql: requests checked (gql/http_requests.py), then the compiled read path in
     front of the view (unless turned off)."""
     graphiql = view.graphql_ide is not None
+    trusted = view.config.trusted_documents
     if not view.config.compiled_reads:
-        return CheckedRequests(view, graphiql=graphiql)
+        return CheckedRequests(view, graphiql=graphiql, trusted=trusted)
     schema = view.schema
     assert isinstance(schema, AgentgraphSchema)
     compiled = CompiledReads(view, view.services, view.config, schema.documents, schema._schema)
-    return CheckedRequests(compiled, graphiql=graphiql)
+    return CheckedRequests(compiled, graphiql=graphiql, trusted=trusted)

@@ -39,6 +39,7 @@ from gql.scalars import SCALARS
 from gql.server_metrics import error_codes, observe_operation
 from gql.subscriptions.cohorts import sharing_key
 from gql.subscriptions.fields import Subscription
+from gql.trusted_documents import TrustedDocuments, not_listed
 from gql.types.agent import Agent
 from gql.types.agent_config import AgentConfig
 from gql.types.agent_type import AgentType
@@ -81,6 +82,15 @@ class AgentgraphSchema(strawberry.Schema):
     # Parsed and validated documents, shared with the compiled read path.
     documents: Documents
     limits: QueryLimits
+    trusted: TrustedDocuments | None = None
+
+    def _refusal(
+        self, query: Any, variables: Any, operation_name: Any, allowed: frozenset[DocumentOperation]
+    ) -> tuple[list[GraphQLError], PreparedDocument | None]:
+        """Admission (gql/admission.py), after the trusted documents' check when configured."""
+        if self.trusted is not None and not self.trusted.lists(query):
+            return [not_listed()], None
+        return refusal(self.documents, query, variables, operation_name, allowed)
 
     def process_errors(self, errors: Any, execution_context: Any = None) -> None:
         # Client errors are answers, not incidents; internal ones are logged once, with a
@@ -100,7 +110,7 @@ class AgentgraphSchema(strawberry.Schema):
         """HTTP runs queries and mutations through here, after ``gql/admission.py``."""
         started = time.perf_counter()
         allowed = _allowed(allowed_operation_types, HTTP_OPERATIONS)
-        errors, entry = refusal(self.documents, query, variable_values, operation_name, allowed)
+        errors, entry = self._refusal(query, variable_values, operation_name, allowed)
         if errors:
             result = ExecutionResult(data=None, errors=errors)
         else:
@@ -129,7 +139,7 @@ class AgentgraphSchema(strawberry.Schema):
         (gql/subscriptions/cohorts.py)."""
         started = time.perf_counter()
         allowed = _allowed(allowed_operation_types, WEBSOCKET_OPERATIONS)
-        errors, entry = refusal(self.documents, query, variable_values, operation_name, allowed)
+        errors, entry = self._refusal(query, variable_values, operation_name, allowed)
         name, kind = _operation(entry, operation_name)
         if errors:
             observe_operation(name, kind, error_codes(errors), time.perf_counter() - started)
@@ -191,7 +201,10 @@ async def _refused(errors: list[GraphQLError]) -> AsyncGenerator[ExecutionResult
 
 
 def build_schema(
-    *, production: bool = False, limits: QueryLimits = SPEC_LIMITS
+    *,
+    production: bool = False,
+    limits: QueryLimits = SPEC_LIMITS,
+    trusted: TrustedDocuments | None = None,
 ) -> AgentgraphSchema:
     """The schema with the query limits of SPEC §8 (``limits``, defaults as specified) and no
     NUL characters in arguments; in production also without introspection and without
@@ -215,6 +228,7 @@ def build_schema(
     )
     schema.documents = Documents(schema._schema, limits=limits, production=production)
     schema.limits = limits
+    schema.trusted = trusted
     return schema
 
 

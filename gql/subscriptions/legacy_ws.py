@@ -35,6 +35,7 @@ from gql.subscriptions.sockets import (
     check_session,
     message_problem,
     operation_error,
+    untrusted_document,
 )
 from usecases.live.sessions import TooManySubscriptions
 
@@ -116,6 +117,10 @@ class GraphQLWSHandler(BaseGraphQLWSHandler[Context, None]):
             await self.cleanup_operation(operation_id)  # a start with a running id replaces it
         if not await check_session(self.context):
             return  # the credential ended: the socket is closed
+        untrusted = untrusted_document(self.context, message)
+        if untrusted is not None:
+            await self._refuse(operation_id, untrusted)
+            return
         session = self.context.session
         assert session is not None
         sessions = self.context.services.hub.sessions

@@ -32,6 +32,7 @@ from gql.subscriptions.sockets import (
     check_session,
     message_problem,
     operation_error,
+    untrusted_document,
 )
 from usecases.live.sessions import TooManySubscriptions
 
@@ -91,6 +92,10 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         if not await check_session(self.context):
             return  # the credential ended: the socket is closed
+        untrusted = untrusted_document(self.context, message)
+        if untrusted is not None:
+            await self._refuse(message["id"], untrusted)
+            return
         session = self.context.session
         assert session is not None
         sessions = self.context.services.hub.sessions
