@@ -26,6 +26,7 @@ from gql.compiled.endpoint import BUDGET_SPENT, CompiledReads
 from gql.config import SurfaceConfig
 from gql.context import Context
 from gql.encoding import encode_json
+from gql.graphql_over_http import is_request_error, wants_graphql_response
 from gql.http_requests import CheckedRequests, request_error
 from gql.request_log import note_caller
 from gql.schema import AgentgraphSchema, build_schema
@@ -90,8 +91,21 @@ class AgentgraphGraphQL(GraphQL[Context, None]):
         # Text, for WebSocket frames; HTTP responses are written as bytes (create_response).
         return encode_json(data).decode()
 
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.graphql_response = wants_graphql_response(request.scope)  # type: ignore[attr-defined]
+        return sub_response
+
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        status = None
+        if getattr(sub_response, "graphql_response", False) and is_request_error(response_data):
+            # application/graphql-response+json: a response that did not execute has no data,
+            # and a 4xx status (400 unless one is set already, e.g. 429).
+            response_data = {k: v for k, v in response_data.items() if k != "data"}
+            status = 400
         response = Response(encode_json(response_data), media_type="application/json")
+        if status is not None:
+            response.status_code = status
         response.headers.raw.extend(sub_response.headers.raw)
         if sub_response.background:
             response.background = sub_response.background
@@ -166,8 +180,10 @@ def http_endpoint(view: AgentgraphGraphQL) -> ASGIApp:
     graphiql = view.graphql_ide is not None
     trusted = view.config.trusted_documents
     if not view.config.compiled_reads:
-        return CheckedRequests(view, graphiql=graphiql, trusted=trusted)
+        return CheckedRequests(
+            view, graphiql=graphiql, documents=view.schema.documents, trusted=trusted
+        )
     schema = view.schema
     assert isinstance(schema, AgentgraphSchema)
     compiled = CompiledReads(view, view.services, view.config, schema.documents, schema._schema)
-    return CheckedRequests(compiled, graphiql=graphiql, trusted=trusted)
+    return CheckedRequests(compiled, graphiql=graphiql, documents=schema.documents, trusted=trusted)

@@ -1,9 +1,11 @@
 """What an HTTP request to /graphql must be before the endpoint sees it (the compiled read path
-or the Strawberry view): a POST of a JSON object with a string ``query``.
+or the Strawberry view): a POST of a JSON object with a string ``query``, or a GET of a query
+(handed on as that POST; gql/graphql_over_http.py). A trusted document's id is swapped for
+its document here (gql/trusted_documents.py).
 
 Anything else is answered here, with a GraphQL error body and no token needed to get it:
-- a method other than POST: 405 (``Allow: POST``); GET serves GraphiQL only, in development,
-  to a browser asking for HTML — GET queries are not enabled;
+- a method other than POST and GET: 405 (``Allow: GET, POST``); a mutation over GET: 405
+  (``Allow: POST``); a GET without a query string asking for HTML gets GraphiQL (development);
 - a body that is not ``application/json`` (form posts, multipart, ``application/graphql``,
   text), or JSON in another charset: 415;
 - a body that is not JSON in UTF-8, nested past 100 levels (``gql/request_json.py``), not an
@@ -17,9 +19,18 @@ from __future__ import annotations
 
 import json
 
+from graphql import OperationType, get_operation_ast
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gql.documents import Documents
+from gql.graphql_over_http import (
+    GRAPHQL_RESPONSE,
+    BadGetRequest,
+    as_post,
+    get_request,
+    wants_graphql_response,
+)
 from gql.request_json import NotJSON, decode
 from gql.request_log import note_operation
 from gql.trusted_documents import DocumentRefused, TrustedDocuments
@@ -45,39 +56,88 @@ class CheckedRequests:
     """ASGI: refuse what is not a GraphQL request over HTTP; pass the rest to ``app``."""
 
     def __init__(
-        self, app: ASGIApp, *, graphiql: bool, trusted: TrustedDocuments | None = None
+        self,
+        app: ASGIApp,
+        *,
+        graphiql: bool,
+        documents: Documents,
+        trusted: TrustedDocuments | None = None,
     ) -> None:
         self.app = app
         self.graphiql = graphiql
+        self.documents = documents
         self.trusted = trusted
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        send = _negotiated(send, graphql_response=wants_graphql_response(scope))
         if scope["method"] == "GET" and self.graphiql and _asks_for_graphiql(scope):
             await self.app(scope, receive, send)
             return
-        refused = _method_or_media_type(scope)
+        over_get = scope["method"] == "GET"
+        if over_get:
+            body, refused = _get_body(scope)
+            scope = as_post(scope)
+        else:
+            refused = _method_or_media_type(scope)
+            body = await _body(receive) if refused is None else b""
+        if refused is None and self.trusted is not None:
+            body, refused = _trusted(body, self.trusted)
+        refused = refused or _body_problem(body)
+        if refused is None and over_get and self._is_mutation(body):
+            refused = request_error(
+                405, "Mutations are POSTed: GET runs queries only.", "method",
+                headers={"Allow": "POST"},
+            )  # fmt: skip
         if refused is None:
-            body = await _body(receive)
-            if self.trusted is not None:
-                body, refused = _trusted(body, self.trusted)
-            refused = refused or _body_problem(body)
-            if refused is None:
-                await self.app(scope, _replaying(body, receive), send)
-                return
+            await self.app(scope, _replaying(body, receive), send)
+            return
         await refused(scope, receive, send)
+
+    def _is_mutation(self, body: bytes) -> bool:
+        request = decode(body)
+        document = self.documents.prepare(request["query"]).document
+        if document is None:
+            return False  # the pipeline reports why
+        operation = get_operation_ast(document, request.get("operationName"))
+        return operation is not None and operation.operation is OperationType.MUTATION
+
+
+def _get_body(scope: Scope) -> tuple[bytes, JSONResponse | None]:
+    try:
+        return json.dumps(get_request(scope)).encode(), None
+    except BadGetRequest as error:
+        return b"", request_error(400, error.message, error.field)
+
+
+def _negotiated(send: Send, *, graphql_response: bool) -> Send:
+    """``send``, with ``Vary: Accept`` on the response, and its JSON labelled
+    application/graphql-response+json when the client prefers that."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [
+                (k, v) for k, v in message.get("headers", ())
+                if not (graphql_response and k == b"content-type" and v == b"application/json")
+            ]  # fmt: skip
+            if graphql_response and len(headers) < len(message.get("headers", ())):
+                headers.append((b"content-type", GRAPHQL_RESPONSE.encode()))
+            headers.append((b"vary", b"Accept"))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return sending
 
 
 def _method_or_media_type(scope: Scope) -> JSONResponse | None:
     if scope["method"] != "POST":
         return request_error(
             405,
-            "GraphQL requests are POSTed to /graphql as JSON"
-            " (GET queries are not enabled; GET serves GraphiQL in development).",
+            "GraphQL requests are POSTed to /graphql as JSON, or queries sent with GET.",
             "method",
-            headers={"Allow": "POST"},
+            headers={"Allow": "GET, POST"},
         )
     media_type, _, params = _header(scope, b"content-type").partition(";")
     charset = params.lower().replace(" ", "").partition("charset=")[2].split(";")[0]
@@ -136,9 +196,9 @@ def _body_problem(body: bytes) -> JSONResponse | None:
 def _asks_for_graphiql(scope: Scope) -> bool:
     # Strawberry renders the IDE for a GET without a query that accepts HTML.
     accept = _header(scope, b"accept")
-    return b"query=" not in scope.get("query_string", b"") and (
-        "text/html" in accept or "*/*" in accept
-    )
+    asks = scope.get("query_string", b"")
+    names = (b"query=", b"documentId=", b"extensions=")
+    return not any(name in asks for name in names) and ("text/html" in accept or "*/*" in accept)
 
 
 def _header(scope: Scope, name: bytes) -> str:

@@ -154,3 +154,12 @@ async def test_a_bad_manifest_stops_serve_with_one_line(
     assert result.returncode == 1
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"agentgraph: AGENTGRAPH_TRUSTED_DOCUMENTS: {path}: ") and says in line
+
+
+async def test_over_get_too(trusted: Trusted, world: World) -> None:
+    auth = {"Authorization": f"Bearer {world.owner['token']}"}
+    url = http_url(trusted.url)
+    by_id = await trusted.http.get(url, params={"documentId": f"sha256:{sha(ME)}"}, headers=auth)
+    assert by_id.status_code == 200 and by_id.json()["data"]["me"]["id"]
+    unlisted = await trusted.http.get(url, params={"query": UNLISTED}, headers=auth)
+    assert unlisted.status_code == 400 and _code(unlisted) == "TRUSTED_DOCUMENT_REQUIRED"
