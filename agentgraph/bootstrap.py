@@ -15,6 +15,7 @@ from broadcaster import Broadcast
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
+from agentgraph import tracing
 from agentgraph.embedded_db import start_embedded_postgres
 from agentgraph.http import routes
 from agentgraph.metrics import REFRESH_TASK, ServerMetrics
@@ -113,7 +114,7 @@ def trusted_documents(settings: Settings) -> TrustedDocuments | None:
     return TrustedDocuments.load(settings.trusted_documents)
 
 
-def surface_config(settings: Settings) -> SurfaceConfig:
+def surface_config(settings: Settings, *, traced: bool = False) -> SurfaceConfig:
     """What the GraphQL surface needs to know of the settings."""
     return SurfaceConfig(
         production=settings.is_production,
@@ -134,6 +135,7 @@ def surface_config(settings: Settings) -> SurfaceConfig:
         compiled_reads=settings.compiled_reads,
         max_frame_bytes=settings.max_body_bytes,
         trusted_documents=trusted_documents(settings),
+        traced=traced,
     )
 
 
@@ -150,7 +152,10 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     """The ASGI application: /graphql (HTTP and WebSocket), /healthz, /readyz, /metrics."""
     settings = settings or Settings()
     services = create_services(settings, database_url)
-    graphql = graphql_app(services, surface_config(settings))
+    traced = tracing.active()
+    if traced:
+        tracing.instrument_engine(services.database.engine)
+    graphql = graphql_app(services, surface_config(settings, traced=traced))
     relay = Relay(settings, services.database)
     metrics = ServerMetrics(
         services,
@@ -188,7 +193,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
 
     app = Starlette(
         routes=routes(services, graphql, settings, metrics),
-        middleware=[Middleware(RequestLogging)],
+        middleware=[Middleware(RequestLogging, traced=traced)],
         lifespan=lifespan,
     )
     app.state.services = services

@@ -62,6 +62,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     from agentgraph.bootstrap import create_app, trusted_documents, tune_garbage_collection
     from agentgraph.logs import configure_logging, url_password
+    from agentgraph.tracing import configure_from_environment
     from gql.trusted_documents import BadManifest
 
     settings = _settings()
@@ -70,6 +71,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     except BadManifest as error:
         raise CommandError(f"AGENTGRAPH_TRUSTED_DOCUMENTS: {error}") from error
     redactor = configure_logging(settings)
+    configure_from_environment()  # OTEL_*: before the app, which traces when a provider is set
     url = _database_url(settings)
     redactor.add(url_password(url))
     _check_reachable(url)

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterable
 from typing import IO, Any
 
+from opentelemetry import trace
 from pythonjsonlogger.json import JsonFormatter
 from sqlalchemy.engine import make_url
 
@@ -22,13 +23,18 @@ JSON_FIELDS = "%(levelname)s %(name)s %(message)s"
 
 
 class RequestContext(logging.Filter):
-    """Adds the current request's id (or "-" outside a request) to every record."""
+    """Adds the current request's id (or "-" outside a request) to every record, and the
+    current trace's and span's ids when one is being traced."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.__dict__.pop("color_message", None)  # uvicorn's copy of the message, with ANSI
         if not hasattr(record, "request_id"):
             entry = CURRENT.get()
             record.request_id = entry.request_id if entry is not None else "-"
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:
+            record.trace_id = format(span.trace_id, "032x")
+            record.span_id = format(span.span_id, "016x")
         return True
 
 

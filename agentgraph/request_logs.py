@@ -15,11 +15,13 @@ import re
 import time
 import uuid
 
+from opentelemetry import propagate, trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gql.request_log import CURRENT, RequestLog
 
 logger = logging.getLogger("agentgraph.requests")
+_tracer = trace.get_tracer("agentgraph.http")
 
 HEADER = b"x-request-id"
 _VALID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
@@ -36,8 +38,9 @@ def request_id(scope: Scope) -> str:
 class RequestLogging:
     """ASGI middleware: a RequestLog for each HTTP request and WebSocket connection."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, traced: bool = False) -> None:
         self.app = app
+        self.traced = traced
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -57,12 +60,31 @@ class RequestLogging:
                 message = {**message, "headers": headers}
             await send(message)
 
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            CURRENT.reset(token)
-            if scope["type"] == "http":
-                _log(scope, entry, status, time.perf_counter() - started)
+        if not self.traced:
+            try:
+                await self.app(scope, receive, sending)
+            finally:
+                CURRENT.reset(token)
+                if scope["type"] == "http":
+                    _log(scope, entry, status, time.perf_counter() - started)
+            return
+        # The request's span (continuing the caller's trace), current while it is logged too.
+        with _tracer.start_as_current_span(
+            f"{scope.get('method', 'WEBSOCKET')} {scope['path']}",
+            context=propagate.extract(_headers(scope)),
+            kind=trace.SpanKind.SERVER,
+        ) as span:
+            try:
+                await self.app(scope, receive, sending)
+            finally:
+                span.set_attribute("http.response.status_code", status)
+                CURRENT.reset(token)
+                if scope["type"] == "http":
+                    _log(scope, entry, status, time.perf_counter() - started)
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {bytes(k).decode("latin-1"): bytes(v).decode("latin-1") for k, v in scope["headers"]}
 
 
 def _log(scope: Scope, entry: RequestLog, status: int, seconds: float) -> None:

@@ -58,6 +58,7 @@ class AgentgraphGraphQL(GraphQL[Context, None]):
                 production=config.production,
                 limits=config.limits,
                 trusted=config.trusted_documents,
+                traced=config.traced,
             ),
             graphql_ide=None if config.production else "graphiql",
             allow_queries_via_get=False,

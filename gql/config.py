@@ -28,3 +28,5 @@ class SurfaceConfig:
     max_frame_bytes: int = 1024 * 1024
     # When set, only the documents of this manifest run (gql/trusted_documents.py).
     trusted_documents: TrustedDocuments | None = None
+    # An OpenTelemetry tracer provider is installed: operations get spans (gql/tracing.py).
+    traced: bool = False

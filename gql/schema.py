@@ -39,6 +39,7 @@ from gql.scalars import SCALARS
 from gql.server_metrics import error_codes, observe_operation
 from gql.subscriptions.cohorts import sharing_key
 from gql.subscriptions.fields import Subscription
+from gql.tracing import OperationSpans
 from gql.trusted_documents import TrustedDocuments, not_listed
 from gql.types.agent import Agent
 from gql.types.agent_config import AgentConfig
@@ -205,6 +206,7 @@ def build_schema(
     production: bool = False,
     limits: QueryLimits = SPEC_LIMITS,
     trusted: TrustedDocuments | None = None,
+    traced: bool = False,
 ) -> AgentgraphSchema:
     """The schema with the query limits of SPEC §8 (``limits``, defaults as specified) and no
     NUL characters in arguments; in production also without introspection and without
@@ -218,6 +220,8 @@ def build_schema(
     ]
     if production:
         extensions += [DisableIntrospection, HideSuggestions]
+    if traced:
+        extensions.insert(0, OperationSpans)  # outermost: its span holds the others' work
     schema = AgentgraphSchema(
         query=Query,
         mutation=Mutation,

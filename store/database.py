@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any, TypeAlias, TypeVar
 
 import asyncpg
+from opentelemetry import trace
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -26,6 +27,8 @@ from domain.errors import Unavailable
 from store.instruments import EVENTS_APPENDED, EVENTS_PUBLISHED
 
 T = TypeVar("T")
+
+_tracer = trace.get_tracer("agentgraph.store")
 
 DatabaseConnection: TypeAlias = AsyncConnection
 """The connection a unit of work holds; pass it to store functions, nothing else."""
@@ -199,7 +202,13 @@ class Database:
             raw = await conn.get_raw_connection()
             driver = raw.driver_connection
             try:
-                row: Sequence[Any] | None = await driver.fetchrow(sql, *params)  # type: ignore[union-attr]
+                # Past SQLAlchemy, so past its instrumentation: the statement's span is ours.
+                with _tracer.start_as_current_span(
+                    sql.split(None, 1)[0].upper() if sql.strip() else "SQL",
+                    kind=trace.SpanKind.CLIENT,
+                    attributes={"db.system": "postgresql", "db.statement": sql},
+                ):
+                    row: Sequence[Any] | None = await driver.fetchrow(sql, *params)  # type: ignore[union-attr]
             except (OSError, *_LOST) as error:
                 # What SQLAlchemy does for its own statements: this connection is done for.
                 await conn.invalidate(error)

@@ -34,6 +34,7 @@ from gql.input_guard import holds_nul
 from gql.limits import checked_cost
 from gql.request_log import note_caller, note_operation
 from gql.server_metrics import observe_operation
+from gql.tracing import operation_span
 from usecases.services import Services
 
 _JSON = b"application/json"
@@ -115,11 +116,15 @@ class CompiledReads:
         except RateLimited:
             return None  # the view refuses it the same way (nothing was spent)
         scope[BUDGET_SPENT] = True
-        data = await run_statement(statement, self.services.database)
+        name = self._operation_name(query, operation_name)
+        if self.config.traced:
+            with operation_span(name, query):
+                data = await run_statement(statement, self.services.database)
+        else:
+            data = await run_statement(statement, self.services.database)
         if data is None:
             return None
         response = Response(encode_json({"data": data}), media_type="application/json")
-        name = self._operation_name(query, operation_name)
         observe_operation(name, "query", [], time.perf_counter() - started)
         note_caller(viewer)
         note_operation(name, [])
