@@ -69,6 +69,7 @@ def create_services(settings: Settings, database_url: str | None = None) -> Serv
         statement_timeout_ms=settings.statement_timeout_ms,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        read_patience_s=settings.db_read_patience_s,
     )
     secret_key = resolve_secret_key(settings)
     authenticator = Authenticator(database, secret_key)

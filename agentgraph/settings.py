@@ -65,6 +65,8 @@ class Settings(BaseSettings):
 
     db_pool_size: int = 10
     db_max_overflow: int = 20
+    # How long reads keep retrying while the database is away (a restart) before UNAVAILABLE.
+    db_read_patience_s: float = 15.0
 
     @field_validator("database_url")
     @classmethod

@@ -110,7 +110,12 @@ class CompiledReads:
         except RateLimited:
             return None  # the view refuses it the same way (nothing was spent)
         scope[BUDGET_SPENT] = True
-        data = await run_statement(statement, self.services.database)
+        try:
+            data = await run_statement(statement, self.services.database)
+        except DomainError:
+            # A statement timeout or a database that is away: the resolvers answer, with the
+            # code (TIMEOUT, UNAVAILABLE) the reference path gives.
+            return None
         if data is None:
             return None
         return Response(encode_json({"data": data}), media_type="application/json")
