@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     max_query_depth: int = 10
     max_aliases: int = 30
     max_tokens: int = 2000
-    max_query_cost: int = 5000
+    max_query_cost: int = 20000
     max_body_bytes: int = 1024 * 1024
     max_query_length: int = 65536
     statement_timeout_ms: int = 10_000
@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     ws_max_subscriptions_per_caller: int = 256
     ws_recheck_interval_s: float = 30.0
 
-    rate_limit_points: int = 120_000
+    rate_limit_points: int = 360_000
     rate_limit_window_s: int = 60
 
     compiled_reads: bool = True
