@@ -49,7 +49,12 @@ class Settings(BaseSettings):
     default_page_size: int = 20
 
     login_max_failures: int = 5
-    login_window_s: float = 300.0
+    login_window_s: float = 900.0
+    login_delay_s: float = 5.0
+    login_max_delay_s: float = 900.0
+    register_max_per_address: int = 10
+    # Comma-separated addresses or networks whose X-Forwarded-For is believed; none by default.
+    trusted_proxies: str = ""
 
     ws_init_timeout_s: float = 10.0
     ws_keepalive_s: float = 15.0
