@@ -13,12 +13,13 @@ from pathlib import Path
 
 from broadcaster import Broadcast
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from agentgraph.embedded_db import start_embedded_postgres
 from agentgraph.http import routes
 from agentgraph.relay import Relay, redis_broadcast, uses_redis
 from agentgraph.settings import Settings
-from domain.throttle import LoginThrottle
 from gql.app import graphql_app
 from gql.config import SurfaceConfig
 from gql.limits import QueryLimits
@@ -31,6 +32,7 @@ from usecases.live.hub import EventHub
 from usecases.live.sessions import LiveSessions
 from usecases.services import Services
 from usecases.sweeps import SWEEPER_TASK, run_sweeper
+from usecases.throttle import SignInThrottle, ThrottleSettings
 
 
 def resolve_database_url(settings: Settings) -> str:
@@ -89,7 +91,16 @@ def create_services(settings: Settings, database_url: str | None = None) -> Serv
     return Services(
         database=database,
         hub=hub,
-        login_throttle=LoginThrottle(settings.login_max_failures, settings.login_window_s),
+        sign_in_throttle=SignInThrottle(
+            database,
+            ThrottleSettings(
+                login_free=settings.login_max_failures,
+                register_free=settings.register_max_per_address,
+                base_delay_s=settings.login_delay_s,
+                max_delay_s=settings.login_max_delay_s,
+                forget_after_s=settings.login_window_s,
+            ),
+        ),
         tokens=TokenConfig(
             secret_key=secret_key,
             access_ttl_s=settings.access_token_ttl_s,
@@ -124,6 +135,15 @@ def surface_config(settings: Settings) -> SurfaceConfig:
         compiled_reads=settings.compiled_reads,
         max_frame_bytes=settings.max_body_bytes,
     )
+
+
+def _forwarded_headers(settings: Settings) -> list[Middleware]:
+    """X-Forwarded-For/-Proto are believed only from AGENTGRAPH_TRUSTED_PROXIES (none by
+    default): anyone else could name any address, and walk past the sign-in throttle."""
+    proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    if not proxies:
+        return []
+    return [Middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)]
 
 
 def tune_garbage_collection() -> None:
@@ -166,7 +186,11 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             await services.hub.stop()
             await services.database.dispose()
 
-    app = Starlette(routes=routes(services, graphql, settings, relay), lifespan=lifespan)
+    app = Starlette(
+        routes=routes(services, graphql, settings, relay),
+        lifespan=lifespan,
+        middleware=_forwarded_headers(settings),
+    )
     app.state.services = services
     app.state.settings = settings
     app.state.graphql = graphql
