@@ -18,11 +18,14 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from agentgraph.embedded_db import start_embedded_postgres
 from agentgraph.http import routes
+from agentgraph.metrics import REFRESH_TASK, ServerMetrics
 from agentgraph.relay import Relay, redis_broadcast, uses_redis
+from agentgraph.request_logs import RequestLogging
 from agentgraph.settings import Settings
 from gql.app import graphql_app
 from gql.config import SurfaceConfig
 from gql.limits import QueryLimits
+from gql.trusted_documents import TrustedDocuments
 from store.database import Database
 from store.listener import PostgresListenBackend
 from usecases.accounts import TokenConfig
@@ -114,6 +117,13 @@ def create_services(settings: Settings, database_url: str | None = None) -> Serv
     )
 
 
+def trusted_documents(settings: Settings) -> TrustedDocuments | None:
+    """The manifest of AGENTGRAPH_TRUSTED_DOCUMENTS, when set (BadManifest when unusable)."""
+    if settings.trusted_documents is None:
+        return None
+    return TrustedDocuments.load(settings.trusted_documents)
+
+
 def surface_config(settings: Settings) -> SurfaceConfig:
     """What the GraphQL surface needs to know of the settings."""
     return SurfaceConfig(
@@ -134,6 +144,7 @@ def surface_config(settings: Settings) -> SurfaceConfig:
         subscriber_queue_size=settings.subscriber_queue_size,
         compiled_reads=settings.compiled_reads,
         max_frame_bytes=settings.max_body_bytes,
+        trusted_documents=trusted_documents(settings),
     )
 
 
@@ -161,6 +172,13 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     services = create_services(settings, database_url)
     graphql = graphql_app(services, surface_config(settings))
     relay = Relay(settings, services.database)
+    metrics = ServerMetrics(
+        services,
+        graphql,
+        relay,
+        token=settings.metrics_token,
+        multiprocess_dir=settings.prometheus_multiproc_dir,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -175,21 +193,24 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             name=SWEEPER_TASK,
         )
         budgets = asyncio.create_task(services.budgets.run(), name=BUDGET_TASK)
+        refreshing = asyncio.create_task(metrics.keep_refreshed(), name=REFRESH_TASK)
         try:
             yield
         finally:
-            for task in (sweeper, relaying, budgets):
+            for task in (sweeper, relaying, budgets, refreshing):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await task
             await services.hub.stop()
             await services.database.dispose()
+            metrics.process_ended()
 
     app = Starlette(
-        routes=routes(services, graphql, settings, relay),
+        routes=routes(services, graphql, settings, metrics),
+        # Forwarded headers first, so the request log sees the client's address.
+        middleware=[*_forwarded_headers(settings), Middleware(RequestLogging)],
         lifespan=lifespan,
-        middleware=_forwarded_headers(settings),
     )
     app.state.services = services
     app.state.settings = settings

@@ -73,6 +73,21 @@ class Settings(BaseSettings):
     # How long reads keep retrying while the database is away (a restart) before UNAVAILABLE.
     db_read_patience_s: float = 15.0
 
+    # json (one object a line) or text; unset: json in production, text in development.
+    log_format: Literal["json", "text"] | None = None
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    # A manifest (sha256 → document): when set, only its documents run.
+    trusted_documents: Path | None = None
+
+    # /metrics answers only with "Authorization: Bearer <token>" when set.
+    metrics_token: str | None = None
+    # prometheus-client's multi-process mode (several workers, one /metrics): read by the
+    # library itself from the environment; named here to be documented and checked.
+    prometheus_multiproc_dir: Path | None = Field(
+        default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR"
+    )
+
     @field_validator("database_url")
     @classmethod
     def _normalize_url(cls, value: str | None) -> str | None:

@@ -57,7 +57,14 @@ def classify(error: GraphQLError) -> GraphQLError:
             {**existing, "code": "VALIDATION_ERROR"},
         )  # fmt: skip
     reference = uuid.uuid4().hex[:12]
-    logger.error("internal error %s at %s", reference, error.path, exc_info=error.original_error)
+    # One record: the reference, where, and the traceback (request id added by the log setup).
+    logger.error(
+        "internal error %s at %s",
+        reference,
+        error.path,
+        exc_info=error.original_error,
+        extra={"reference": reference, "error_code": "INTERNAL"},
+    )
     return GraphQLError(
         f"Internal server error (reference {reference}).",
         error.nodes, error.source, error.positions, error.path, None, {"code": "INTERNAL"},

@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from domain.errors import Timeout, Unavailable
+from store.instruments import EVENTS_APPENDED, EVENTS_PUBLISHED
 
 T = TypeVar("T")
 
@@ -177,7 +178,10 @@ class Database:
         """One write transaction: committed when the block ends, rolled back on any error."""
         with _unavailable_when_gone():
             async with self.engine.begin() as conn:
+                conn.info.pop(EVENTS_APPENDED, None)  # the connection's info outlives a checkout
                 yield conn
+                appended = conn.info.pop(EVENTS_APPENDED, 0)
+            EVENTS_PUBLISHED.inc(appended)  # committed
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[DatabaseConnection]:

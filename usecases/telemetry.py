@@ -21,6 +21,7 @@ from domain.records import AppliedHeartbeat
 from domain.values import validate_json_array, validate_json_object, validate_name
 from store import agent_writes, eventlog, heartbeats, metrics, sweeps
 from store.database import Database
+from usecases.instruments import HEARTBEATS, METRIC_POINTS
 
 # Clocks drift; a beat from the future is accepted up to this much ahead.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
@@ -94,6 +95,7 @@ async def record_heartbeats(
         if recovered:
             await sweeps.mark_healthy(conn, [agent_id for agent_id, _ in recovered])
             await eventlog.append(conn, eventlog.health_changes(recovered, AgentHealth.HEALTHY))
+    HEARTBEATS.inc(len(applied))
     return applied
 
 
@@ -128,4 +130,6 @@ async def record_metrics(
         row.setdefault("recorded_at", now)
     async with database.transaction() as conn:
         await agent_writes.lock_agent(conn, viewer, agent_id)
-        return await metrics.insert_metrics(conn, rows)
+        stored = await metrics.insert_metrics(conn, rows)
+    METRIC_POINTS.inc(stored)
+    return stored
