@@ -14,6 +14,7 @@ from pathlib import Path
 from broadcaster import Broadcast
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from agentgraph import tracing
 from agentgraph.embedded_db import start_embedded_postgres
@@ -22,7 +23,6 @@ from agentgraph.metrics import REFRESH_TASK, ServerMetrics
 from agentgraph.relay import Relay, redis_broadcast, uses_redis
 from agentgraph.request_logs import RequestLogging
 from agentgraph.settings import Settings
-from domain.throttle import LoginThrottle
 from gql.app import graphql_app
 from gql.config import SurfaceConfig
 from gql.limits import QueryLimits
@@ -36,6 +36,7 @@ from usecases.live.hub import EventHub
 from usecases.live.sessions import LiveSessions
 from usecases.services import Services
 from usecases.sweeps import SWEEPER_TASK, run_sweeper
+from usecases.throttle import SignInThrottle, ThrottleSettings
 
 
 def resolve_database_url(settings: Settings) -> str:
@@ -74,6 +75,7 @@ def create_services(settings: Settings, database_url: str | None = None) -> Serv
         statement_timeout_ms=settings.statement_timeout_ms,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        read_patience_s=settings.db_read_patience_s,
     )
     secret_key = resolve_secret_key(settings)
     authenticator = Authenticator(database, secret_key)
@@ -93,7 +95,16 @@ def create_services(settings: Settings, database_url: str | None = None) -> Serv
     return Services(
         database=database,
         hub=hub,
-        login_throttle=LoginThrottle(settings.login_max_failures, settings.login_window_s),
+        sign_in_throttle=SignInThrottle(
+            database,
+            ThrottleSettings(
+                login_free=settings.login_max_failures,
+                register_free=settings.register_max_per_address,
+                base_delay_s=settings.login_delay_s,
+                max_delay_s=settings.login_max_delay_s,
+                forget_after_s=settings.login_window_s,
+            ),
+        ),
         tokens=TokenConfig(
             secret_key=secret_key,
             access_ttl_s=settings.access_token_ttl_s,
@@ -137,6 +148,15 @@ def surface_config(settings: Settings, *, traced: bool = False) -> SurfaceConfig
         trusted_documents=trusted_documents(settings),
         traced=traced,
     )
+
+
+def _forwarded_headers(settings: Settings) -> list[Middleware]:
+    """X-Forwarded-For/-Proto are believed only from AGENTGRAPH_TRUSTED_PROXIES (none by
+    default): anyone else could name any address, and walk past the sign-in throttle."""
+    proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    if not proxies:
+        return []
+    return [Middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)]
 
 
 def tune_garbage_collection() -> None:
@@ -193,7 +213,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
 
     app = Starlette(
         routes=routes(services, graphql, settings, metrics),
-        middleware=[Middleware(RequestLogging, traced=traced)],
+        # Forwarded headers first, so the request log sees the client's address.
+        middleware=[*_forwarded_headers(settings), Middleware(RequestLogging, traced=traced)],
         lifespan=lifespan,
     )
     app.state.services = services

@@ -96,6 +96,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
         # A log line per request costs more than the fleet query's Python side; requests are
         # counted in /metrics instead.
         access_log=False,
+        # Forwarded headers are the app's to believe, from AGENTGRAPH_TRUSTED_PROXIES only
+        # (uvicorn's default would trust them from 127.0.0.1).
+        proxy_headers=False,
         http="httptools",
         ws="websockets-sansio",
         # WebSocket-level pings keep idle subscriptions alive through proxies and find dead peers.

@@ -2,13 +2,24 @@
 // is a run — drive one GraphQL endpoint with autocannon for `seconds`: POST, JSON body, N
 // keep-alive connections — answered by one line on stdout. A warm-up also names `minResponses`:
 // it stops as soon as that many responses are back (and `minSeconds` have passed), else at
-// `seconds`. Prints one JSON object with
+// `seconds`. A run may name `variants` ({body, headers} each): requests then take them in turn
+// (e.g. one agent token per agent, each beating for its own agent). Prints one JSON object with
 // every 2xx latency (ms, from autocannon's hrtime-based timer; its own percentiles are whole ms)
 // and the failures: non-2xx, socket errors, timeouts, and bodies holding "errors" (mismatches).
 //   usage: node drive.cjs AUTOCANNON_MODULE_DIR   (then one JSON config per line on stdin)
 'use strict'
 const readline = require('node:readline')
 const autocannon = require(process.argv[2])
+
+function rotating (variants) {
+  let next = 0
+  return [{
+    setupRequest: (request) => {
+      const variant = variants[next++ % variants.length]
+      return { ...request, body: variant.body, headers: { ...request.headers, ...variant.headers } }
+    }
+  }]
+}
 
 function run (config) {
   return new Promise((resolve, reject) => {
@@ -19,6 +30,7 @@ function run (config) {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...config.headers },
       body: config.body,
+      requests: config.variants ? rotating(config.variants) : undefined,
       connections: config.clients,
       duration: config.seconds,
       // autocannon checks for the end (and for stop()) once per sample: every 100 ms, not 1 s

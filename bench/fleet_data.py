@@ -19,17 +19,20 @@ def project_slug(agents: int) -> str:
     return f"bench-fleet-{agents}"
 
 
-async def load_fleet(conn: asyncpg.Connection, owner: uuid.UUID, agents: int) -> uuid.UUID:
-    """A project owned by ``owner`` with ``agents`` agents; returns the project's id."""
-    slug = project_slug(agents)
+async def load_fleet(
+    conn: asyncpg.Connection, owner: uuid.UUID, agents: int, slug: str | None = None
+) -> uuid.UUID:
+    """A project owned by ``owner`` with ``agents`` agents (slug: ``project_slug(agents)``
+    unless named); returns the project's id."""
+    slug = slug or project_slug(agents)
     agent_type = await conn.fetchval(
         "INSERT INTO agent_types (name, slug, personality_prompt, primary_model) "
         "VALUES ($1, $2, 'p', 'm') RETURNING id",
-        f"Bench {agents}", slug,
+        f"Bench {slug}", slug,
     )  # fmt: skip
     project: uuid.UUID = await conn.fetchval(
         "INSERT INTO projects (name, slug, owner_id) VALUES ($1, $2, $3) RETURNING id",
-        f"Bench {agents}", slug, owner,
+        f"Bench {slug}", slug, owner,
     )  # fmt: skip
     now = datetime.now(UTC)
     ids = [uuid.uuid4() for _ in range(agents)]

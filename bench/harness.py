@@ -1,6 +1,8 @@
 """`make bench`: Agentgraph and PostGraphile v5 side by side, in one run, on a database of the
 bench's own — the fleet query at N = 10, 100 and 1,000 agents, `{ __typename }`, a signed-in
-one-row read, and the hand-written SQL floor, each at 1 and 8 clients after a warm-up.
+one-row read, and the hand-written SQL floor, each at 1 and 8 clients after a warm-up; then
+what runtimes send (heartbeats, batches, metric ingest: bench/ingest.py), live fan-out to 100
+and 1,000 subscribers and the cold start (bench/fanout.py). `--only` picks groups.
 
 Prints a table (stdout; progress on stderr) and writes bench/results/latest.json. Without Node
 and npm nothing can drive the load; without ../shared/peers/postgraphile it measures ours only.
@@ -32,8 +34,10 @@ from bench.answers import (
     peer_fleet,
 )
 from bench.database import start_database, stop_database
+from bench.fanout import MOVES, AgentMover, load_fanout_project, measure_cold_start, measure_fanout
 from bench.fleet_data import load_fleets, project_slug
 from bench.floor import floor_answer
+from bench.ingest import check_ingest, ingest_scenarios, load_ingest_fleet, measure_ingest
 from bench.load import (
     Duration,
     LoadGenerator,
@@ -41,7 +45,7 @@ from bench.load import (
     ensure_autocannon,
     node_binary,
 )
-from bench.measure import Bench, Plan, count_steps, log, measure_scenario
+from bench.measure import Bench, Plan, log, measure_scenario
 from bench.peer import (
     peer_script,
     peer_unavailable,
@@ -54,6 +58,7 @@ from bench.resources import rss_mb
 from bench.scenarios import PROJECT_BY_SLUG, Scenario, fleet_scenario, small_scenarios
 from bench.servers import ServerProcess, post, register_bench_user, start_agentgraph
 
+GROUPS = ("reads", "ingest", "fanout", "coldstart")
 QUICK = Plan(
     sizes=[1000],
     clients=[1, 8],
@@ -62,6 +67,7 @@ QUICK = Plan(
     ),
     count_requests=5,
     quick=True,
+    fanout=[100, 1000],
 )
 FULL = Plan(
     sizes=[10, 100, 1000],
@@ -71,6 +77,7 @@ FULL = Plan(
     ),
     count_requests=9,
     quick=False,
+    fanout=[100, 1000],
 )
 
 
@@ -149,16 +156,43 @@ def _context(plan: Plan, peer: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _minutes(plan: Plan, scenarios: list[Scenario], with_peer: bool) -> float:
-    sides = sum(
-        1 + (with_peer and s.peer is not None) + (s.fleet_size is not None) for s in scenarios
-    )
-    d = plan.duration
-    return sides * len(plan.clients) * (d.warmup_s + d.seconds + 0.4 * (d.rounds + 1)) / 60
+async def _measure_reads(bench: Bench) -> list[dict[str, Any]]:
+    if bench.peer is not None:
+        await postgraphile_ready(bench.peer)
+    scenarios = await _scenarios(bench)
+    await _check_answers(bench, scenarios)
+    rows = []
+    for scenario in scenarios:
+        rows += await measure_scenario(bench, scenario)
+    return rows
 
 
-async def run(plan: Plan, with_peer: bool) -> dict[str, Any]:
+async def _measure_ingest(bench: Bench) -> list[dict[str, Any]]:
+    log("making the ingest project (800 agents) and 8 agent tokens")
+    fleet = await load_ingest_fleet(bench)
+    scenarios = ingest_scenarios(fleet, await bench.token())
+    await check_ingest(bench, scenarios)
+    return [await measure_ingest(bench, scenario) for scenario in scenarios]
+
+
+async def _measure_live(bench: Bench, groups: set[str], workdir: Path) -> dict[str, Any]:
+    live: dict[str, Any] = {}
+    if "fanout" in groups:
+        project, agent = await load_fanout_project(bench)
+        mover = AgentMover(bench.ours.url, agent)
+        live["fanout"] = []
+        for count in bench.plan.fanout:
+            log(f"fan-out: {count:,} subscribers (a process of their own), {MOVES} moves")
+            live["fanout"].append(await measure_fanout(bench, count, project, mover))
+    if "coldstart" in groups:
+        live["cold_start"] = await measure_cold_start(bench, workdir)
+    return live
+
+
+async def run(plan: Plan, with_peer: bool, groups: set[str] | None = None) -> dict[str, Any]:
     """Start everything, check the answers, measure, stop everything; the results."""
+    groups = set(GROUPS) if groups is None else groups
+    with_peer = with_peer and "reads" in groups
     autocannon = ensure_autocannon(log)
     reason = peer_unavailable() if with_peer else "turned off (--no-peer)"
     if reason:
@@ -177,28 +211,29 @@ async def run(plan: Plan, with_peer: bool) -> dict[str, Any]:
         if reason is None:
             log(f"starting PostGraphile v5 ({peer_script()}; its first run installs it)")
             peer = spawn_postgraphile(database.dsn, workdir)
-        log(f"loading fleets of {', '.join(map(str, plan.sizes))} agents "
+        sizes = plan.sizes if "reads" in groups else []
+        log(f"loading fleets of {', '.join(map(str, sizes))} agents "
             "(12 configs, 3 capability versions, 200 metric points each)")  # fmt: skip
-        projects = await load_fleets(database.dsn, credentials[0], plan.sizes)
+        projects = await load_fleets(database.dsn, credentials[0], sizes)
         if peer is not None:
             await postgraphile_ready(peer)
             started_rss["postgraphile"] = round(rss_mb(peer.pid), 1)
         bench = Bench(plan, database, load_generator, ours, peer, credentials, projects)
-        scenarios = await _scenarios(bench)
-        await _check_answers(bench, scenarios)
-        bench.steps_total = count_steps(plan, scenarios)
-        minutes = max(1, round(_minutes(plan, scenarios, peer is not None)))
-        log(f"{bench.steps_total} steps, at least {minutes} min (slow scenarios run longer)")
-        rows = []
-        for scenario in scenarios:
-            rows += await measure_scenario(bench, scenario)
+        reads = len(sizes) + len(small_scenarios()) if "reads" in groups else 0
+        bench.steps_total = reads * len(plan.clients) + 3 * ("ingest" in groups)
+        rows = await _measure_reads(bench) if "reads" in groups else []
+        if "ingest" in groups:
+            rows += await _measure_ingest(bench)
+        live = await _measure_live(bench, groups, workdir)
         results = _context(plan, {
             "measured": peer is not None,
             "reason": reason,
             "postgraphile": postgraphile_version() if peer else None,
         })  # fmt: skip
         results["rss_after_start_mb"] = started_rss
+        results["groups"] = sorted(groups)
         results["rows"] = rows
+        results["live"] = live
         return results
     finally:
         log("stopping the servers and the database")
@@ -219,7 +254,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=float, help="warm-up seconds per side and client count")
     parser.add_argument("--sizes", help="fleet sizes, e.g. 10,100,1000")
     parser.add_argument("--no-peer", action="store_true", help="measure Agentgraph only")
+    parser.add_argument(
+        "--only", help=f"comma-separated groups to measure, of {','.join(GROUPS)} (default: all)"
+    )
     args = parser.parse_args(argv)
+    groups = set(args.only.split(",")) if args.only else set(GROUPS)
+    if groups - set(GROUPS):
+        parser.error(f"--only: unknown group(s) {','.join(sorted(groups - set(GROUPS)))}")
     base = QUICK if args.quick else FULL
     duration = replace(
         base.duration,
@@ -230,7 +271,7 @@ def main(argv: list[str] | None = None) -> None:
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else base.sizes
     plan = replace(base, sizes=sizes, duration=duration)
     try:
-        results = asyncio.run(run(plan, with_peer=not args.no_peer))
+        results = asyncio.run(run(plan, with_peer=not args.no_peer, groups=groups))
     except (LoadGeneratorMissing, AnswersDiffer) as error:
         print(f"bench: {error}", file=sys.stderr)
         sys.exit(1)

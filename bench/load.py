@@ -165,9 +165,11 @@ class LoadGenerator:
         seconds: float,
         until_responses: int = 0,
         min_seconds: float = 0.0,
+        variants: list[tuple[dict[str, object], dict[str, str]]] | None = None,
     ) -> LoadResult:
         """POST ``body`` to ``url`` from ``clients`` keep-alive connections for ``seconds``, or
-        only until ``until_responses`` are back (once ``min_seconds`` have passed)."""
+        only until ``until_responses`` are back (once ``min_seconds`` have passed). With
+        ``variants`` (body, headers), the requests take those in turn instead."""
         assert self._process.stdin is not None and self._process.stdout is not None
         config = {
             "url": url,
@@ -178,6 +180,10 @@ class LoadGenerator:
             "minResponses": until_responses,
             "minSeconds": min_seconds,
         }
+        if variants:
+            config["variants"] = [
+                {"body": json.dumps(b), "headers": {**headers, **h}} for b, h in variants
+            ]
         self._process.stdin.write(json.dumps(config).encode() + b"\n")
         await self._process.stdin.drain()
         line = await self._process.stdout.readline()

@@ -41,6 +41,7 @@ class Plan:
     duration: Duration
     count_requests: int  # single requests per side whose statements are counted
     quick: bool
+    fanout: list[int]  # subscriber counts of the fan-out scenario
 
 
 @dataclass
@@ -135,7 +136,7 @@ async def measure_scenario(bench: Bench, scenario: Scenario) -> list[dict[str, A
             f"{'s' if clients > 1 else ''}: {', '.join(s.key for s in sides)}; "
             f"warm-up, then {rounds} in turn, {duration.seconds:g} s or more per side"
         )
-        measured.append((clients, await _in_turns(sides, clients, duration)))
+        measured.append((clients, await in_turns(sides, clients, duration)))
     sides = await _sides(bench, scenario)
     sql = {
         side.key: await count_statements(
@@ -148,7 +149,7 @@ async def measure_scenario(bench: Bench, scenario: Scenario) -> list[dict[str, A
         row: dict[str, Any] = {"scenario": scenario.name, "label": scenario.label}
         row["clients"] = clients
         for side in sides:
-            row[side.key] = _figures(results[side.key], sql[side.key], side.via)
+            row[side.key] = figures(results[side.key], sql[side.key], side.via)
         for key in ("postgraphile", "floor"):
             row.setdefault(key, None)
         row["ratio_vs_peer"] = _ratio(row["agentgraph"], row["postgraphile"])
@@ -158,13 +159,13 @@ async def measure_scenario(bench: Bench, scenario: Scenario) -> list[dict[str, A
 
 
 @dataclass(frozen=True)
-class _SideResult:
+class SideResult:
     measurement: Measurement
     idle_rss_mb: float | None
     peak_rss_mb: float | None
 
 
-async def _in_turns(sides: list[Side], clients: int, duration: Duration) -> dict[str, _SideResult]:
+async def in_turns(sides: list[Side], clients: int, duration: Duration) -> dict[str, SideResult]:
     idle = {s.key: rss_mb(s.pid) if s.pid else None for s in sides}
     peak = dict(idle)
 
@@ -190,11 +191,11 @@ async def _in_turns(sides: list[Side], clients: int, duration: Duration) -> dict
         measurement = Measurement(rounds[side.key])
         if measurement.errors:
             log(f"WARNING: {side.key} answered {measurement.errors} requests with errors")
-        results[side.key] = _SideResult(measurement, idle[side.key], peak[side.key])
+        results[side.key] = SideResult(measurement, idle[side.key], peak[side.key])
     return results
 
 
-def _figures(result: _SideResult, sql: StatementCount, via: str) -> dict[str, Any]:
+def figures(result: SideResult, sql: StatementCount, via: str) -> dict[str, Any]:
     measurement = result.measurement
     return {
         "req_per_s": round(measurement.requests_per_s, 1),

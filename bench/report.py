@@ -15,7 +15,8 @@ _SIDES = (
 )
 _HEADER = (
     f"{'scenario':<24} {'cl':>2}  {'server':<12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-    f"{'SQL/req':>9} {'RSS MB idle>peak':>17} {'err':>4} {'vs peer':>8} {'vs floor':>8}"
+    f"{'SQL/req':>9} {'RSS MB idle>peak':>17} {'err':>4} {'vs peer':>8} {'vs floor':>8} "
+    f"{'units/s':>9}"
 )
 
 
@@ -33,6 +34,32 @@ def _times(ratio: float | None) -> str:
     return f"{ratio:.2g}x" if ratio is not None else ""
 
 
+def _units(figures: dict[str, Any]) -> str:
+    units = figures.get("units_per_s")
+    return f"{units:,.0f}" if units is not None else ""
+
+
+def _live(live: dict[str, Any]) -> list[str]:
+    lines = []
+    if live.get("fanout"):
+        lines += [
+            "",
+            f"{'fan-out':<24} {'subs':>5} {'delivered':>11} {'lost':>5} {'dup':>4} "
+            f"{'p50 ms':>8} {'p99 ms':>8} {'KB/idle sub':>12} {'open s':>7}",
+        ]
+        for f in live["fanout"]:
+            moves = f"{f['moves']} lifecycle moves"
+            lines.append(
+                f"{moves:<24} {f['subscribers']:>5} "
+                f"{f['delivered']:>5}/{f['expected']:<5} {f['lost']:>5} {f['duplicated']:>4} "
+                f"{f['p50_ms']:>8.1f} {f['p99_ms']:>8.1f} {f['kb_per_idle_subscription']:>12.1f} "
+                f"{f['open_s']:>7.1f}"
+            )
+    if live.get("cold_start"):
+        lines += ["", f"cold start (serve to the first answer): {live['cold_start']['seconds']} s"]
+    return lines
+
+
 def format_table(results: dict[str, Any]) -> str:
     """The rows of ``results`` as a fixed-width table (one line per server and client count)."""
     lines = [_HEADER, "-" * len(_HEADER)]
@@ -48,10 +75,12 @@ def format_table(results: dict[str, Any]) -> str:
                 f"{name:<12} {figures['req_per_s']:>8.1f} {figures['p50_ms']:>8.1f} "
                 f"{figures['p99_ms']:>8.1f} {_sql(figures):>9} {_rss(figures):>17} "
                 f"{figures['errors']:>4} {_times(row['ratio_vs_peer'] if ours else None):>8} "
-                f"{_times(row['ratio_vs_floor'] if ours else None):>8}"
+                f"{_times(row['ratio_vs_floor'] if ours else None):>8} "
+                f"{_units(figures):>9}"
             )
             first = False
     notes = [
+        *_live(results.get("live", {})),
         "",
         f"{results['note']}",
         "vs peer, vs floor: our req/s / theirs. SQL/req: statements PostgreSQL ran for a single "
@@ -59,6 +88,8 @@ def format_table(results: dict[str, Any]) -> str:
         "work adds to some); in brackets without BEGIN/COMMIT/ROLLBACK.",
         "The floor is one hand-written statement run through asyncpg from the bench process "
         "(no HTTP, no GraphQL); its RSS is PostgreSQL's, not measured.",
+        "units/s: heartbeats or metric points a second (req/s times the batch). Fan-out: commit "
+        "(the event's time) to receipt, measured by the clients.",
     ]
     if not results["peer"]["measured"]:
         notes.append(f"PostGraphile not measured: {results['peer']['reason']}")

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ class ServerProcess:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    env: dict[str, str] = field(default_factory=dict)  # what it was started with, beside ours
 
     @property
     def pid(self) -> int:
@@ -63,7 +64,7 @@ def spawn(name: str, command: list[str], env: dict[str, str], log: Path, url: st
         process = subprocess.Popen(
             command, env={**os.environ, **env}, cwd=REPO, stdout=output, stderr=subprocess.STDOUT
         )
-    return ServerProcess(name, url, process, log)
+    return ServerProcess(name, url, process, log, env)
 
 
 async def wait_ready(
@@ -99,9 +100,12 @@ async def start_agentgraph(database_url: str, workdir: Path) -> ServerProcess:
             "AGENTGRAPH_SECRET_KEY": secrets.token_urlsafe(48),
             "AGENTGRAPH_DATA_DIR": str(data_dir),
             "AGENTGRAPH_ENV": "production",
-            # The bench measures serving: one bench user's budget (120,000 points a minute,
+            # The bench measures serving: one bench user's budget (360,000 points a minute,
             # 30 fleet queries of 1,000 agents) would measure the rate limit instead.
             "AGENTGRAPH_RATE_LIMIT_POINTS": "0",
+            # The fan-out scenario holds 1,000 subscriptions of one bench user.
+            "AGENTGRAPH_WS_MAX_SOCKETS_PER_CALLER": "20000",
+            "AGENTGRAPH_WS_MAX_SUBSCRIPTIONS_PER_CALLER": "20000",
         },
         workdir / "agentgraph.log",
         f"http://127.0.0.1:{port}/graphql",

@@ -117,11 +117,16 @@ class CompiledReads:
             return None  # the view refuses it the same way (nothing was spent)
         scope[BUDGET_SPENT] = True
         name = self._operation_name(query, operation_name)
-        if self.config.traced:
-            with operation_span(name, query):
+        try:
+            if self.config.traced:
+                with operation_span(name, query):
+                    data = await run_statement(statement, self.services.database)
+            else:
                 data = await run_statement(statement, self.services.database)
-        else:
-            data = await run_statement(statement, self.services.database)
+        except DomainError:
+            # A statement timeout or a database that is away: the resolvers answer, with the
+            # code (TIMEOUT, UNAVAILABLE) the reference path gives.
+            return None
         if data is None:
             return None
         response = Response(encode_json({"data": data}), media_type="application/json")

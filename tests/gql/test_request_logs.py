@@ -3,44 +3,26 @@ caller and error code, and the INTERNAL error's reference and traceback in one r
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from starlette.applications import Starlette
 
-from agentgraph.bootstrap import create_app
 from agentgraph.logs import Redactor, handler, sensitive_values
 from agentgraph.settings import Settings
-from gql.ids import from_global_id
 from tests.conftest import TEST_SECRET, _asyncpg_dsn
 from tests.gql.conftest import World
 from tests.support.api import GraphQLClient
 from tests.support.servers import http_url, serve
 
 PAUSE = "mutation Pause($id: ID!) { pauseAgent(input: {id: $id}) { agent { status } } }"
-
-
-@pytest.fixture
-async def impatient(
-    settings: Settings, database_url: str, tmp_path: Path
-) -> AsyncIterator[GraphQLClient]:
-    """The app with a 300 ms statement timeout, on the test database."""
-    quick = settings.model_copy(update={"statement_timeout_ms": 300, "data_dir": tmp_path})
-    app: Starlette = create_app(quick, database_url=database_url)
-    try:
-        async with GraphQLClient.for_app(app) as client:
-            yield client
-    finally:
-        await app.state.services.database.dispose()
 
 
 @pytest.fixture
@@ -65,31 +47,29 @@ def _records(stream: io.StringIO) -> list[dict[str, Any]]:
 
 
 async def test_an_internal_error_is_one_record_with_its_reference_traceback_and_request(
-    api: GraphQLClient,
-    world: World,
-    impatient: GraphQLClient,
-    database_url: str,
-    json_lines: io.StringIO,
+    api: GraphQLClient, world: World, database_url: str, json_lines: io.StringIO
 ) -> None:
     token = world.owner["token"]
-    agent = await world.spawn(api, "Locked")
-    holder = await asyncpg.connect(_asyncpg_dsn(database_url))
+    agent = await world.spawn(api, "Broken")
+    # A bug of ours, for real: a trigger that raises on the mutation's UPDATE.
+    conn = await asyncpg.connect(_asyncpg_dsn(database_url))
     try:
-        transaction = holder.transaction()
-        await transaction.start()
-        await holder.execute(
-            "SELECT 1 FROM agents WHERE id = $1 FOR UPDATE", from_global_id(agent["id"], "Agent")
+        await conn.execute(
+            "CREATE FUNCTION test_broken() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'a bug of ours'; END $$;"
+            "CREATE TRIGGER test_broken BEFORE UPDATE ON agents "
+            "FOR EACH ROW EXECUTE FUNCTION test_broken()"
         )
-        response = await asyncio.wait_for(
-            impatient.http.post(
-                "/graphql",
-                json={"query": PAUSE, "variables": {"id": agent["id"]}},
-                headers={"Authorization": f"Bearer {token}", "X-Request-ID": "trace-me.42"},
-            ),
-            30,
+        response = await api.http.post(
+            "/graphql",
+            json={"query": PAUSE, "variables": {"id": agent["id"]}},
+            headers={"Authorization": f"Bearer {token}", "X-Request-ID": "trace-me.42"},
         )
     finally:
-        await holder.close()
+        await conn.execute(
+            "DROP TRIGGER IF EXISTS test_broken ON agents; DROP FUNCTION IF EXISTS test_broken()"
+        )
+        await conn.close()
 
     assert response.headers["x-request-id"] == "trace-me.42"
     [error] = response.json()["errors"]
@@ -101,8 +81,8 @@ async def test_an_internal_error_is_one_record_with_its_reference_traceback_and_
     assert internal["level"] == "ERROR"
     assert internal["reference"] == reference and reference in internal["message"]
     assert internal["request_id"] == "trace-me.42"
-    # The traceback is in the same record, down to PostgreSQL's cancellation.
-    assert "Traceback" in internal["exc_info"] and "QueryCanceledError" in internal["exc_info"]
+    # The traceback is in the same record, down to PostgreSQL's error.
+    assert "Traceback" in internal["exc_info"] and "a bug of ours" in internal["exc_info"]
 
     [request] = [r for r in records if r["logger"] == "agentgraph.requests"]
     assert request["level"] == "ERROR"

@@ -1,0 +1,186 @@
+"""Fan-out and cold start: live delivery to many subscribers of one project, and how long
+`agentgraph serve` takes from its start to its first answer.
+
+Fan-out: the subscribers (bench/subscribers.py) run in a process of their own; the bench moves
+one agent of the project (pause, resume …) through the API, and each client measures commit →
+receipt from the event's commit time. Memory per idle subscription is the server's resident
+memory with every socket open and idle, less what it held before, over their number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from bench.fleet_data import load_fleet
+from bench.measure import Bench, log
+from bench.resources import rss_mb
+from bench.servers import free_port, post, spawn
+from gql.ids import to_global_id
+
+FANOUT_SLUG = "bench-fanout"
+MOVES = 10
+MOVE = "mutation($id: ID!) {{ {verb}(input: {{id: $id}}) {{ agent {{ status }} }} }}"
+VERBS = ("pauseAgent", "resumeAgent")
+PROBES = 40  # moves made at most until every subscriber has heard one
+
+
+async def load_fanout_project(bench: Bench) -> tuple[str, str]:
+    """A project of one agent (global ids: project, agent), for the subscribers to watch."""
+    conn = await asyncpg.connect(bench.database.dsn)
+    try:
+        owner = await conn.fetchval("SELECT id FROM users WHERE email = $1", bench.credentials[0])
+        project = await load_fleet(conn, owner, 1, slug=FANOUT_SLUG)
+        agent = await conn.fetchval("SELECT id FROM agents WHERE project_id = $1", project)
+    finally:
+        await conn.close()
+    return to_global_id("Project", project), to_global_id("Agent", agent)
+
+
+class Subscribers:
+    """The subscriber process, one command and one answer at a time."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    @classmethod
+    async def start(cls) -> Subscribers:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.subscribers",
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            cwd=Path(__file__).resolve().parents[1], limit=64 * 1024 * 1024,
+        )  # fmt: skip
+        return cls(process)
+
+    async def ask(self, command: dict[str, Any]) -> dict[str, Any]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps(command).encode() + b"\n")
+        await self.process.stdin.drain()
+        line = await self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("the subscriber process (bench/subscribers.py) died; see above")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    async def stop(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            await asyncio.wait_for(self.process.wait(), 30)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    return ordered[max(1, math.ceil(len(ordered) * fraction)) - 1]
+
+
+class AgentMover:
+    """Pauses and resumes the fan-out agent, in turn (it starts IDLE)."""
+
+    def __init__(self, url: str, agent: str) -> None:
+        self.url = url
+        self.agent = agent
+        self.moved = 0
+
+    async def move(self, token: str) -> None:
+        verb = VERBS[self.moved % 2]
+        body = {"query": MOVE.format(verb=verb), "variables": {"id": self.agent}}
+        answer = await post(self.url, body, token)
+        if answer.get("errors"):
+            raise RuntimeError(f"moving the fan-out agent failed: {answer['errors']}")
+        self.moved += 1
+
+
+async def measure_fanout(
+    bench: Bench, count: int, project: str, mover: AgentMover
+) -> dict[str, Any]:
+    """``count`` subscribers, ``MOVES`` lifecycle moves: latencies, losses, memory."""
+    token = await bench.token()
+    ws_url = bench.ours.url.replace("http://", "ws://", 1)
+
+    async def move() -> None:
+        await mover.move(token)
+
+    before_mb = rss_mb(bench.ours.pid)
+    subscribers = await Subscribers.start()
+    try:
+        started = time.monotonic()
+        await subscribers.ask(
+            {"open": {"url": ws_url, "token": token, "project": project, "count": count}}
+        )
+        opened_s = time.monotonic() - started
+        for _ in range(PROBES):  # until every subscription is live
+            await move()
+            probe = await subscribers.ask({"wait": {"events": 1, "timeout_s": 2}})
+            if probe["complete"] == count:
+                break
+        else:
+            raise RuntimeError(f"only {probe['complete']} of {count} subscribers heard a move")
+        await asyncio.sleep(1)
+        idle_mb = rss_mb(bench.ours.pid)
+        for _ in range(MOVES):
+            await move()
+            await asyncio.sleep(0.1)
+        report = await subscribers.ask({"wait": {"events": MOVES, "timeout_s": 30}})
+    finally:
+        await subscribers.stop()
+    latencies = report["latencies_ms"]
+    expected = count * MOVES
+    return {
+        "subscribers": count,
+        "moves": MOVES,
+        "delivered": report["received"] - report["duplicated"],
+        "expected": expected,
+        "lost": expected - (report["received"] - report["duplicated"]),
+        "duplicated": report["duplicated"],
+        "p50_ms": round(_percentile(latencies, 0.50), 1),
+        "p99_ms": round(_percentile(latencies, 0.99), 1),
+        "open_s": round(opened_s, 2),
+        "kb_per_idle_subscription": round((idle_mb - before_mb) * 1024 / count, 1),
+        "via": "graphql-transport-ws clients in a process of their own",
+    }
+
+
+async def measure_cold_start(bench: Bench, workdir: Path) -> dict[str, Any]:
+    """`agentgraph serve` on the (migrated) bench database: seconds from spawn to the first
+    answered `{ __typename }`."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/graphql"
+    started = time.monotonic()
+    server = spawn(
+        "agentgraph-cold",
+        [str(Path(sys.executable).parent / "agentgraph"), "serve", "--port", str(port)],
+        bench.ours.env,
+        workdir / "agentgraph-cold.log",
+        url,
+    )
+    try:
+        async with httpx.AsyncClient(timeout=5) as http:
+            while time.monotonic() - started < 60:
+                if server.process.poll() is not None:
+                    raise RuntimeError(f"agentgraph exited:\n{server.last_log_lines()}")
+                try:
+                    answer = await http.post(url, json={"query": "{ __typename }"})
+                    if answer.status_code == 200 and answer.json().get("data"):
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.02)
+        seconds = time.monotonic() - started
+    finally:
+        server.stop()
+    log(f"cold start: {seconds:.2f} s to the first answer")
+    return {"seconds": round(seconds, 2), "via": "agentgraph serve, migrated database"}
