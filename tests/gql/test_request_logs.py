@@ -15,7 +15,7 @@ import asyncpg
 import httpx
 import pytest
 
-from agentgraph.logs import Redactor, handler, sensitive_values
+from agentgraph.logs import Redactor, handler, log_format, sensitive_values
 from agentgraph.settings import Settings
 from tests.conftest import TEST_SECRET, _asyncpg_dsn
 from tests.gql.conftest import World
@@ -160,3 +160,18 @@ async def test_serve_writes_only_json_lines(database_url: str, tmp_path: Path) -
     [request] = [r for r in records if r.get("request_id") == "from-the-proxy"]
     assert request["operation"] == "Ping" and request["level"] == "DEBUG"
     assert TEST_SECRET not in text
+
+
+def test_json_in_production_and_text_in_development_unless_told(tmp_path: Path) -> None:
+    assert log_format(Settings(data_dir=tmp_path)) == "text"
+    assert log_format(Settings(data_dir=tmp_path, env="production")) == "json"
+    assert log_format(Settings(data_dir=tmp_path, env="production", log_format="text")) == "text"
+    stream = io.StringIO()
+    text = handler(Settings(data_dir=tmp_path), Redactor(), stream)
+    logger = logging.getLogger("agentgraph.test_text")
+    logger.addHandler(text)
+    try:
+        logger.warning("plain")
+    finally:
+        logger.removeHandler(text)
+    assert stream.getvalue().rstrip().endswith("WARNING agentgraph.test_text [-] plain")
