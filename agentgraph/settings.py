@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     max_query_length: int = 65536
     statement_timeout_ms: int = 10_000
+    lock_timeout_ms: int = 3_000
+    idle_in_transaction_timeout_ms: int = 60_000
+    request_timeout_s: float = 30.0
     max_page_size: int = 100
     default_page_size: int = 20
 
@@ -70,6 +73,7 @@ class Settings(BaseSettings):
 
     db_pool_size: int = 10
     db_max_overflow: int = 20
+    db_write_slots_per_caller: int = 4
 
     @field_validator("database_url")
     @classmethod

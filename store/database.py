@@ -22,7 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from domain.errors import Unavailable
+from domain.errors import LockWaitTimedOut, Unavailable
 
 T = TypeVar("T")
 
@@ -53,6 +53,8 @@ _LOST = (
 
 # Connection-level failures (a restart, a failover), as opposed to errors of the query itself.
 _TRANSIENT_SQLSTATES = {"57P01", "57P02", "57P03"}
+# lock_not_available: a statement waited past lock_timeout.
+_LOCK_TIMEOUT_SQLSTATE = "55P03"
 
 
 class ConnectionLost(Exception):
@@ -93,6 +95,11 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
         raise DisconnectionError() from error
 
 
+def _sqlstate(error: BaseException) -> str | None:
+    orig = getattr(error, "orig", None)
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+
+
 @contextmanager
 def _unavailable_when_gone() -> Iterator[None]:
     try:
@@ -100,6 +107,8 @@ def _unavailable_when_gone() -> Iterator[None]:
     except Exception as error:
         if is_transient(error):
             raise Unavailable() from error
+        if isinstance(error, DBAPIError) and _sqlstate(error) == _LOCK_TIMEOUT_SQLSTATE:
+            raise LockWaitTimedOut() from error
         raise
 
 
@@ -115,6 +124,8 @@ class Database:
         url: str,
         *,
         statement_timeout_ms: int = 10_000,
+        lock_timeout_ms: int = 3_000,
+        idle_in_transaction_timeout_ms: int = 60_000,
         pool_size: int = 10,
         max_overflow: int = 20,
         application_name: str = "agentgraph",
@@ -133,6 +144,10 @@ class Database:
             connect_args={
                 "server_settings": {
                     "statement_timeout": str(statement_timeout_ms),
+                    # A hot row makes its writers wait this long at most (LockWaitTimedOut),
+                    # and a transaction left open holds its locks and connection no longer.
+                    "lock_timeout": str(lock_timeout_ms),
+                    "idle_in_transaction_session_timeout": str(idle_in_transaction_timeout_ms),
                     "application_name": application_name,
                     "timezone": "UTC",
                     # The compiled read path spells timestamps from their ISO text.
