@@ -37,6 +37,7 @@ from usecases.live.sessions import LiveSessions
 from usecases.services import Services
 from usecases.sweeps import SWEEPER_TASK, run_sweeper
 from usecases.throttle import SignInThrottle, ThrottleSettings
+from usecases.write_slots import WriteSlots
 
 
 def resolve_database_url(settings: Settings) -> str:
@@ -73,6 +74,8 @@ def create_services(settings: Settings, database_url: str | None = None) -> Serv
     database = Database(
         url,
         statement_timeout_ms=settings.statement_timeout_ms,
+        lock_timeout_ms=settings.lock_timeout_ms,
+        idle_in_transaction_timeout_ms=settings.idle_in_transaction_timeout_ms,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         read_patience_s=settings.db_read_patience_s,
@@ -112,6 +115,7 @@ def create_services(settings: Settings, database_url: str | None = None) -> Serv
         ),
         heartbeat_timeout=timedelta(seconds=settings.heartbeat_timeout_s),
         authenticator=authenticator,
+        write_slots=WriteSlots(settings.db_write_slots_per_caller),
         budgets=Budgets(
             database, points=settings.rate_limit_points, window_s=settings.rate_limit_window_s
         ),

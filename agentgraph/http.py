@@ -16,6 +16,7 @@ from agentgraph.migrate import current_revision, head_revision
 from agentgraph.settings import Settings
 from gql.app import AgentgraphGraphQL, http_endpoint
 from gql.body_limit import RequestBodyLimit
+from gql.deadline import RequestDeadline
 from usecases.services import Services
 
 logger = logging.getLogger("agentgraph.http")
@@ -55,7 +56,13 @@ def routes(
         Route("/readyz", readyz),
         Route("/metrics", metrics.endpoint),
         # Every method: what is not a POST is refused with a GraphQL error body (405).
-        Route("/graphql", RequestBodyLimit(http_endpoint(graphql), settings.max_body_bytes)),
+        Route(
+            "/graphql",
+            RequestDeadline(
+                RequestBodyLimit(http_endpoint(graphql), settings.max_body_bytes),
+                settings.request_timeout_s,
+            ),
+        ),
         WebSocketRoute("/graphql", graphql),
         # Last, so every route above wins; a wheel installed without web/ serves no dashboard.
         *([Mount("/", StaticFiles(directory=WEB_DIR, html=True))] if WEB_DIR.is_dir() else []),

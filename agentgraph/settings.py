@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     max_query_length: int = 65536
     statement_timeout_ms: int = 10_000
+    lock_timeout_ms: int = 3_000
+    idle_in_transaction_timeout_ms: int = 60_000
+    request_timeout_s: float = 30.0
     max_page_size: int = 100
     default_page_size: int = 20
 
@@ -87,6 +90,8 @@ class Settings(BaseSettings):
     prometheus_multiproc_dir: Path | None = Field(
         default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR"
     )
+
+    db_write_slots_per_caller: int = 4
 
     @field_validator("database_url")
     @classmethod

@@ -115,6 +115,40 @@ class RateLimited(DomainError):
         return ext
 
 
+class LockWaitTimedOut(DomainError):
+    """A write waited past the lock timeout for a row another transaction holds (a hot row):
+    nothing of it was written, and trying again later may succeed."""
+
+    code = "TIMEOUT"
+
+    def __init__(
+        self,
+        message: str = (
+            "Timed out waiting for a row another request is changing; nothing was written. "
+            "Retry shortly."
+        ),
+    ) -> None:
+        super().__init__(message)
+
+    def extensions(self) -> dict[str, object]:
+        return {"retryable": True}
+
+
+class DeadlinePassed(DomainError):
+    """A request ran past its deadline: its unfinished transaction was rolled back."""
+
+    code = "TIMEOUT"
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"The request took longer than its deadline of {seconds:g} s and was stopped; "
+            "what it had not committed was rolled back. Retry shortly."
+        )
+
+    def extensions(self) -> dict[str, object]:
+        return {"retryable": True}
+
+
 class QueryTooComplex(DomainError):
     code = "QUERY_TOO_COMPLEX"
 

@@ -3,9 +3,9 @@
 A key is what attempts are counted against: one email from one address (so an attacker
 elsewhere cannot lock its owner out), one address across every email (spraying), one address
 registering accounts. Each key allows ``free`` attempts; from then on every attempt makes the
-next one wait, twice as long each time (``base_delay_s``, then twice, four times … up to ``max_delay_s``). An
-attempt that comes while its key waits is refused, ``RateLimited`` with when to retry, and is not
-counted. A key is forgotten ``forget_after_s`` after its last attempt and its wait have passed.
+next one wait: ``base_delay_s``, then twice that, four times … up to ``max_delay_s``. An
+attempt that comes while its key waits is refused, ``RateLimited`` with when to retry, and is
+not counted. A key is forgotten ``forget_after_s`` after its last attempt and its wait have passed.
 
 Attempts are counted *before* the password is checked (and un-counted when it was right), so
 attempts that race each other are all counted. Where the counts live (PostgreSQL, shared by

@@ -51,6 +51,7 @@ from gql.types.metric import AgentMetric
 from gql.types.project import Project
 from gql.types.transition import StatusTransition
 from gql.types.user import User
+from gql.write_slots import MutationWriteSlots
 
 
 @strawberry.type(description="Reads: the caller, the catalog, projects, agents and their graph.")
@@ -217,6 +218,7 @@ def build_schema(
         lambda: QueryLimiter(limits),
         RejectNulCharacters,
         lambda: CachedDocuments(schema.documents),
+        MutationWriteSlots,
     ]
     if production:
         extensions += [DisableIntrospection, HideSuggestions]

@@ -24,7 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from domain.errors import Timeout, Unavailable
+from domain.errors import LockWaitTimedOut, Timeout, Unavailable
 from store.instruments import EVENTS_APPENDED, EVENTS_PUBLISHED
 
 T = TypeVar("T")
@@ -58,6 +58,8 @@ _LOST = (
 
 # Connection-level failures (a restart, a failover), as opposed to errors of the query itself.
 _TRANSIENT_SQLSTATES = {"57P01", "57P02", "57P03"}
+# lock_not_available: a statement waited past lock_timeout.
+_LOCK_TIMEOUT_SQLSTATE = "55P03"
 
 
 class ConnectionLost(Exception):
@@ -116,6 +118,11 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
         raise DisconnectionError() from error
 
 
+def _sqlstate(error: BaseException) -> str | None:
+    orig = getattr(error, "orig", None)
+    return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+
+
 @contextmanager
 def _unavailable_when_gone() -> Iterator[None]:
     try:
@@ -123,6 +130,8 @@ def _unavailable_when_gone() -> Iterator[None]:
     except Exception as error:
         if is_transient(error):
             raise Unavailable() from error
+        if isinstance(error, DBAPIError) and _sqlstate(error) == _LOCK_TIMEOUT_SQLSTATE:
+            raise LockWaitTimedOut() from error
         if is_timeout(error):
             raise Timeout() from error
         raise
@@ -140,6 +149,8 @@ class Database:
         url: str,
         *,
         statement_timeout_ms: int = 10_000,
+        lock_timeout_ms: int = 3_000,
+        idle_in_transaction_timeout_ms: int = 60_000,
         pool_size: int = 10,
         max_overflow: int = 20,
         read_patience_s: float = 15.0,
@@ -160,6 +171,10 @@ class Database:
             connect_args={
                 "server_settings": {
                     "statement_timeout": str(statement_timeout_ms),
+                    # A hot row makes its writers wait this long at most (LockWaitTimedOut),
+                    # and a transaction left open holds its locks and connection no longer.
+                    "lock_timeout": str(lock_timeout_ms),
+                    "idle_in_transaction_session_timeout": str(idle_in_transaction_timeout_ms),
                     "application_name": application_name,
                     "timezone": "UTC",
                     # The compiled read path spells timestamps from their ISO text.

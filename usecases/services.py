@@ -12,6 +12,7 @@ from usecases.authentication import Authenticator
 from usecases.budgets import Budgets
 from usecases.live.hub import EventHub
 from usecases.throttle import SignInThrottle
+from usecases.write_slots import WriteSlots
 
 
 @dataclass
@@ -24,4 +25,5 @@ class Services:
     tokens: TokenConfig
     heartbeat_timeout: timedelta
     authenticator: Authenticator
+    write_slots: WriteSlots
     budgets: Budgets

@@ -17,9 +17,11 @@ from starlette.applications import Starlette
 
 from agentgraph.bootstrap import create_app
 from agentgraph.settings import Settings
+from tests.conftest import TEST_SECRET
 from tests.support import factories
 from tests.support.api import GraphQLClient
 from tests.support.factories import DEFAULT_PASSWORD, LOGIN, REGISTER
+from tests.support.servers import http_url, serve_process
 
 ATTACKER = "203.0.113.7"
 OWNER = "198.51.100.9"
@@ -190,3 +192,22 @@ async def test_forwarded_for_is_believed_from_a_configured_proxy(server: Server)
                     "UNAUTHENTICATED"
                 )
             assert (await direct.execute(LOGIN, wrong, headers=attacker)).code == "RATE_LIMITED"
+
+
+async def test_a_served_process_believes_no_forwarded_for_from_loopback(
+    database_url: str, tmp_path: Path
+) -> None:
+    # `agentgraph serve` itself: uvicorn would trust 127.0.0.1's X-Forwarded-For by default,
+    # and each forged address would have been a fresh count.
+    async with serve_process(database_url, TEST_SECRET, tmp_path) as url:
+        base = http_url(url).removesuffix("/graphql")
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            local = GraphQLClient(http)
+            wrong = _login("victim@example.com")
+            for i in range(Settings().login_max_failures):
+                forged = {"X-Forwarded-For": f"192.0.2.{i}"}
+                assert (await local.execute(LOGIN, wrong, headers=forged)).code == (
+                    "UNAUTHENTICATED"
+                )
+            forged = {"X-Forwarded-For": "192.0.2.99"}
+            assert (await local.execute(LOGIN, wrong, headers=forged)).code == "RATE_LIMITED"
