@@ -88,7 +88,7 @@ def drawn_documents(world: DifferentialWorld, count: int) -> list[Document]:
         suppress_health_check=list(HealthCheck),
         deadline=None,
     )
-    @given(documents(compilable_schema(), world.ids, world.strings))
+    @given(documents(compilable_schema(), world.ids, world.strings, world.ids_of))
     def collect(document: Document) -> None:
         found.append(document)
 
