@@ -212,3 +212,30 @@ async def test_a_compiled_statement_that_fails_hands_the_request_to_the_resolver
     assert await run_statement(failing, app.state.services.database) is None
     working = Statement("SELECT to_json(6 / $1::int)::text", (2,), (root,))
     assert await run_statement(working, app.state.services.database) == {"x": 3}
+
+
+# --- a failing non-null field cancelled its siblings: which errors were listed depended on
+# which loader finished first ------------------------------------------------------------------
+
+
+async def test_every_sibling_settles_before_a_non_null_failure_decides(
+    api: GraphQLClient, reference_api: GraphQLClient, world: World
+) -> None:
+    missing_execution = base64.b64encode(f"Execution:{uuid.UUID(int=7)}".encode()).decode()
+    # Refused before any read: without settling, it cancelled the nodes' reads in flight.
+    malformed_agent = base64.b64encode(b"Agent:not-a-uuid").decode()
+    query = """
+    query($node: ID!, $agent: ID!) {
+      node(id: $node) { id }
+      agent(id: $agent) { name }
+      again: node(id: $node) { id }
+    }
+    """
+    variables = {"node": missing_execution, "agent": malformed_agent}
+    answers = set()
+    for client in (api, reference_api) * 3:
+        answers.add(await answer(client, query, variables, world.owner["token"]))
+    (body,) = answers  # the same bytes every time
+    errors = json.loads(body.partition(" ")[2])["errors"]
+    # The nullable nodes' errors are listed too, not only the one that nulled the data.
+    assert [e["path"] for e in errors] == [["again"], ["agent"], ["node"]], body
