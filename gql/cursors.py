@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from gql.pagination import Cursors
+from store.keyset import cursor_instant
 
 
 def _bigint(value: Any) -> int:
@@ -18,7 +18,7 @@ def _bigint(value: Any) -> int:
 
 
 def _time_and_uuid(values: list[Any]) -> tuple[Any, ...]:
-    return (datetime.fromisoformat(values[0]), uuid.UUID(values[1]))
+    return (cursor_instant(values[0]), uuid.UUID(values[1]))
 
 
 def _integer(values: list[Any]) -> tuple[Any, ...]:
@@ -28,7 +28,7 @@ def _integer(values: list[Any]) -> tuple[Any, ...]:
 METRICS = Cursors(
     "metric",
     lambda metric: [metric.recorded_at.isoformat(), metric.id],
-    lambda values: (datetime.fromisoformat(values[0]), _bigint(values[1])),
+    lambda values: (cursor_instant(values[0]), _bigint(values[1])),
 )
 TRANSITIONS = Cursors("transition", lambda transition: [transition.seq], _integer)
 EXECUTIONS = Cursors(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any, NewType
 
@@ -31,6 +32,21 @@ def _parse_datetime(value: Any) -> datetime:
         raise ValidationFailed("DateTime", f"'{value}' is out of range") from None
 
 
+def _parse_json(value: Any) -> Any:
+    """Any JSON value; a number written past a double's range (1e400, a literal in the
+    document: variables cannot hold one) has no JSON spelling, so it is refused."""
+    pending = [value]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, float) and not math.isfinite(node):
+            raise ValidationFailed("JSON", "numbers must be finite")
+        if isinstance(node, dict):
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return value
+
+
 # Annotations use these names; the schema maps them to scalars through SCALARS (scalar_map).
 DateTime = datetime
 JSON = NewType("JSON", object)
@@ -46,6 +62,6 @@ SCALARS: dict[object, Any] = {
         name="JSON",
         description="Any JSON value (object, array, string, number, boolean or null).",
         serialize=lambda value: value,
-        parse_value=lambda value: value,
+        parse_value=_parse_json,
     ),
 }

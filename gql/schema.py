@@ -18,6 +18,7 @@ from gql.admission import HTTP_OPERATIONS, WEBSOCKET_OPERATIONS, refusal
 from gql.context import Context
 from gql.documents import CachedDocuments, Documents, PreparedDocument
 from gql.errors import ErrorPolicy, HideSuggestions
+from gql.execution import SettledExecutionContext
 from gql.input_guard import RejectNulCharacters
 from gql.limits import SPEC_LIMITS, QueryLimiter, QueryLimits, budget_error, checked_cost
 from gql.request_log import note_operation
@@ -231,6 +232,7 @@ def build_schema(
         types=NODE_TYPES,
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALARS),
+        execution_context_class=SettledExecutionContext,
     )
     schema.documents = Documents(schema._schema, limits=limits, production=production)
     schema.limits = limits

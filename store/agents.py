@@ -19,6 +19,7 @@ from store.keyset import (
     Page,
     apply_keyset,
     counts_per_parent,
+    cursor_instant,
     finish_page,
     pages_per_parent,
 )
@@ -55,21 +56,17 @@ class SortKey:
     from_cursor: Callable[[Any], Any]
 
 
-def _timestamp_key(value: Any) -> datetime:
-    return datetime.fromisoformat(str(value))
-
-
 # Agents never heard from sort before every heartbeat (ascending): NULL reads as year 1.
 _NEVER_HEARD = datetime(1, 1, 1, tzinfo=UTC)
 
 AGENT_SORT_KEYS: dict[str, SortKey] = {
     "name": SortKey(agents.c.name, lambda a: a.name, str),
-    "created_at": SortKey(agents.c.created_at, lambda a: a.created_at.isoformat(), _timestamp_key),
+    "created_at": SortKey(agents.c.created_at, lambda a: a.created_at.isoformat(), cursor_instant),
     "status": SortKey(agents.c.status, lambda a: a.status.value, str),
     "last_heartbeat_at": SortKey(
         func.coalesce(agents.c.last_heartbeat_at, literal(_NEVER_HEARD)),
         lambda a: (a.last_heartbeat_at or _NEVER_HEARD).isoformat(),
-        _timestamp_key,
+        cursor_instant,
     ),
 }
 

@@ -66,6 +66,11 @@ class ConnectionLost(Exception):
     """A pooled connection died under a statement sent to the driver directly."""
 
 
+class StatementFailed(Exception):
+    """PostgreSQL (or the driver, on a value it cannot send) refused a statement of our own
+    (``fetch_row``): the statement or a value bound to it is wrong, the database is fine."""
+
+
 def is_transient(error: BaseException) -> bool:
     """True when ``error`` means "the database went away", so a read may simply be retried."""
     if isinstance(error, OSError | InterfaceError | ConnectionLost):
@@ -260,7 +265,12 @@ class Database:
                 raise ConnectionLost(str(error)) from error
             return row
 
-        return await self.read_retrying(fetch)
+        try:
+            return await self.read_retrying(fetch)
+        except asyncpg.PostgresError as error:
+            if is_transient(error):
+                raise
+            raise StatementFailed(type(error).__name__) from error
 
     def asyncpg_dsn(self) -> str:
         """The URL in the form asyncpg's own ``connect()`` understands (for the LISTEN connection)."""

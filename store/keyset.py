@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, cast, func, select, true, tuple_
@@ -17,6 +18,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from store.rows import per_parent, to_record
 
 R = TypeVar("R")
+
+
+def cursor_instant(value: Any) -> datetime:
+    """A timestamp a cursor carries: ISO 8601 with an offset, in UTC within years 1 to 9999
+    (what our cursors hold). Anything else is ValueError: a cursor that is not ours, never a
+    timestamp the driver cannot send."""
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError("a timestamp without an offset")
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("a timestamp out of range") from None
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ field, in order."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,9 +13,11 @@ import orjson
 
 from domain.access import Viewer
 from gql.compiled.planner import Plan, Root
-from store.database import Database
+from store.database import Database, StatementFailed
 from store.reads.compiler import compile_roots
 from store.reads.scope import Scope
+
+logger = logging.getLogger("agentgraph.compiled")
 
 
 @dataclass(frozen=True)
@@ -36,11 +39,17 @@ def compile_plan(plan: Plan, viewer: Viewer, heartbeat_timeout: timedelta) -> St
 
 
 async def run_statement(statement: Statement, database: Database) -> dict[str, Any] | None:
-    """The response's ``data``; None when a root came back empty (the resolvers then answer,
-    with the NOT_FOUND the reference path gives)."""
+    """The response's ``data``; None when a root came back empty or the statement failed (the
+    resolvers then answer, with the NOT_FOUND or error the reference path gives)."""
     values: Sequence[Any] = ()
     if statement.sql is not None:
-        values = await database.fetch_row(statement.sql, statement.params) or ()
+        try:
+            values = await database.fetch_row(statement.sql, statement.params) or ()
+        except StatementFailed:
+            # A value the checks let through and PostgreSQL refuses: the resolvers answer,
+            # with the error the reference path gives (never a 500 from here).
+            logger.warning("compiled statement failed; the resolvers answer", exc_info=True)
+            return None
     columns = iter(values)
     data: dict[str, Any] = {}
     for root in statement.roots:

@@ -21,7 +21,7 @@ from strawberry.dataloader import DataLoader
 
 from domain.access import Viewer
 from domain.errors import NotFound
-from store.database import Database, DatabaseConnection
+from store.database import Database, DatabaseConnection, is_transient
 
 K = TypeVar("K", bound=Hashable)
 P = TypeVar("P", bound=Hashable)
@@ -64,16 +64,25 @@ class ParamLoader(DataLoader[tuple[K, P], V], Generic[K, P, V]):
     ) -> Mapping[K, V]:
         raise NotImplementedError
 
-    async def _load(self, keys: list[tuple[K, P]]) -> list[V]:
+    async def _load(self, keys: list[tuple[K, P]]) -> list[V | Exception]:
         parents_by_params: dict[P, list[K]] = {}
         for parent, params in keys:
             parents_by_params.setdefault(params, []).append(parent)
 
-        async def fetch_all(conn: DatabaseConnection) -> dict[tuple[K, P], V]:
-            results: dict[tuple[K, P], V] = {}
+        async def fetch_all(conn: DatabaseConnection) -> dict[tuple[K, P], V | Exception]:
+            results: dict[tuple[K, P], V | Exception] = {}
             for params, parents in parents_by_params.items():
                 unique = list(dict.fromkeys(parents))
-                found = await self.fetch(conn, unique, params)
+                try:
+                    found = await self.fetch(conn, unique, params)
+                except Exception as error:
+                    if is_transient(error):
+                        raise  # the whole batch is read again
+                    # What one argument set cannot read fails its own fields, not every field
+                    # that happened to share the batch (the connection autocommits: the next
+                    # statement runs as if nothing happened).
+                    results.update({(parent, params): error for parent in unique})
+                    continue
                 for parent in unique:
                     results[(parent, params)] = found[parent]
             return results

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,8 +53,16 @@ SCHEMA_FILE = Path(__file__).resolve().parents[3] / "schema.graphql"
 
 # The root fields the planner compiles (gql/compiled/planner.py, _root).
 ROOTS = ("project", "projects", "agent", "agents", "agentTypes", "node", "nodes", "me")
+# The roots with the deepest selections below them come up more often.
+_ROOT_DRAWS = (*ROOTS, "agent", "agent", "agent", "project", "agents", "node")
 _WHOLE = re.compile(r".*(Connection|Edge)$|^PageInfo$")
 _CURSOR_ARGUMENTS = frozenset({"after", "before"})
+# Arguments that name an object of one type: four times in five, one of that type.
+_TYPED_IDS = {
+    ("agent", "id"): "Agent",
+    ("project", "id"): "Project",
+    ("agents", "projectId"): "Project",
+}
 # A placeholder string the runner swaps for a cursor (pool.resolve).
 CURSOR = "@cursor:"
 
@@ -106,10 +114,14 @@ class Document:
 
 
 def documents(
-    schema: GraphQLSchema, ids: Sequence[str], strings: Sequence[str]
+    schema: GraphQLSchema,
+    ids: Sequence[str],
+    strings: Sequence[str],
+    ids_of: Mapping[str, Sequence[str]],
 ) -> st.SearchStrategy[Document]:
-    """Queries over ``schema`` whose ID arguments are drawn from ``ids`` and String arguments
-    from ``strings``, dressed as clients write them."""
+    """Queries over ``schema`` whose ID arguments are drawn from ``ids`` (those that name an
+    agent or a project mostly from ``ids_of["Agent"]`` and ``ids_of["Project"]``) and String
+    arguments from ``strings``, dressed as clients write them."""
     scalars = {
         "ID": st.sampled_from(list(ids)).map(lambda v: StringValueNode(value=v)),
         "String": st.sampled_from(list(strings)).map(lambda v: StringValueNode(value=v)),
@@ -126,11 +138,11 @@ def documents(
     @st.composite
     def dressed(draw: st.DrawFn) -> Document:
         # One or two root fields each time, so every root gets its share of documents.
-        roots = draw(st.lists(st.sampled_from(ROOTS), min_size=1, max_size=2, unique=True))
+        roots = draw(st.lists(st.sampled_from(_ROOT_DRAWS), min_size=1, max_size=2, unique=True))
         queries = hypothesis_graphql.queries(
             schema, fields=roots, custom_scalars=scalars, print_ast=lambda node: node
         )
-        return _Dresser(schema, draw(queries), draw).document()
+        return _Dresser(schema, draw(queries), draw, ids_of).document()
 
     return dressed()
 
@@ -140,6 +152,7 @@ class _Dresser:
     schema: GraphQLSchema
     generated: DocumentNode
     draw: st.DrawFn
+    ids_of: Mapping[str, Sequence[str]]
     variables: dict[str, Any] = field(default_factory=dict)
     definitions: list[VariableDefinitionNode] = field(default_factory=list)
     fragments: list[FragmentDefinitionNode] = field(default_factory=list)
@@ -257,9 +270,17 @@ class _Dresser:
             value = StringValueNode(value=f"{CURSOR}{self._connection}:{index}")
         elif node.name.value == "ids" and isinstance(value, graphql.ListValueNode):
             value = graphql.ListValueNode(values=value.values[:3])
+        elif isinstance(value, StringValueNode):
+            value = self._typed_id(node.name.value, value)
         if self._draw(st.booleans()):
             value = self._variable(str(definition.type), value_from_ast_untyped(value))
         return ArgumentNode(name=node.name, value=value)
+
+    def _typed_id(self, argument: str, value: StringValueNode) -> StringValueNode:
+        kind = _TYPED_IDS.get((self._connection, argument))
+        if kind is None or self._draw(st.integers(0, 4)) == 0:
+            return value
+        return StringValueNode(value=self._draw(st.sampled_from(self.ids_of[kind])))
 
     def _variable(self, type_name: str, value: Any) -> VariableNode:
         name = self._name("v")
@@ -332,7 +353,7 @@ class CursorPool:
         """Mostly a cursor seen on a connection of this name's ordering; one in four from any
         connection, one in four malformed."""
         if index % 4 == 3 or not self.seen:
-            return self.MALFORMED[index % len(self.MALFORMED)]
+            return self.MALFORMED[index // 4 % len(self.MALFORMED)]
         tag = _TAGS.get(connection, "")
         fitting = [c for c in self.seen if _tag_of(c).startswith(tag)] if index % 4 < 2 else []
         candidates = fitting or self.seen

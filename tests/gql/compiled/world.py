@@ -45,18 +45,19 @@ PAUSE = "mutation($input: AgentTransitionInput!) { pauseAgent(input: $input) { a
 _CONFIGS = (
     {"key": "api.key", "value": "s3cret", "isSensitive": True},
     {"key": "retries", "value": "3", "valueType": "INTEGER"},
-    {"key": "ratio", "value": "-0.0", "valueType": "FLOAT"},
     {"key": "big", "value": "1e20", "valueType": "FLOAT"},
     {"key": "verbose", "value": "TRUE", "valueType": "BOOLEAN"},
     {"key": "shape", "value": '{"a": [1, 2.5, null]}', "valueType": "JSON"},
 )
-_METRIC_VALUES = (-0.0, 0.0, 1e20, 0.1, 3.0, 170.0, -2.5, 1e-7)
+# Negative zero often: PostgreSQL's numeric has none, so it is the easiest value to misspell.
+_METRIC_VALUES = (-0.0, 0.0, 1e20, -0.0, 0.1, 170.0, -0.0, 1e-7)
 
 
 @dataclass
 class DifferentialWorld:
     scenario: Scenario
     ids: list[str]  # every kind of global id the documents use, and some that find nothing
+    ids_of: dict[str, list[str]]  # the agents' and the projects' ids
     strings: list[str]
 
     def tokens(self) -> dict[str, str | None]:
@@ -94,11 +95,14 @@ async def build_world(api: GraphQLClient, app: Starlette) -> DifferentialWorld:
         {"name": "latency_ms", "value": v, "unit": "ms", "tags": {"env": "prod"}, "recordedAt": f"2026-01-0{i % 9 + 1}T10:00:00.{i}5+00:00"}
         for i, v in enumerate(_METRIC_VALUES)
     ]  # fmt: skip
-    await api.ok(RECORD, {"agent": scenario.agent_a, "metrics": metrics}, token=owner_token)
     spawned = [
         await factories.spawn_agent(api, owner_token, project_id, type_id, name)
         for name in ("C", "D", "E")
     ]
+    for agent in (scenario.agent_a, scenario.agent_b, *spawned):
+        await api.ok(RECORD, {"agent": agent, "metrics": metrics}, token=owner_token)
+        negative_zero = {"key": "ratio", "value": "-0.0", "valueType": "FLOAT"}
+        await api.ok(SET_CONFIG, {"input": {"agentId": agent, **negative_zero}}, token=owner_token)
     await api.ok(PAUSE, {"input": {"id": spawned[0]}}, token=owner_token)
 
     runtime = Runtime(api, owner_token)
@@ -134,4 +138,8 @@ async def build_world(api: GraphQLClient, app: Starlette) -> DifferentialWorld:
     # What exists, three times as often as what does not.
     ids = [*found, *found, *found, *nothing]
     strings = ["search", "latency_ms", "region", "api.key", "A", "", "zz", "Ab_%"]
-    return DifferentialWorld(scenario, ids, strings)
+    ids_of = {
+        "Agent": [scenario.agent_a, scenario.agent_b, other_agent],
+        "Project": [project_id, other_project],
+    }
+    return DifferentialWorld(scenario, ids=ids, ids_of=ids_of, strings=strings)
