@@ -39,6 +39,17 @@ class AgentTerminated(Unauthenticated):
         return {"agentStatus": "TERMINATED"}
 
 
+class AgentOwnerDisabled(Unauthenticated):
+    """An agent token of an agent whose project's owner is disabled: refused until the account
+    is enabled again."""
+
+    def __init__(self) -> None:
+        super().__init__("The owner of this agent's project is disabled: its tokens do not work.")
+
+    def extensions(self) -> dict[str, object]:
+        return {"ownerActive": False}
+
+
 class Forbidden(DomainError):
     code = "FORBIDDEN"
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.lifecycle import AgentStatus
 from domain.records import AgentToken
 from store.rows import fetch_one, to_record
-from store.tables import agent_tokens, agents, projects
+from store.tables import agent_tokens, agents, projects, users
 
 # A token's last_used_at is bookkeeping for its owner, not an audit log: one write per minute.
 TOUCH_INTERVAL = timedelta(minutes=1)
@@ -48,15 +48,26 @@ async def insert_agent_token(
 
 async def live_agent_token(
     conn: AsyncConnection, token_hash: str
-) -> tuple[AgentToken, AgentStatus] | None:
-    """The unrevoked token with this hash whose agent exists, with that agent's status."""
+) -> tuple[AgentToken, AgentStatus, bool] | None:
+    """The unrevoked token with this hash whose agent exists, with that agent's status and
+    whether the owner of its project is active (one statement: it runs on every request)."""
     query = (
-        select(agent_tokens, agents.c.status.label("agent_status"))
-        .select_from(_OF_AGENT)
+        select(
+            agent_tokens,
+            agents.c.status.label("agent_status"),
+            users.c.is_active.label("owner_active"),
+        )
+        .select_from(
+            _OF_AGENT.join(projects, projects.c.id == agents.c.project_id).join(
+                users, users.c.id == projects.c.owner_id
+            )
+        )
         .where(agent_tokens.c.token_hash == token_hash, agent_tokens.c.revoked_at.is_(None))
     )
     row = (await conn.execute(query)).first()
-    return None if row is None else (to_record(AgentToken, row), AgentStatus(row.agent_status))
+    if row is None:
+        return None
+    return to_record(AgentToken, row), AgentStatus(row.agent_status), bool(row.owner_active)
 
 
 def is_touch_due(last_used_at: datetime | None, now: datetime) -> bool:

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from domain.access import ANONYMOUS, Viewer
-from domain.errors import AgentTerminated, Forbidden, Unauthenticated, ValidationFailed
+from domain.errors import (
+    AgentOwnerDisabled,
+    AgentTerminated,
+    Forbidden,
+    Unauthenticated,
+    ValidationFailed,
+)
 from domain.lifecycle import AgentStatus
 from domain.records import User
 from domain.values import (
@@ -74,7 +80,7 @@ async def authenticate(database: Database, secret_key: str, token: str | None) -
 
     Access tokens (JWT) are users, re-read on every request so a disabled user or a revoked
     superuser flag takes effect at once; ``aga_`` tokens are agent runtimes, valid while
-    unrevoked and their agent exists and is not TERMINATED. (The one rule for every transport:
+    unrevoked, their agent exists and is not TERMINATED, and the owner of its project is active. (The one rule for every transport:
     open WebSockets are checked against it again when a credential changes.)
     """
     if token is None:
@@ -99,9 +105,13 @@ async def _agent_viewer(database: Database, token: str) -> Viewer:
     live = await database.read_retrying(lambda conn: agent_tokens.live_agent_token(conn, hashed))
     if live is None:
         raise Unauthenticated("Invalid or revoked agent token.")
-    found, agent_status = live
+    found, agent_status, owner_active = live
     if agent_status is AgentStatus.TERMINATED:
         raise AgentTerminated()
+    if not owner_active:
+        # The owner's account vouches for the tokens of their agents: disabled, it vouches for
+        # nothing. (An owner cannot be deleted while owning projects: their foreign key refuses.)
+        raise AgentOwnerDisabled()
     if agent_tokens.is_touch_due(found.last_used_at, datetime.now(UTC)):
         async with database.transaction() as conn:
             await agent_tokens.touch_agent_token(conn, found.id)

@@ -130,6 +130,28 @@ async def test_disabling_a_user_ends_their_sockets(
     )
 
 
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_disabling_a_user_ends_the_sockets_of_their_agents_tokens(
+    api: GraphQLClient, world: World, live_url: str, database_url: str, protocol: str,
+    long_memory: Any,
+) -> None:  # fmt: skip
+    agent, token = await _agent_with_token(api, world)
+    assert await api.ok(READ_AGENT, {"id": agent["id"]}, token=token["token"])  # remembered now
+    client = await _watching(live_url, protocol, token["token"], agent["id"])
+    user = _pk(world.owner["user_id"], "User")
+    await _sql(database_url, "UPDATE users SET is_active = false WHERE id = $1", user)
+    code, reason, seen = await _ended(client)
+    message = _assert_ended(code, seen, protocol)
+    assert "owner of this agent's project is disabled" in (reason or message)
+    refused = await api.execute(READ_AGENT, {"id": agent["id"]}, token=token["token"])
+    assert refused.code == "UNAUTHENTICATED"
+    # A new socket is refused at connection_init too.
+    again = await WSClient.open(live_url, protocol, init=False)
+    await again.send({"type": "connection_init", "payload": {"authorization": token["token"]}})
+    code, _, seen = await _ended(again)
+    assert code == 4403 and not any(m["type"] == "connection_ack" for m in seen), seen
+
+
 async def test_deleting_a_user_ends_their_sockets(
     api: GraphQLClient, live_url: str, database_url: str
 ) -> None:
