@@ -27,6 +27,7 @@ from gql.config import SurfaceConfig
 from gql.context import Context
 from gql.encoding import encode_json
 from gql.http_requests import CheckedRequests, request_error
+from gql.ingest.endpoint import IngestPath
 from gql.schema import AgentgraphSchema, build_schema
 from gql.subscriptions.cohorts import Cohorts
 from gql.subscriptions.legacy_ws import GraphQLWSHandler
@@ -154,12 +155,14 @@ def graphql_app(services: Services, config: SurfaceConfig) -> AgentgraphGraphQL:
 
 
 def http_endpoint(view: AgentgraphGraphQL) -> ASGIApp:
-    """HTTP /graphql: requests checked (gql/http_requests.py), then the compiled read path in
-    front of the view (unless turned off)."""
+    """HTTP /graphql: requests checked (gql/http_requests.py), then the ingest path and the
+    compiled read path in front of the view (each unless turned off)."""
     graphiql = view.graphql_ide is not None
-    if not view.config.compiled_reads:
-        return CheckedRequests(view, graphiql=graphiql)
     schema = view.schema
     assert isinstance(schema, AgentgraphSchema)
-    compiled = CompiledReads(view, view.services, view.config, schema.documents, schema._schema)
-    return CheckedRequests(compiled, graphiql=graphiql)
+    app: ASGIApp = view
+    if view.config.compiled_reads:
+        app = CompiledReads(app, view.services, view.config, schema.documents, schema._schema)
+    if view.config.fast_ingest:
+        app = IngestPath(app, view.services, view.config, schema.documents, schema._schema)
+    return CheckedRequests(app, graphiql=graphiql)
