@@ -13,15 +13,19 @@ from pathlib import Path
 
 from broadcaster import Broadcast
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from agentgraph.embedded_db import start_embedded_postgres
 from agentgraph.http import routes
+from agentgraph.metrics import REFRESH_TASK, ServerMetrics
 from agentgraph.relay import Relay, redis_broadcast, uses_redis
+from agentgraph.request_logs import RequestLogging
 from agentgraph.settings import Settings
-from domain.throttle import LoginThrottle
 from gql.app import graphql_app
 from gql.config import SurfaceConfig
 from gql.limits import QueryLimits
+from gql.trusted_documents import TrustedDocuments
 from store.database import Database
 from store.listener import PostgresListenBackend
 from usecases.accounts import TokenConfig
@@ -31,6 +35,7 @@ from usecases.live.hub import EventHub
 from usecases.live.sessions import LiveSessions
 from usecases.services import Services
 from usecases.sweeps import SWEEPER_TASK, run_sweeper
+from usecases.throttle import SignInThrottle, ThrottleSettings
 
 
 def resolve_database_url(settings: Settings) -> str:
@@ -69,6 +74,7 @@ def create_services(settings: Settings, database_url: str | None = None) -> Serv
         statement_timeout_ms=settings.statement_timeout_ms,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        read_patience_s=settings.db_read_patience_s,
     )
     secret_key = resolve_secret_key(settings)
     authenticator = Authenticator(database, secret_key)
@@ -88,7 +94,16 @@ def create_services(settings: Settings, database_url: str | None = None) -> Serv
     return Services(
         database=database,
         hub=hub,
-        login_throttle=LoginThrottle(settings.login_max_failures, settings.login_window_s),
+        sign_in_throttle=SignInThrottle(
+            database,
+            ThrottleSettings(
+                login_free=settings.login_max_failures,
+                register_free=settings.register_max_per_address,
+                base_delay_s=settings.login_delay_s,
+                max_delay_s=settings.login_max_delay_s,
+                forget_after_s=settings.login_window_s,
+            ),
+        ),
         tokens=TokenConfig(
             secret_key=secret_key,
             access_ttl_s=settings.access_token_ttl_s,
@@ -100,6 +115,13 @@ def create_services(settings: Settings, database_url: str | None = None) -> Serv
             database, points=settings.rate_limit_points, window_s=settings.rate_limit_window_s
         ),
     )
+
+
+def trusted_documents(settings: Settings) -> TrustedDocuments | None:
+    """The manifest of AGENTGRAPH_TRUSTED_DOCUMENTS, when set (BadManifest when unusable)."""
+    if settings.trusted_documents is None:
+        return None
+    return TrustedDocuments.load(settings.trusted_documents)
 
 
 def surface_config(settings: Settings) -> SurfaceConfig:
@@ -123,7 +145,17 @@ def surface_config(settings: Settings) -> SurfaceConfig:
         compiled_reads=settings.compiled_reads,
         fast_ingest=settings.fast_ingest,
         max_frame_bytes=settings.max_body_bytes,
+        trusted_documents=trusted_documents(settings),
     )
+
+
+def _forwarded_headers(settings: Settings) -> list[Middleware]:
+    """X-Forwarded-For/-Proto are believed only from AGENTGRAPH_TRUSTED_PROXIES (none by
+    default): anyone else could name any address, and walk past the sign-in throttle."""
+    proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    if not proxies:
+        return []
+    return [Middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)]
 
 
 def tune_garbage_collection() -> None:
@@ -141,6 +173,13 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     services = create_services(settings, database_url)
     graphql = graphql_app(services, surface_config(settings))
     relay = Relay(settings, services.database)
+    metrics = ServerMetrics(
+        services,
+        graphql,
+        relay,
+        token=settings.metrics_token,
+        multiprocess_dir=settings.prometheus_multiproc_dir,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -155,18 +194,25 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             name=SWEEPER_TASK,
         )
         budgets = asyncio.create_task(services.budgets.run(), name=BUDGET_TASK)
+        refreshing = asyncio.create_task(metrics.keep_refreshed(), name=REFRESH_TASK)
         try:
             yield
         finally:
-            for task in (sweeper, relaying, budgets):
+            for task in (sweeper, relaying, budgets, refreshing):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await task
             await services.hub.stop()
             await services.database.dispose()
+            metrics.process_ended()
 
-    app = Starlette(routes=routes(services, graphql, settings, relay), lifespan=lifespan)
+    app = Starlette(
+        routes=routes(services, graphql, settings, metrics),
+        # Forwarded headers first, so the request log sees the client's address.
+        middleware=[*_forwarded_headers(settings), Middleware(RequestLogging)],
+        lifespan=lifespan,
+    )
     app.state.services = services
     app.state.settings = settings
     app.state.graphql = graphql

@@ -60,10 +60,18 @@ def _migrate_to(url: str, revision: str) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from agentgraph.bootstrap import create_app, tune_garbage_collection
+    from agentgraph.bootstrap import create_app, trusted_documents, tune_garbage_collection
+    from agentgraph.logs import configure_logging, url_password
+    from gql.trusted_documents import BadManifest
 
     settings = _settings()
+    try:
+        trusted_documents(settings)  # before anything starts: a bad manifest is one line
+    except BadManifest as error:
+        raise CommandError(f"AGENTGRAPH_TRUSTED_DOCUMENTS: {error}") from error
+    redactor = configure_logging(settings)
     url = _database_url(settings)
+    redactor.add(url_password(url))
     _check_reachable(url)
     _migrate_to(url, "head")
     if args.demo:
@@ -71,6 +79,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
         asyncio.run(load_demo_fleet(url, settings, report=say, only_if_empty=True))
     app = create_app(settings, database_url=url)
+    redactor.add(app.state.services.tokens.secret_key)  # generated when not configured
     tune_garbage_collection()
     # uvicorn re-raises SIGTERM after its graceful shutdown; with the default handler the process
     # would die without running exit handlers, leaving the embedded PostgreSQL running.
@@ -80,10 +89,14 @@ def cmd_serve(args: argparse.Namespace) -> None:
         app,
         host=args.host,
         port=args.port,
-        log_level="info",
+        log_level=settings.log_level,
+        log_config=None,  # the root logger's handler (agentgraph/logs.py) writes uvicorn's too
         # A log line per request costs more than the fleet query's Python side; requests are
         # counted in /metrics instead.
         access_log=False,
+        # Forwarded headers are the app's to believe, from AGENTGRAPH_TRUSTED_PROXIES only
+        # (uvicorn's default would trust them from 127.0.0.1).
+        proxy_headers=False,
         http="httptools",
         ws="websockets-sansio",
         # WebSocket-level pings keep idle subscriptions alive through proxies and find dead peers.

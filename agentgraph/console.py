@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+
+# Set by agentgraph/logs.py on the handler it installs: progress lines then go through it.
+OUR_HANDLER = "agentgraph_handler"
+logger = logging.getLogger("agentgraph.cli")
 
 
 class CommandError(Exception):
@@ -10,5 +15,9 @@ class CommandError(Exception):
 
 
 def say(message: str) -> None:
-    """Progress output for long steps (stderr, so stdout stays clean for export-schema)."""
+    """Progress output for long steps (stderr, so stdout stays clean for export-schema); a
+    log record once `serve` set up logging (JSON lines stay JSON lines)."""
+    if any(getattr(h, OUR_HANDLER, False) for h in logging.getLogger().handlers):
+        logger.info(message)
+        return
     print(f"agentgraph: {message}", file=sys.stderr, flush=True)

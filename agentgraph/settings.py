@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     max_query_depth: int = 10
     max_aliases: int = 30
     max_tokens: int = 2000
-    max_query_cost: int = 5000
+    max_query_cost: int = 20000
     max_body_bytes: int = 1024 * 1024
     max_query_length: int = 65536
     statement_timeout_ms: int = 10_000
@@ -49,7 +49,12 @@ class Settings(BaseSettings):
     default_page_size: int = 20
 
     login_max_failures: int = 5
-    login_window_s: float = 300.0
+    login_window_s: float = 900.0
+    login_delay_s: float = 5.0
+    login_max_delay_s: float = 900.0
+    register_max_per_address: int = 10
+    # Comma-separated addresses or networks whose X-Forwarded-For is believed; none by default.
+    trusted_proxies: str = ""
 
     ws_init_timeout_s: float = 10.0
     ws_keepalive_s: float = 15.0
@@ -58,7 +63,7 @@ class Settings(BaseSettings):
     ws_max_subscriptions_per_caller: int = 256
     ws_recheck_interval_s: float = 30.0
 
-    rate_limit_points: int = 120_000
+    rate_limit_points: int = 360_000
     rate_limit_window_s: int = 60
 
     compiled_reads: bool = True
@@ -66,6 +71,23 @@ class Settings(BaseSettings):
 
     db_pool_size: int = 10
     db_max_overflow: int = 20
+    # How long reads keep retrying while the database is away (a restart) before UNAVAILABLE.
+    db_read_patience_s: float = 15.0
+
+    # json (one object a line) or text; unset: json in production, text in development.
+    log_format: Literal["json", "text"] | None = None
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    # A manifest (sha256 → document): when set, only its documents run.
+    trusted_documents: Path | None = None
+
+    # /metrics answers only with "Authorization: Bearer <token>" when set.
+    metrics_token: str | None = None
+    # prometheus-client's multi-process mode (several workers, one /metrics): read by the
+    # library itself from the environment; named here to be documented and checked.
+    prometheus_multiproc_dir: Path | None = Field(
+        default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR"
+    )
 
     @field_validator("database_url")
     @classmethod

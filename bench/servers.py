@@ -100,7 +100,7 @@ async def start_agentgraph(database_url: str, workdir: Path) -> ServerProcess:
             "AGENTGRAPH_SECRET_KEY": secrets.token_urlsafe(48),
             "AGENTGRAPH_DATA_DIR": str(data_dir),
             "AGENTGRAPH_ENV": "production",
-            # The bench measures serving: one bench user's budget (120,000 points a minute,
+            # The bench measures serving: one bench user's budget (360,000 points a minute,
             # 30 fleet queries of 1,000 agents) would measure the rate limit instead.
             "AGENTGRAPH_RATE_LIMIT_POINTS": "0",
             # The fan-out scenario holds 1,000 subscriptions of one bench user.

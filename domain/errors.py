@@ -122,9 +122,27 @@ class QueryTooComplex(DomainError):
 class Unavailable(DomainError):
     """A dependency (the database) is unreachable right now; retrying later may succeed."""
 
-    code = "INTERNAL"
+    code = "UNAVAILABLE"
 
     def __init__(
         self, message: str = "The database is unavailable right now; retry shortly."
     ) -> None:
         super().__init__(message)
+
+    def extensions(self) -> dict[str, object]:
+        return {"retryable": True}
+
+
+class Timeout(DomainError):
+    """A statement ran past the statement timeout and was cancelled: nothing was written, and
+    the same request may succeed when the database is less busy."""
+
+    code = "TIMEOUT"
+
+    def __init__(
+        self, message: str = "The database took too long to answer; nothing was written."
+    ) -> None:
+        super().__init__(message)
+
+    def extensions(self) -> dict[str, object]:
+        return {"retryable": True}

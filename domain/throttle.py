@@ -1,120 +1,90 @@
-"""Login throttling: failed sign-ins per email and per client address, in a sliding window.
+"""Sign-in throttling, the rule (pure): progressive delays per key, counted before the work.
 
-Each attempt is counted *before* its password is checked (and un-counted if it succeeds), so
-attempts that race each other — concurrent requests, or ``login`` aliased many times in one
-document — are all counted. Past failures slow the next attempt down a little; at the limit,
-attempts are refused with ``RateLimited`` until the oldest failure leaves the window.
+A key is what attempts are counted against: one email from one address (so an attacker
+elsewhere cannot lock its owner out), one address across every email (spraying), one address
+registering accounts. Each key allows ``free`` attempts; from then on every attempt makes the
+next one wait, twice as long each time (``base_delay_s``, then twice, four times … up to ``max_delay_s``). An
+attempt that comes while its key waits is refused, ``RateLimited`` with when to retry, and is not
+counted. A key is forgotten ``forget_after_s`` after its last attempt and its wait have passed.
 
-State is in memory, per server process: a restart forgets it, and several processes each
-allow the limit. That is the usual trade for a check on every login without a shared store.
+Attempts are counted *before* the password is checked (and un-counted when it was right), so
+attempts that race each other are all counted. Where the counts live (PostgreSQL, shared by
+every server process) is ``usecases/throttle.py``'s business; here is only the arithmetic.
 """
 
 from __future__ import annotations
 
 import math
-import time
-from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from domain.errors import RateLimited
 
-# One address may serve many people (an office behind NAT), so it gets more room than an email.
-ADDRESS_FACTOR = 4
-DELAY_STEP_S = 0.1
-MAX_DELAY_S = 1.0
-# Bounds memory when someone sprays attempts across endless emails.
-MAX_TRACKED_KEYS = 100_000
+
+@dataclass(frozen=True, slots=True)
+class ThrottleRule:
+    """How many attempts a key allows before they slow down, and how."""
+
+    free: int
+    base_delay_s: float
+    max_delay_s: float
+    forget_after_s: float
+
+    def delay_after(self, attempts: int) -> float:
+        """The wait after ``attempts`` counted attempts: none within ``free``, then doubling."""
+        if attempts < self.free:
+            return 0.0
+        doublings = min(attempts - self.free, 40)  # 2**40 base delays: long past any cap
+        return float(min(self.base_delay_s * 2.0**doublings, self.max_delay_s))
 
 
 @dataclass(frozen=True, slots=True)
-class LoginAttempt:
-    """One counted attempt: pass it to ``succeeded`` when the password was right."""
+class KeyCount:
+    """A key's counted attempts, when the last one came, and until when it must wait."""
 
-    email_key: str
-    address: str
-    at: float
-    delay_s: float
+    attempts: int = 0
+    last_attempt_at: datetime | None = None
+    blocked_until: datetime | None = None
+
+    def current(self, rule: ThrottleRule, now: datetime) -> KeyCount:
+        """This count as of ``now``: empty once forgotten."""
+        last = max(
+            (t for t in (self.last_attempt_at, self.blocked_until) if t is not None), default=None
+        )
+        if last is None or now - last >= timedelta(seconds=rule.forget_after_s):
+            return KeyCount()
+        return self
+
+    def wait_s(self, now: datetime) -> float:
+        """Seconds until an attempt may come (0: now)."""
+        if self.blocked_until is None:
+            return 0.0
+        return max((self.blocked_until - now).total_seconds(), 0.0)
+
+    def counted(self, rule: ThrottleRule, now: datetime) -> KeyCount:
+        """The count after one more attempt at ``now``."""
+        attempts = self.current(rule, now).attempts + 1
+        delay = rule.delay_after(attempts)
+        blocked = now + timedelta(seconds=delay) if delay else None
+        return KeyCount(attempts, now, blocked)
+
+    def uncounted(self) -> KeyCount:
+        """The count without one of its attempts (one that turned out right); its wait stays."""
+        return KeyCount(max(self.attempts - 1, 0), self.last_attempt_at, self.blocked_until)
 
 
-class LoginThrottle:
-    """Counts failed sign-ins per email and per address within ``window_s`` seconds."""
-
-    def __init__(
-        self,
-        max_failures: int,
-        window_s: float,
-        *,
-        address_max_failures: int | None = None,
-        delay_step_s: float = DELAY_STEP_S,
-        max_delay_s: float = MAX_DELAY_S,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.max_failures = max_failures
-        self.address_max_failures = address_max_failures or max_failures * ADDRESS_FACTOR
-        self.window_s = window_s
-        self.delay_step_s = delay_step_s
-        self.max_delay_s = max_delay_s
-        self._clock = clock
-        self._by_email: dict[str, deque[float]] = {}
-        self._by_address: dict[str, deque[float]] = {}
-
-    def begin(self, email: str, address: str) -> LoginAttempt:
-        """Count an attempt as failed until told otherwise; ``RateLimited`` when over the limit.
-
-        The returned ``delay_s`` is how long the caller should wait before checking the
-        password: it grows with the recent failures.
-        """
-        now = self._clock()
-        email_key = email.strip().lower()
-        emails = self._recent(self._by_email, email_key, now)
-        addresses = self._recent(self._by_address, address, now)
-        if len(emails) >= self.max_failures:
-            raise self._refusal(emails, now)
-        if len(addresses) >= self.address_max_failures:
-            raise self._refusal(addresses, now)
-        # Slowing down is for guessing one account's password; spraying many accounts from one
-        # address meets the address's hard limit instead.
-        delay = min(self.delay_step_s * len(emails), self.max_delay_s)
-        emails.append(now)
-        addresses.append(now)
-        self._bound(self._by_email, now)
-        self._bound(self._by_address, now)
-        return LoginAttempt(email_key, address, now, delay)
-
-    def succeeded(self, attempt: LoginAttempt) -> None:
-        """The password was right: forget the email's failures and un-count this attempt."""
-        self._by_email.pop(attempt.email_key, None)
-        addresses = self._by_address.get(attempt.address)
-        if addresses is not None and attempt.at in addresses:
-            addresses.remove(attempt.at)
-
-    def reset(self) -> None:
-        """Forget everything (tests, or an operator clearing a lockout)."""
-        self._by_email.clear()
-        self._by_address.clear()
-
-    def _recent(self, table: dict[str, deque[float]], key: str, now: float) -> deque[float]:
-        times = table.setdefault(key, deque())
-        while times and times[0] <= now - self.window_s:
-            times.popleft()
-        return times
-
-    def _refusal(self, times: deque[float], now: float) -> RateLimited:
-        retry_after = max(times[0] + self.window_s - now, 0.0)
-        return RateLimited(
-            f"Too many failed sign-in attempts; try again in {math.ceil(retry_after)} seconds.",
-            retry_after,
+class TooManyAttempts(RateLimited):
+    def __init__(self, what: str, retry_after_s: float) -> None:
+        super().__init__(
+            f"Too many {what}; try again in {math.ceil(retry_after_s)} seconds.",
+            retry_after_s,
         )
 
-    def _bound(self, table: dict[str, deque[float]], now: float) -> None:
-        if len(table) <= MAX_TRACKED_KEYS:
-            return
-        for key in [
-            k for k, times in table.items() if not times or times[-1] <= now - self.window_s
-        ]:
-            del table[key]
-        # Still too many live keys: drop the oldest-tracked ones (dicts keep insertion order).
-        excess = len(table) - MAX_TRACKED_KEYS * 9 // 10
-        for key in list(table)[: max(excess, 0)]:
-            del table[key]
+
+def refusal(
+    counts: dict[str, KeyCount], rules: dict[str, ThrottleRule], now: datetime, what: str
+) -> TooManyAttempts | None:
+    """The refusal of an attempt now when any of its keys must still wait, else None."""
+    waits = [counts[key].current(rules[key], now).wait_s(now) for key in counts]
+    longest = max(waits, default=0.0)
+    return TooManyAttempts(what, longest) if longest > 0 else None

@@ -28,6 +28,7 @@ from gql.context import Context
 from gql.encoding import encode_json
 from gql.http_requests import CheckedRequests, request_error
 from gql.ingest.endpoint import IngestPath
+from gql.request_log import note_caller
 from gql.schema import AgentgraphSchema, build_schema
 from gql.subscriptions.cohorts import Cohorts
 from gql.subscriptions.legacy_ws import GraphQLWSHandler
@@ -53,7 +54,11 @@ class AgentgraphGraphQL(GraphQL[Context, None]):
 
     def __init__(self, services: Services, config: SurfaceConfig) -> None:
         super().__init__(
-            build_schema(production=config.production, limits=config.limits),
+            build_schema(
+                production=config.production,
+                limits=config.limits,
+                trusted=config.trusted_documents,
+            ),
             graphql_ide=None if config.production else "graphiql",
             allow_queries_via_get=False,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
@@ -123,6 +128,7 @@ class AgentgraphGraphQL(GraphQL[Context, None]):
             if isinstance(error, Unavailable):
                 logger.warning("could not authenticate: the database is unavailable")
             return self._context(ANONYMOUS, client, auth_error=error, **http)
+        note_caller(viewer)
         return self._context(viewer, client, **http)
 
     async def on_ws_connect(self, context: Context) -> Any:
@@ -145,6 +151,7 @@ class AgentgraphGraphQL(GraphQL[Context, None]):
         except TooManySockets as error:
             raise refusal_of(error) from error
         context.viewer = viewer
+        note_caller(viewer)
         context.refresh_loaders()
         return None
 
@@ -158,6 +165,7 @@ def http_endpoint(view: AgentgraphGraphQL) -> ASGIApp:
     """HTTP /graphql: requests checked (gql/http_requests.py), then the ingest path and the
     compiled read path in front of the view (each unless turned off)."""
     graphiql = view.graphql_ide is not None
+    trusted = view.config.trusted_documents
     schema = view.schema
     assert isinstance(schema, AgentgraphSchema)
     app: ASGIApp = view
@@ -165,4 +173,4 @@ def http_endpoint(view: AgentgraphGraphQL) -> ASGIApp:
         app = CompiledReads(app, view.services, view.config, schema.documents, schema._schema)
     if view.config.fast_ingest:
         app = IngestPath(app, view.services, view.config, schema.documents, schema._schema)
-    return CheckedRequests(app, graphiql=graphiql)
+    return CheckedRequests(app, graphiql=graphiql, trusted=trusted)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from gql.limits import SPEC_LIMITS, QueryLimits
+from gql.trusted_documents import TrustedDocuments
 
 
 @dataclass(frozen=True)
@@ -28,3 +29,5 @@ class SurfaceConfig:
     fast_ingest: bool = True
     # WebSocket frames longer than this are refused (close 1009) before they are decoded.
     max_frame_bytes: int = 1024 * 1024
+    # When set, only the documents of this manifest run (gql/trusted_documents.py).
+    trusted_documents: TrustedDocuments | None = None

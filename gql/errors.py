@@ -57,7 +57,14 @@ def classify(error: GraphQLError) -> GraphQLError:
             {**existing, "code": "VALIDATION_ERROR"},
         )  # fmt: skip
     reference = uuid.uuid4().hex[:12]
-    logger.error("internal error %s at %s", reference, error.path, exc_info=error.original_error)
+    # One record: the reference, where, and the traceback (request id added by the log setup).
+    logger.error(
+        "internal error %s at %s",
+        reference,
+        error.path,
+        exc_info=error.original_error,
+        extra={"reference": reference, "error_code": "INTERNAL"},
+    )
     return GraphQLError(
         f"Internal server error (reference {reference}).",
         error.nodes, error.source, error.positions, error.path, None, {"code": "INTERNAL"},
@@ -67,7 +74,35 @@ def classify(error: GraphQLError) -> GraphQLError:
 def _classify_result(result: Any) -> None:
     errors = getattr(result, "errors", None)
     if errors:
-        result.errors = [classify(e) for e in errors]
+        data = getattr(result, "data", None)
+        ordered = sorted(errors, key=lambda e: _response_position(e.path, data))
+        result.errors = [classify(e) for e in ordered]
+
+
+_UNPLACED = 1 << 62
+
+
+def _response_position(path: Any, data: Any) -> tuple[tuple[int, str], ...]:
+    """Where an error's path lies in the response's data: errors are listed in that order.
+
+    Fields that wait on loaders fail in whichever order the loaders' batches come back, so
+    the order graphql-core collects errors in is not the same from one run to the next (two
+    identical requests would answer with different bytes). A path through data that came out
+    null is placed after what exists, by its names, so the order is the same every time.
+    """
+    position: list[tuple[int, str]] = []
+    here = data
+    for segment in path or ():
+        if isinstance(segment, int):
+            position.append((segment, ""))
+            here = here[segment] if isinstance(here, list) and segment < len(here) else None
+        elif isinstance(here, dict) and segment in here:
+            position.append((list(here).index(segment), ""))
+            here = here[segment]
+        else:
+            position.append((_UNPLACED, str(segment)))
+            here = None
+    return tuple(position)
 
 
 class ErrorPolicy(SchemaExtension):

@@ -15,10 +15,14 @@ The body (within the limit RequestBodyLimit keeps, outside this) is then handed 
 
 from __future__ import annotations
 
+import json
+
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gql.request_json import NotJSON, decode
+from gql.request_log import note_operation
+from gql.trusted_documents import DocumentRefused, TrustedDocuments
 
 VALIDATION_ERROR = "VALIDATION_ERROR"
 _MEMBERS = (
@@ -33,15 +37,19 @@ def request_error(
 ) -> JSONResponse:
     """A refused request's response: one GraphQL error, VALIDATION_ERROR about ``field``."""
     error = {"message": message, "extensions": {"code": VALIDATION_ERROR, "field": field}}
+    note_operation(None, [VALIDATION_ERROR])
     return JSONResponse({"errors": [error]}, status_code=status, headers=headers)
 
 
 class CheckedRequests:
     """ASGI: refuse what is not a GraphQL request over HTTP; pass the rest to ``app``."""
 
-    def __init__(self, app: ASGIApp, *, graphiql: bool) -> None:
+    def __init__(
+        self, app: ASGIApp, *, graphiql: bool, trusted: TrustedDocuments | None = None
+    ) -> None:
         self.app = app
         self.graphiql = graphiql
+        self.trusted = trusted
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -53,7 +61,9 @@ class CheckedRequests:
         refused = _method_or_media_type(scope)
         if refused is None:
             body = await _body(receive)
-            refused = _body_problem(body)
+            if self.trusted is not None:
+                body, refused = _trusted(body, self.trusted)
+            refused = refused or _body_problem(body)
             if refused is None:
                 await self.app(scope, _replaying(body, receive), send)
                 return
@@ -79,6 +89,24 @@ def _method_or_media_type(scope: Scope) -> JSONResponse | None:
             "body",
         )
     return None
+
+
+def _trusted(body: bytes, trusted: TrustedDocuments) -> tuple[bytes, JSONResponse | None]:
+    """The body with its document id swapped for the trusted document (or why not); a body
+    that is not a JSON object is left for _body_problem to refuse."""
+    try:
+        request = decode(body)
+    except NotJSON:
+        return body, None
+    if not isinstance(request, dict):
+        return body, None
+    try:
+        resolved = trusted.resolve(request)
+    except DocumentRefused as refused:
+        code = str((refused.error.extensions or {})["code"])
+        note_operation(None, [code])
+        return body, JSONResponse({"errors": [refused.error.formatted]}, status_code=400)
+    return json.dumps(resolved).encode(), None
 
 
 def _body_problem(body: bytes) -> JSONResponse | None:

@@ -26,18 +26,20 @@ loaded and count 0):
 - a connection counts 1 for its page plus ``first``/``last`` (default: the server's page size,
   20) times the cost of one item (``edges``/``nodes``; an edge and its ``node`` are one item);
   ``totalCount`` and ``pageInfo`` count once per page;
-- a list that is not a connection (``configs``, ``capabilities``, ``steps``, ``checkpoints`` …)
-  counts ``LIST_SIZE`` (10) times the cost of one item, except ``nodes(ids:)``: as many as ids;
-- ``login`` and ``register`` count ``PASSWORD_HASH_COST`` (1000) each: each hashes or verifies
-  a password with argon2id (~50 ms of CPU), so a document runs at most five of them (a weight
-  of 100 would never bind: 30 aliases would cost 3000);
+- a list that is not a connection comes back whole, so it counts the most items it may hold
+  (``LIST_BOUNDS``, from ``domain/bounds.py``, where writes past them are refused) times the
+  cost of one item: ``configs`` and ``capabilities`` 50, ``steps`` 100, ``checkpoints`` 200,
+  ``metricSeries`` 1000 buckets; ``nodes(ids:)`` as many as ids (at most 100). So a response
+  never holds more objects than its cost (tests/gql/test_cost_bounds.py);
+- ``login`` and ``register`` count ``PASSWORD_HASH_COST`` (4000) each: each hashes or verifies
+  a password with argon2id (~50 ms of CPU), so a document runs at most five of them;
 - introspection (``__schema``, ``__type``) reads the schema in memory: it counts 1, and
   ``ofType`` does not add depth, so GraphiQL's introspection query passes in development
   (production turns introspection off).
 
 The dashboard's fleet query (100 agents, each with type, state, configs, capabilities,
-``metrics(first: 10)`` and ``statusHistory(first: 5)``) costs 4,005; three levels of
-``first: 100`` (projects → agents → metrics) cost 1,020,201.
+``metrics(first: 10)`` and ``statusHistory(first: 5)``) costs 12,005 of the 20,000 allowed;
+three levels of ``first: 100`` (projects → agents → metrics) cost 1,020,201.
 """
 
 from __future__ import annotations
@@ -74,12 +76,28 @@ from graphql.error import GraphQLSyntaxError
 from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import SchemaExtension
 
+from domain.bounds import (
+    MAX_CAPABILITIES_PER_AGENT,
+    MAX_CHECKPOINTS_PER_EXECUTION,
+    MAX_CONFIGS_PER_AGENT,
+    MAX_NODES_PER_CALL,
+    MAX_POINTS_PER_SERIES,
+    MAX_STEPS_PER_PLAN,
+)
 from domain.errors import DomainError, RateLimited
 
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 
-LIST_SIZE = 10
-PASSWORD_HASH_COST = 1000
+# Every list of objects that is not a connection, at the most items it may hold.
+LIST_BOUNDS: Mapping[tuple[str, str], int] = {
+    ("Agent", "configs"): MAX_CONFIGS_PER_AGENT,
+    ("Agent", "capabilities"): MAX_CAPABILITIES_PER_AGENT,
+    ("Agent", "metricSeries"): MAX_POINTS_PER_SERIES,
+    ("Execution", "steps"): MAX_STEPS_PER_PLAN,
+    ("Execution", "checkpoints"): MAX_CHECKPOINTS_PER_EXECUTION,
+    ("Query", "nodes"): MAX_NODES_PER_CALL,
+}
+PASSWORD_HASH_COST = 4000
 FIELD_COSTS: Mapping[tuple[str, str], int] = {
     ("Mutation", "login"): PASSWORD_HASH_COST,
     ("Mutation", "register"): PASSWORD_HASH_COST,
@@ -96,7 +114,7 @@ class QueryLimits:
     max_depth: int = 10
     max_aliases: int = 30
     max_tokens: int = 2000
-    max_cost: int = 5000
+    max_cost: int = 20000
     default_page_size: int = 20
     # Characters of a document: past it, a document is not even lexed.
     max_length: int = 65536
@@ -310,8 +328,10 @@ class _Walk:
         if argument is not None:
             value = self._argument(node, argument)
             if isinstance(value, (list, tuple)):
-                return len(value)
-        return LIST_SIZE
+                return min(len(value), LIST_BOUNDS[(parent_name, node.name.value)])
+        # A list not in LIST_BOUNDS fails tests/gql/test_cost_bounds.py; until then, the most a
+        # list of this API may hold.
+        return LIST_BOUNDS.get((parent_name, node.name.value), max(LIST_BOUNDS.values()))
 
 
 def _is_connection(type_: GraphQLNamedType | None) -> bool:

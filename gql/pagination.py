@@ -16,6 +16,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import strawberry
 
 from domain.errors import ValidationFailed
+from gql.input_guard import holds_nul
 from store.database import DatabaseConnection
 from store.keyset import Keyset, Page
 
@@ -63,6 +64,9 @@ def decode_cursor(cursor: str, tag: str, field: str) -> list[Any]:
         raise ValidationFailed(field, "is not a valid cursor") from error
     if not isinstance(decoded, list) or not decoded or decoded[0] != tag:
         raise ValidationFailed(field, "is a cursor of another list or ordering")
+    if holds_nul(decoded):
+        # Never one of ours (no key holds a NUL) and PostgreSQL cannot take it as text.
+        raise ValidationFailed(field, "is not a valid cursor")
     return decoded[1:]
 
 

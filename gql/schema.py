@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncGenerator, Callable, Iterable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, get_operation_ast
 from graphql import OperationType as DocumentOperation
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
@@ -15,10 +16,11 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from domain.errors import RateLimited
 from gql.admission import HTTP_OPERATIONS, WEBSOCKET_OPERATIONS, refusal
 from gql.context import Context
-from gql.documents import CachedDocuments, Documents
+from gql.documents import CachedDocuments, Documents, PreparedDocument
 from gql.errors import ErrorPolicy, HideSuggestions
 from gql.input_guard import RejectNulCharacters
 from gql.limits import SPEC_LIMITS, QueryLimiter, QueryLimits, budget_error, checked_cost
+from gql.request_log import note_operation
 from gql.resolvers.account_mutations import AccountMutations
 from gql.resolvers.account_queries import AccountQueries
 from gql.resolvers.agent_mutations import AgentMutations
@@ -34,8 +36,10 @@ from gql.resolvers.project_mutations import ProjectMutations
 from gql.resolvers.project_queries import ProjectQueries
 from gql.resolvers.telemetry_mutations import TelemetryMutations
 from gql.scalars import SCALARS
+from gql.server_metrics import error_codes, observe_operation
 from gql.subscriptions.cohorts import sharing_key
 from gql.subscriptions.fields import Subscription
+from gql.trusted_documents import TrustedDocuments, not_listed
 from gql.types.agent import Agent
 from gql.types.agent_config import AgentConfig
 from gql.types.agent_type import AgentType
@@ -78,6 +82,15 @@ class AgentgraphSchema(strawberry.Schema):
     # Parsed and validated documents, shared with the compiled read path.
     documents: Documents
     limits: QueryLimits
+    trusted: TrustedDocuments | None = None
+
+    def _refusal(
+        self, query: Any, variables: Any, operation_name: Any, allowed: frozenset[DocumentOperation]
+    ) -> tuple[list[GraphQLError], PreparedDocument | None]:
+        """Admission (gql/admission.py), after the trusted documents' check when configured."""
+        if self.trusted is not None and not self.trusted.lists(query):
+            return [not_listed()], None
+        return refusal(self.documents, query, variables, operation_name, allowed)
 
     def process_errors(self, errors: Any, execution_context: Any = None) -> None:
         # Client errors are answers, not incidents; internal ones are logged once, with a
@@ -95,14 +108,21 @@ class AgentgraphSchema(strawberry.Schema):
         operation_extensions: dict[str, Any] | None = None,
     ) -> ExecutionResult:
         """HTTP runs queries and mutations through here, after ``gql/admission.py``."""
+        started = time.perf_counter()
         allowed = _allowed(allowed_operation_types, HTTP_OPERATIONS)
-        errors, _ = refusal(self.documents, query, variable_values, operation_name, allowed)
+        errors, entry = self._refusal(query, variable_values, operation_name, allowed)
         if errors:
-            return ExecutionResult(data=None, errors=errors)
-        return await super().execute(
-            query, variable_values, context_value, root_value, operation_name,
-            allowed_operation_types, operation_extensions,
-        )  # fmt: skip
+            result = ExecutionResult(data=None, errors=errors)
+        else:
+            result = await super().execute(
+                query, variable_values, context_value, root_value, operation_name,
+                allowed_operation_types, operation_extensions,
+            )  # fmt: skip
+        name, kind = _operation(entry, operation_name)
+        codes = error_codes(result.errors)
+        observe_operation(name, kind, codes, time.perf_counter() - started)
+        note_operation(name, codes)
+        return result
 
     async def stream(  # type: ignore[override]
         self,
@@ -117,9 +137,12 @@ class AgentgraphSchema(strawberry.Schema):
         """Both WebSocket protocols subscribe through here, after ``gql/admission.py``:
         identical subscriptions of viewers who see the same things share one cohort
         (gql/subscriptions/cohorts.py)."""
+        started = time.perf_counter()
         allowed = _allowed(allowed_operation_types, WEBSOCKET_OPERATIONS)
-        errors, entry = refusal(self.documents, query, variable_values, operation_name, allowed)
+        errors, entry = self._refusal(query, variable_values, operation_name, allowed)
+        name, kind = _operation(entry, operation_name)
         if errors:
+            observe_operation(name, kind, error_codes(errors), time.perf_counter() - started)
             return _refused(errors)
         assert entry is not None and entry.document is not None and isinstance(query, str)
         if isinstance(context_value, Context):
@@ -132,7 +155,11 @@ class AgentgraphSchema(strawberry.Schema):
                 try:
                     await context_value.spend_budget(cost)
                 except RateLimited as refused:
-                    return _refused([budget_error(refused)])
+                    errors = [budget_error(refused)]
+                    observe_operation(name, kind, error_codes(errors))
+                    return _refused(errors)
+        # Counted as it starts: what each event then answers is the stream's (on_stream_result).
+        observe_operation(name, kind, [], time.perf_counter() - started)
         parent = super()
 
         def run(context: Any) -> Any:
@@ -150,6 +177,16 @@ class AgentgraphSchema(strawberry.Schema):
         return await run(context_value)
 
 
+def _operation(entry: PreparedDocument | None, operation_name: Any) -> tuple[str | None, str]:
+    """The name and type of the operation a request runs, as far as its document says."""
+    document = entry.document if entry is not None else None
+    operation = get_operation_ast(document, operation_name) if document is not None else None
+    if operation is None:
+        return (operation_name if isinstance(operation_name, str) else None), "unknown"
+    name = operation.name.value if operation.name is not None else None
+    return name, operation.operation.value
+
+
 def _allowed(
     given: Iterable[Any] | None, transport: frozenset[DocumentOperation]
 ) -> frozenset[DocumentOperation]:
@@ -164,7 +201,10 @@ async def _refused(errors: list[GraphQLError]) -> AsyncGenerator[ExecutionResult
 
 
 def build_schema(
-    *, production: bool = False, limits: QueryLimits = SPEC_LIMITS
+    *,
+    production: bool = False,
+    limits: QueryLimits = SPEC_LIMITS,
+    trusted: TrustedDocuments | None = None,
 ) -> AgentgraphSchema:
     """The schema with the query limits of SPEC §8 (``limits``, defaults as specified) and no
     NUL characters in arguments; in production also without introspection and without
@@ -188,6 +228,7 @@ def build_schema(
     )
     schema.documents = Documents(schema._schema, limits=limits, production=production)
     schema.limits = limits
+    schema.trusted = trusted
     return schema
 
 

@@ -56,7 +56,11 @@ async def page_agent_types(
 
 
 async def count_agent_types(conn: AsyncConnection, viewer: Viewer, *, active_only: bool) -> int:
-    query = _types_query(viewer, active_only).with_only_columns(func.count())
+    # Keep FROM agent_types even when no condition names it (a superuser's every type):
+    # without it the count would be of one row of nothing.
+    query = _types_query(viewer, active_only).with_only_columns(
+        func.count(), maintain_column_froms=True
+    )
     return int((await conn.execute(query)).scalar_one())
 
 

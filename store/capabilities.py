@@ -49,6 +49,15 @@ async def upsert_capability(
     return await fetch_one(conn, AgentCapability, statement)
 
 
+async def count_other_capabilities(
+    conn: AsyncConnection, agent_id: uuid.UUID, name: str, version: str
+) -> int:
+    """How many capability versions the agent has besides ``name`` at ``version``."""
+    other = (capabilities.c.name != name) | (capabilities.c.version != version)
+    query = select(func.count()).where(capabilities.c.agent_id == agent_id, other)
+    return int((await conn.execute(query)).scalar_one())
+
+
 async def insert_capabilities(
     conn: AsyncConnection, agent_id: uuid.UUID, rows: Sequence[Mapping[str, Any]]
 ) -> None:

@@ -54,3 +54,8 @@ async def checkpoint_names(conn: AsyncConnection, execution_id: uuid.UUID) -> li
         .order_by(checkpoints.c.seq)
     )
     return list((await conn.execute(query)).scalars())
+
+
+async def count_checkpoints(conn: AsyncConnection, execution_id: uuid.UUID) -> int:
+    query = select(func.count()).where(checkpoints.c.execution_id == execution_id)
+    return int((await conn.execute(query)).scalar_one())

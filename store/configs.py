@@ -39,6 +39,12 @@ async def upsert_config(
     return await fetch_one(conn, AgentConfig, statement)
 
 
+async def count_other_configs(conn: AsyncConnection, agent_id: uuid.UUID, key: str) -> int:
+    """How many config entries the agent has besides the one with ``key``."""
+    query = select(func.count()).where(configs.c.agent_id == agent_id, configs.c.key != key)
+    return int((await conn.execute(query)).scalar_one())
+
+
 async def insert_configs(
     conn: AsyncConnection, agent_id: uuid.UUID, rows: Sequence[Mapping[str, Any]]
 ) -> None:

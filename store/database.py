@@ -3,7 +3,8 @@
 Layers above the store hold a ``DatabaseConnection`` only to hand it back to store functions
 (they annotate with this module's alias and never import SQLAlchemy). A database that went away (a
 restart, a failover, a refused connection) leaves the units of work as
-``domain.errors.Unavailable``; any other error of a query passes through unchanged.
+``domain.errors.Unavailable``, a statement cancelled at ``statement_timeout`` as
+``domain.errors.Timeout``; any other error of a query passes through unchanged.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from domain.errors import Unavailable
+from domain.errors import Timeout, Unavailable
+from store.instruments import EVENTS_APPENDED, EVENTS_PUBLISHED
 
 T = TypeVar("T")
 
@@ -74,6 +76,24 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, _LOST)
 
 
+# query_canceled: the statement ran past statement_timeout (we never cancel one ourselves).
+_TIMED_OUT_SQLSTATE = "57014"
+
+
+def is_timeout(error: BaseException) -> bool:
+    """True when ``error`` is a statement PostgreSQL cancelled at ``statement_timeout``."""
+    if isinstance(error, asyncpg.QueryCanceledError):
+        return True
+    if isinstance(error, DBAPIError):
+        state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+        if state == _TIMED_OUT_SQLSTATE:
+            return True
+        return isinstance(error.orig, Exception) and isinstance(
+            error.orig.__cause__, asyncpg.QueryCanceledError
+        )
+    return False
+
+
 # A connection back from the pool after this long is pinged before it is handed out.
 IDLE_PING_S = 1.0
 
@@ -100,6 +120,8 @@ def _unavailable_when_gone() -> Iterator[None]:
     except Exception as error:
         if is_transient(error):
             raise Unavailable() from error
+        if is_timeout(error):
+            raise Timeout() from error
         raise
 
 
@@ -117,9 +139,11 @@ class Database:
         statement_timeout_ms: int = 10_000,
         pool_size: int = 10,
         max_overflow: int = 20,
+        read_patience_s: float = 15.0,
         application_name: str = "agentgraph",
     ) -> None:
         self.url = url
+        self.read_patience_s = read_patience_s
         self.engine: AsyncEngine = create_async_engine(
             url,
             pool_size=pool_size,
@@ -154,7 +178,10 @@ class Database:
         """One write transaction: committed when the block ends, rolled back on any error."""
         with _unavailable_when_gone():
             async with self.engine.begin() as conn:
+                conn.info.pop(EVENTS_APPENDED, None)  # the connection's info outlives a checkout
                 yield conn
+                appended = conn.info.pop(EVENTS_APPENDED, 0)
+            EVENTS_PUBLISHED.inc(appended)  # committed
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[DatabaseConnection]:
@@ -164,18 +191,25 @@ class Database:
                 yield conn
 
     async def read_retrying(
-        self, query: Callable[[DatabaseConnection], Awaitable[T]], *, patience_s: float = 15.0
+        self,
+        query: Callable[[DatabaseConnection], Awaitable[T]],
+        *,
+        patience_s: float | None = None,
     ) -> T:
         """Run a read, retrying it while the database is restarting (reads are safe to repeat).
 
-        Gives up after ``patience_s`` seconds: ``Unavailable``, caused by the last error.
+        Gives up after ``patience_s`` seconds (default: the database's ``read_patience_s``):
+        ``Unavailable``, caused by the last error.
         """
+        patience_s = self.read_patience_s if patience_s is None else patience_s
         delay, waited = 0.05, 0.0
         while True:
             try:
                 async with self._autocommit.connect() as conn:
                     return await query(conn)
             except Exception as error:
+                if is_timeout(error):
+                    raise Timeout() from error
                 if not is_transient(error):
                     raise
                 if waited >= patience_s:

@@ -25,6 +25,7 @@ from sqlalchemy.types import Text
 from domain.events import AgentHealth, EventKind, LiveEvent
 from domain.records import StatusTransition
 from store.database import dumps
+from store.instruments import EVENTS_APPENDED
 from store.rows import fetch_all
 from store.tables import events, transitions
 
@@ -139,6 +140,7 @@ async def append(conn: AsyncConnection, new_events: Sequence[NewEvent]) -> Appen
     )
     payloads = [notify_payload(r.seq, r.at, e) for r, e in zip(inserted, new_events, strict=True)]
     await conn.execute(_NOTIFY_ALL, {"channel": EVENTS_CHANNEL, "payloads": payloads})
+    conn.info[EVENTS_APPENDED] = conn.info.get(EVENTS_APPENDED, 0) + len(inserted)
     return Appended(seqs=seqs, transitions=recorded)
 
 

@@ -23,6 +23,8 @@ import asyncpg
 from broadcaster import Event
 from broadcaster._backends.base import BroadcastBackend
 
+from store.instruments import LISTEN_RECONNECTS
+
 logger = logging.getLogger("agentgraph.listener")
 
 RESYNC = '{"resync":true}'
@@ -122,6 +124,7 @@ class PostgresListenBackend(BroadcastBackend):
             await self._close()
             await self._reconnect()
             self.reconnects += 1
+            LISTEN_RECONNECTS.inc()
             logger.warning("LISTEN connection restored; asking subscribers to resync")
             for channel in list(self._channels):
                 self._queue.put_nowait(Event(channel=channel, message=RESYNC))

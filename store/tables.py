@@ -23,6 +23,7 @@ from store.models import (
     ExecutionStep,
     Project,
     RefreshToken,
+    SignInThrottle,
     StatusTransition,
     User,
 )
@@ -31,6 +32,7 @@ users = cast(Table, User.__table__)
 refresh_tokens = cast(Table, RefreshToken.__table__)
 agent_tokens = cast(Table, AgentToken.__table__)
 caller_budgets = cast(Table, CallerBudget.__table__)
+sign_in_throttle = cast(Table, SignInThrottle.__table__)
 agent_types = cast(Table, AgentType.__table__)
 projects = cast(Table, Project.__table__)
 agents = cast(Table, Agent.__table__)

@@ -80,6 +80,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Set
         # The sessions' safety-net re-check would hide a socket that its credential's
         # announcement failed to end (tests/gql/subscriptions/test_sessions.py sets its own).
         ws_recheck_interval_s=3600.0,
+        # Every test client registers from 127.0.0.1 (tests/gql/test_abuse_controls.py keeps
+        # the default).
+        register_max_per_address=10_000,
     )
 
 
@@ -129,11 +132,10 @@ def sql_counter(app: Starlette) -> Iterator[StatementCounter]:
 
 @pytest.fixture(autouse=True)
 async def _isolated(request: pytest.FixtureRequest) -> AsyncIterator[None]:
-    """After every test that used the database, empty it again (and forget failed logins:
-    every test client signs in from 127.0.0.1 against the one session-wide app)."""
+    """After every test that used the database, empty it again (the sign-in throttle's counts
+    too: every test client signs in from 127.0.0.1 against the one session-wide app)."""
     yield
     if "app" in request.fixturenames:
-        request.getfixturevalue("app").state.services.login_throttle.reset()
         request.getfixturevalue("app").state.services.authenticator.forget()
     if "database_url" in request.fixturenames:
         from tests.support.isolation import empty_all_tables

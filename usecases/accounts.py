@@ -16,7 +16,6 @@ from domain.access import ANONYMOUS, Viewer
 from domain.errors import AgentTerminated, Forbidden, Unauthenticated, ValidationFailed
 from domain.lifecycle import AgentStatus
 from domain.records import User
-from domain.throttle import LoginThrottle
 from domain.values import (
     MAX_EMAIL_LENGTH,
     MAX_PASSWORD_LENGTH,
@@ -41,6 +40,7 @@ from usecases.credentials.tokens import (
     new_refresh_secret,
     secret_hash,
 )
+from usecases.throttle import SignInThrottle
 
 # The same words for an unknown email and a wrong password: no hint which one it was.
 BAD_CREDENTIALS = "Invalid email or password."
@@ -111,13 +111,17 @@ async def _agent_viewer(database: Database, token: str) -> Viewer:
 async def register(
     database: Database,
     tokens: TokenConfig,
+    throttle: SignInThrottle,
     *,
     email: str,
     password: str,
+    client_address: str,
     first_name: str | None = None,
     last_name: str | None = None,
 ) -> Session:
-    """Create an account (email unique in any letter case) and sign it in."""
+    """Create an account (email unique in any letter case) and sign it in; every attempt
+    counts against the address's registrations."""
+    await throttle.begin_register(client_address)
     address = validate_email(email, "input.email")
     validate_password(password, "input.password")
     first = optional_name(first_name, "input.firstName")
@@ -136,16 +140,14 @@ async def register(
 async def login(
     database: Database,
     tokens: TokenConfig,
-    throttle: LoginThrottle,
+    throttle: SignInThrottle,
     *,
     email: str,
     password: str,
     client_address: str,
 ) -> Session:
     """Sign in with email and password; every attempt counts against the throttle."""
-    attempt = throttle.begin(email[: MAX_EMAIL_LENGTH + 1], client_address)
-    if attempt.delay_s:
-        await asyncio.sleep(attempt.delay_s)
+    attempt = await throttle.begin_login(email[: MAX_EMAIL_LENGTH + 1], client_address)
     if len(email) > MAX_EMAIL_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
         raise Unauthenticated(BAD_CREDENTIALS)
     async with database.read() as conn:
@@ -158,7 +160,7 @@ async def login(
     if not user.is_active:
         # Said only to someone who knows the password.
         raise Unauthenticated("This account is disabled.")
-    throttle.succeeded(attempt)
+    await throttle.succeeded(attempt)
     new_hash = (
         await asyncio.to_thread(hash_password, password)
         if needs_rehash(user.password_hash)

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from domain.access import Viewer
+from domain.bounds import MAX_CAPABILITIES_PER_AGENT, MAX_CONFIGS_PER_AGENT, require_room
 from domain.clock import NOW
 from domain.errors import Forbidden, NotFound, ValidationFailed
 from domain.events import EventKind
@@ -71,6 +72,15 @@ async def spawn_agent(database: Database, viewer: Viewer, request: SpawnRequest)
         "endpoint": _endpoint(request.endpoint),
         "status": AgentStatus.IDLE.value,
     }
+    require_room(
+        len(request.configs), MAX_CONFIGS_PER_AGENT, "input.configs", "config entries per agent"
+    )
+    require_room(
+        len(request.capabilities),
+        MAX_CAPABILITIES_PER_AGENT,
+        "input.capabilities",
+        "capability versions per agent",
+    )
     config_rows = [config_values(c, f"input.configs[{i}]") for i, c in enumerate(request.configs)]
     _no_duplicates([c["key"] for c in config_rows], "input.configs", "key")
     capability_rows = [

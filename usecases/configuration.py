@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.access import Viewer
+from domain.bounds import MAX_CAPABILITIES_PER_AGENT, MAX_CONFIGS_PER_AGENT, require_room
 from domain.errors import Forbidden, NotFound
 from domain.records import Agent, AgentCapability, AgentConfig
 from domain.values import (
@@ -90,6 +91,8 @@ async def set_config(
     values = config_values(spec, "input")
     async with database.transaction() as conn:
         agent = await _owned_agent(conn, viewer, agent_id)
+        others = await configs.count_other_configs(conn, agent.id, values["key"])
+        require_room(others + 1, MAX_CONFIGS_PER_AGENT, "input.key", "config entries per agent")
         return await configs.upsert_config(conn, agent.id, values)
 
 
@@ -111,6 +114,12 @@ async def register_capability(
     values = capability_values(spec, "input")
     async with database.transaction() as conn:
         agent = await _owned_agent(conn, viewer, agent_id)
+        others = await capabilities.count_other_capabilities(
+            conn, agent.id, values["name"], values["version"]
+        )
+        require_room(
+            others + 1, MAX_CAPABILITIES_PER_AGENT, "input.name", "capability versions per agent"
+        )
         return await capabilities.upsert_capability(conn, agent.id, values)
 
 

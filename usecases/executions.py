@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from domain.access import SYSTEM_ACTOR, Viewer
+from domain.bounds import MAX_CHECKPOINTS_PER_EXECUTION, MAX_STEPS_PER_PLAN, require_room
 from domain.clock import NOW
 from domain.errors import Conflict, ValidationFailed
 from domain.executions import (
@@ -286,6 +287,11 @@ async def resume_execution(
         await _require_no_open_execution(conn, change.agent_id)
         plan = await change.steps()
         names = await checkpoints.checkpoint_names(conn, change.execution.id)
+        # Every step may succeed again, each with its checkpoint: they must fit.
+        require_room(
+            len(names) + len(plan), MAX_CHECKPOINTS_PER_EXECUTION, "executionId",
+            "checkpoints per execution (resuming would re-run its steps)",
+        )  # fmt: skip
         start = resume_index(names, len(plan))
         await steps.update_steps_where(
             conn, change.execution.id, [s.value for s in StepStatus],
@@ -317,6 +323,15 @@ async def save_checkpoint(
         require_execution_in(
             change.execution.status, OPEN_EXECUTION_STATUSES, "save a checkpoint for"
         )
+        # Room is kept for the checkpoint of every step that may still succeed (and, before
+        # the plan, for the plan's own).
+        saved = await checkpoints.count_checkpoints(conn, change.execution.id)
+        plan = await change.steps()
+        reserved = len(plan) if plan else MAX_STEPS_PER_PLAN + 1
+        require_room(
+            saved + reserved + 1, MAX_CHECKPOINTS_PER_EXECUTION, "executionId",
+            "checkpoints per execution, counting one for each step of the plan",
+        )  # fmt: skip
         checkpoint = await checkpoints.insert_checkpoint(
             conn, change.execution.id, checkpoint_name, values
         )

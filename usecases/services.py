@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from domain.throttle import LoginThrottle
 from store.database import Database
 from usecases.accounts import TokenConfig
 from usecases.authentication import Authenticator
 from usecases.budgets import Budgets
 from usecases.live.hub import EventHub
+from usecases.throttle import SignInThrottle
 
 
 @dataclass
@@ -20,7 +20,7 @@ class Services:
 
     database: Database
     hub: EventHub
-    login_throttle: LoginThrottle
+    sign_in_throttle: SignInThrottle
     tokens: TokenConfig
     heartbeat_timeout: timedelta
     authenticator: Authenticator

@@ -21,6 +21,7 @@ from domain.records import AppliedHeartbeat
 from domain.values import validate_json_array, validate_json_object, validate_name
 from store import eventlog, heartbeats, metrics, sweeps
 from store.database import Database
+from usecases.instruments import HEARTBEATS, METRIC_POINTS
 
 # Clocks drift; a beat from the future is accepted up to this much ahead.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
@@ -92,6 +93,7 @@ async def record_heartbeats(
     if missing:
         raise NotFound("Agent", next(iter(missing)))
     if not outcome.stale:
+        HEARTBEATS.inc(len(outcome.applied))
         return outcome.applied
     async with database.transaction() as conn:
         outcome = await heartbeats.apply_heartbeats(database, conn, viewer, values, with_stale=True)
@@ -106,6 +108,7 @@ async def record_heartbeats(
         if recovered:
             await sweeps.mark_healthy(conn, [agent_id for agent_id, _ in recovered])
             await eventlog.append(conn, eventlog.health_changes(recovered, AgentHealth.HEALTHY))
+    HEARTBEATS.inc(len(outcome.applied))
     return outcome.applied
 
 
@@ -143,4 +146,5 @@ async def record_metrics(
         written = await metrics.insert_points(database, conn, viewer, agent_id, rows)
     if written is None:
         raise NotFound("Agent", agent_id)
+    METRIC_POINTS.inc(written)
     return written

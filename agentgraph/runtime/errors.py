@@ -102,7 +102,8 @@ class QueryTooComplex(AgentgraphError):
 
 
 class ServerError(AgentgraphError):
-    """INTERNAL: the server failed (or its database is away); it wrote nothing."""
+    """INTERNAL (the server failed), TIMEOUT or UNAVAILABLE (its database was slow or away,
+    ``extensions.retryable``): it wrote nothing. Any code this SDK does not know lands here."""
 
     code = "INTERNAL"
 

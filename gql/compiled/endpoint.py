@@ -14,10 +14,12 @@ statement runs, as the view's pipeline would; a budget that cannot pay is the vi
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from typing import Any
 
 import orjson
+from graphql import get_operation_ast
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -31,6 +33,8 @@ from gql.documents import Documents
 from gql.encoding import encode_json
 from gql.input_guard import holds_nul
 from gql.limits import checked_cost
+from gql.request_log import note_caller, note_operation
+from gql.server_metrics import observe_operation
 from usecases.services import Services
 
 MAX_STATEMENTS = 500
@@ -59,15 +63,16 @@ class CompiledReads:
         if scope["type"] != "http" or scope["method"] != "POST" or not json_request(scope):
             await self.view(scope, receive, send)
             return
+        started = time.perf_counter()
         body = await read_body(receive)
-        response = await self._answer(scope, body)
+        response = await self._answer(scope, body, started)
         if response is None:
             await self.view(scope, replaying(body, receive), send)
             return
         self.served += 1
         await response(scope, receive, send)
 
-    async def _answer(self, scope: Scope, body: bytes) -> Response | None:
+    async def _answer(self, scope: Scope, body: bytes, started: float) -> Response | None:
         try:
             request = orjson.loads(body)
         except orjson.JSONDecodeError:
@@ -110,10 +115,25 @@ class CompiledReads:
         except RateLimited:
             return None  # the view refuses it the same way (nothing was spent)
         scope[BUDGET_SPENT] = True
-        data = await run_statement(statement, self.services.database)
+        try:
+            data = await run_statement(statement, self.services.database)
+        except DomainError:
+            # A statement timeout or a database that is away: the resolvers answer, with the
+            # code (TIMEOUT, UNAVAILABLE) the reference path gives.
+            return None
         if data is None:
             return None
-        return Response(encode_json({"data": data}), media_type="application/json")
+        response = Response(encode_json({"data": data}), media_type="application/json")
+        name = self._operation_name(query, operation_name)
+        observe_operation(name, "query", [], time.perf_counter() - started)
+        note_caller(viewer)
+        note_operation(name, [])
+        return response
+
+    def _operation_name(self, query: str, operation_name: str | None) -> str | None:
+        document = self.documents.prepare(query).document  # cached: it compiled
+        operation = get_operation_ast(document, operation_name) if document else None
+        return operation.name.value if operation and operation.name else operation_name
 
     def _compile(
         self, query: str, operation_name: str | None, variables: dict[str, Any], viewer: Viewer

@@ -35,6 +35,7 @@ from graphql.execution.values import VariableValues, get_argument_values
 from strawberry.types.arguments import convert_arguments
 
 from domain.access import Viewer
+from domain.bounds import MAX_NODES_PER_CALL
 from domain.errors import DomainError
 from gql import cursors
 from gql.compiled.fields import NODE_TYPES, TYPES, Attr, Id, Rel, keyset_of
@@ -42,7 +43,7 @@ from gql.config import SurfaceConfig
 from gql.ids import from_global_id, split_global_id
 from store.reads import tree
 
-MAX_NODES = 100  # gql.resolvers.node_queries.MAX_NODES
+MAX_NODES = MAX_NODES_PER_CALL
 
 _SCALAR_FORMATS = {
     "String": tree.Format.TEXT,

@@ -15,6 +15,7 @@ error itself. A request handed on after paying is marked, so it pays once.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,8 +37,10 @@ from gql.ingest import values
 from gql.ingest.shapes import Shape, shape_of
 from gql.input_guard import holds_nul
 from gql.limits import checked_cost
+from gql.request_log import note_caller, note_operation
 from gql.resolvers.telemetry_mutations import heartbeat_of, points_of
 from gql.scalars import serialize_datetime
+from gql.server_metrics import observe_operation
 from usecases import telemetry
 from usecases.services import Services
 
@@ -63,15 +66,16 @@ class IngestPath:
         if scope["type"] != "http" or scope["method"] != "POST" or not json_request(scope):
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
         body = await read_body(receive)
-        response = await self._answer(scope, body)
+        response = await self._answer(scope, body, started)
         if response is None:
             await self.app(scope, replaying(body, receive), send)
             return
         self.served += 1
         await response(scope, receive, send)
 
-    async def _answer(self, scope: Scope, body: bytes) -> Response | None:
+    async def _answer(self, scope: Scope, body: bytes, started: float) -> Response | None:
         if b"mutation" not in body:  # cheap: reads never come this way
             return None
         try:
@@ -118,7 +122,11 @@ class IngestPath:
         except Exception:  # rolled back: the resolver runs it again and words the error
             return None
         data = {shape.field: _selected(shape.selection, write.typename, result, self.config)}
-        return Response(encode_json({"data": data}), media_type="application/json")
+        response = Response(encode_json({"data": data}), media_type="application/json")
+        observe_operation(shape.operation, "mutation", [], time.perf_counter() - started)
+        note_caller(viewer)
+        note_operation(shape.operation, [])
+        return response
 
     def _shape(self, query: str, operation_name: str | None) -> Shape | None:
         key = (query, operation_name)

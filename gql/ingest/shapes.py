@@ -38,6 +38,7 @@ class Shape:
     field: str
     variables: dict[str, str]  # argument -> variable name
     selection: tuple[str, ...]
+    operation: str | None = None  # the operation's name
 
 
 def shape_of(document: DocumentNode, operation_name: str | None) -> Shape | None:
@@ -85,7 +86,7 @@ def shape_of(document: DocumentNode, operation_name: str | None) -> Shape | None
         selection.append(child.name.value)
     if not set(selection) <= _SELECTABLE[root.name.value] or len(set(selection)) != len(selection):
         return None
-    return Shape(root.name.value, variables, tuple(selection))
+    return Shape(root.name.value, variables, tuple(selection), name)
 
 
 def _plain(node: object) -> bool:

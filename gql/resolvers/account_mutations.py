@@ -24,13 +24,20 @@ def _auth_payload(session: accounts.Session) -> AuthPayload:
 
 @strawberry.type
 class AccountMutations:
-    @strawberry.mutation(description="Create an account and sign in. Needs no token.")
+    @strawberry.mutation(
+        description=(
+            "Create an account and sign in. Needs no token. Past a few registrations from one "
+            "client address, each further one waits longer (RATE_LIMITED, retryAfterSeconds)."
+        )
+    )
     async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
         session = await accounts.register(
             info.context.database,
             info.context.services.tokens,
+            info.context.services.sign_in_throttle,
             email=input.email,
             password=input.password,
+            client_address=info.context.client_address,
             first_name=given(input.first_name),
             last_name=given(input.last_name),
         )
@@ -38,15 +45,17 @@ class AccountMutations:
 
     @strawberry.mutation(
         description=(
-            "Sign in with email and password. Needs no token. Repeated failures per email and "
-            "per client address are slowed down, then RATE_LIMITED."
+            "Sign in with email and password. Needs no token. Past a few failures for one email "
+            "from one client address (or from one address over every email), each further "
+            "attempt there waits longer (RATE_LIMITED, retryAfterSeconds); other addresses are "
+            "not slowed down."
         )
     )
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:
         session = await accounts.login(
             info.context.database,
             info.context.services.tokens,
-            info.context.services.login_throttle,
+            info.context.services.sign_in_throttle,
             email=input.email,
             password=input.password,
             client_address=info.context.client_address,

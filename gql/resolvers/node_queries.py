@@ -8,6 +8,7 @@ from typing import Any
 
 import strawberry
 
+from domain.bounds import MAX_NODES_PER_CALL
 from domain.errors import NotFound, ValidationFailed
 from gql.context import Info
 from gql.ids import split_global_id
@@ -24,7 +25,7 @@ from gql.types.project import Project
 from gql.types.transition import StatusTransition
 from gql.types.user import User
 
-MAX_NODES = 100
+MAX_NODES = MAX_NODES_PER_CALL
 
 
 async def _agent_of(info: Info, agent_pk: uuid.UUID) -> Any:

@@ -19,6 +19,7 @@ from typing import Any, cast
 
 from graphql import GraphQLError
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import (
     ConnectionInitMessage,
@@ -27,12 +28,14 @@ from strawberry.subscriptions.protocols.graphql_ws.types import (
 )
 
 from gql.context import Context
+from gql.server_metrics import connection_closed, connection_opened
 from gql.subscriptions.sockets import (
     CREDENTIAL_ENDED,
     SocketRefused,
     check_session,
     message_problem,
     operation_error,
+    untrusted_document,
 )
 from usecases.live.sessions import TooManySubscriptions
 
@@ -47,9 +50,11 @@ class GraphQLWSHandler(BaseGraphQLWSHandler[Context, None]):
     async def handle(self) -> None:
         timeout = self.view.connection_init_wait_timeout.total_seconds()
         deadline = asyncio.create_task(self._close_unless_initialised(timeout))
+        connection_opened(GRAPHQL_WS_PROTOCOL)
         try:
             await super().handle()
         finally:
+            connection_closed(GRAPHQL_WS_PROTOCOL)
             deadline.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await deadline
@@ -112,6 +117,10 @@ class GraphQLWSHandler(BaseGraphQLWSHandler[Context, None]):
             await self.cleanup_operation(operation_id)  # a start with a running id replaces it
         if not await check_session(self.context):
             return  # the credential ended: the socket is closed
+        untrusted = untrusted_document(self.context, message)
+        if untrusted is not None:
+            await self._refuse(operation_id, untrusted)
+            return
         session = self.context.session
         assert session is not None
         sessions = self.context.services.hub.sessions

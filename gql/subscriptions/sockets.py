@@ -29,6 +29,7 @@ from strawberry.http.exceptions import (
 
 from domain.errors import DomainError, RateLimited
 from gql.request_json import NotJSON
+from gql.trusted_documents import DocumentRefused
 
 if TYPE_CHECKING:
     from gql.app import AgentgraphGraphQL
@@ -60,6 +61,19 @@ def refusal_of(error: DomainError) -> SocketRefused:
 def operation_error(error: DomainError) -> GraphQLError:
     """A refusal of one operation (a cap) as the GraphQL error its error message carries."""
     return GraphQLError(error.message, extensions=_extensions(error))
+
+
+def untrusted_document(context: Context, message: Any) -> GraphQLError | None:
+    """With trusted documents configured: why the operation message may not run (None when it
+    may, its payload then holding the trusted document as ``query``)."""
+    trusted = context.config.trusted_documents
+    if trusted is None:
+        return None
+    try:
+        message["payload"] = trusted.resolve(message["payload"])
+    except DocumentRefused as refused:
+        return refused.error
+    return None
 
 
 def _extensions(error: DomainError) -> dict[str, Any]:

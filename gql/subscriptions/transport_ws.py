@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from graphql import GraphQLError
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -24,12 +25,14 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 
 from gql.context import Context
+from gql.server_metrics import connection_closed, connection_opened
 from gql.subscriptions.sockets import (
     CREDENTIAL_ENDED,
     SocketRefused,
     check_session,
     message_problem,
     operation_error,
+    untrusted_document,
 )
 from usecases.live.sessions import TooManySubscriptions
 
@@ -42,9 +45,11 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         self.context.end_socket = self.end_socket
 
     async def handle(self) -> None:
+        connection_opened(GRAPHQL_TRANSPORT_WS_PROTOCOL)
         try:
             await super().handle()
         finally:
+            connection_closed(GRAPHQL_TRANSPORT_WS_PROTOCOL)
             if self.context.session is not None:
                 self.context.services.hub.sessions.close(self.context.session)
 
@@ -87,6 +92,10 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         if not await check_session(self.context):
             return  # the credential ended: the socket is closed
+        untrusted = untrusted_document(self.context, message)
+        if untrusted is not None:
+            await self._refuse(message["id"], untrusted)
+            return
         session = self.context.session
         assert session is not None
         sessions = self.context.services.hub.sessions

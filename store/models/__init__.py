@@ -1,6 +1,6 @@
 """Every table of the product (SPEC §2), importable from one place."""
 
-from store.models.accounts import AgentToken, CallerBudget, RefreshToken, User
+from store.models.accounts import AgentToken, CallerBudget, RefreshToken, SignInThrottle, User
 from store.models.activity import Event, StatusTransition
 from store.models.approvals import Approval
 from store.models.base import Base
@@ -27,6 +27,7 @@ __all__ = [
     "ExecutionStep",
     "Project",
     "RefreshToken",
+    "SignInThrottle",
     "StatusTransition",
     "User",
 ]

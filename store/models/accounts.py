@@ -77,3 +77,18 @@ class CallerBudget(Base):
     caller: Mapped[str] = mapped_column(Text, primary_key=True)
     window_start: Mapped[int] = mapped_column(BigInteger, nullable=False)
     spent: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class SignInThrottle(Base):
+    """Attempts counted against one throttle key (``login:<email>|<address>``,
+    ``login-address:<address>``, ``register:<address>``), shared by every server process
+    (usecases/throttle.py). UNLOGGED: a crash forgets the counts, as a restart of one process
+    used to."""
+
+    __tablename__ = "sign_in_throttle"
+    __table_args__ = {"prefixes": ["UNLOGGED"]}
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    attempts: Mapped[int] = mapped_column(nullable=False, server_default=text("0"))
+    last_attempt_at: Mapped[datetime | None] = mapped_column()
+    blocked_until: Mapped[datetime | None] = mapped_column()

@@ -22,10 +22,12 @@ def isoformat(expr: str) -> str:
 
 def json_float(expr: str) -> str:
     """``expr`` as a JSON number that parses back as a float (170 is written 170.0; PostgreSQL
-    writes whole numbers from 1e15 up with an exponent already)."""
+    writes whole numbers from 1e15 up with an exponent already). Negative zero stays -0.0, as
+    Python writes it: numeric has no negative zero, but float8's text keeps the sign."""
     number = f"({expr})::float8"
     return (
-        f"CASE WHEN {number} = trunc({number}) AND abs({number}) < 1e15 "
+        f"CASE WHEN {number}::text = '-0' THEN '-0.0'::json "
+        f"WHEN {number} = trunc({number}) AND abs({number}) < 1e15 "
         f"THEN ({number}::numeric::text || '.0')::json ELSE to_json({number}) END"
     )
 

@@ -25,10 +25,10 @@ async def test_health_readiness_and_metrics(api: GraphQLClient) -> None:
         "agentgraph_subscription_listeners",
         "agentgraph_subscription_cohorts",
         "agentgraph_events_last_delivered_seq",
-        "agentgraph_listen_reconnects",
+        "agentgraph_listen_reconnects_total",
         "agentgraph_events_replayed_after_reconnect",
-        "agentgraph_ws_sessions",
-        "agentgraph_ws_subscriptions",
+        "agentgraph_live_sessions",
+        "agentgraph_subscriptions",
     ):
         assert any(line.startswith(f"{name} ") for line in lines), name
 

@@ -1,81 +1,55 @@
-"""Login throttling (pure): failures per email and per address in a sliding window."""
+"""Sign-in throttling, the rule (pure): free attempts, then doubling waits; forgotten later."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from domain.errors import RateLimited
-from domain.throttle import LoginThrottle
+from domain.throttle import KeyCount, ThrottleRule, refusal
+
+RULE = ThrottleRule(free=3, base_delay_s=5.0, max_delay_s=60.0, forget_after_s=600.0)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+def _after(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
 
 
-def _throttle(clock: _Clock, **kwargs: object) -> LoginThrottle:
-    return LoginThrottle(3, 60.0, clock=clock, **kwargs)  # type: ignore[arg-type]
+def test_delays_start_after_the_free_attempts_and_double_up_to_the_cap() -> None:
+    assert [RULE.delay_after(n) for n in range(1, 9)] == [0, 0, 5, 10, 20, 40, 60, 60]
+    assert RULE.delay_after(10**9) == 60  # no overflow
 
 
-def test_failures_per_email_are_limited_within_the_window() -> None:
-    clock = _Clock()
-    throttle = _throttle(clock)
-    delays = [throttle.begin("A@example.com", "1.1.1.1").delay_s for _ in range(3)]
-    assert delays == pytest.approx([0.0, 0.1, 0.2])  # slower with every failure
-    clock.now += 10
-    with pytest.raises(RateLimited) as caught:
-        throttle.begin("a@EXAMPLE.com", "2.2.2.2")  # same email, any case, any address
-    assert caught.value.retry_after_s == pytest.approx(50.0)
-    assert caught.value.extensions() == {"retryAfterSeconds": 50.0}
-    throttle.begin("b@example.com", "1.1.1.1")  # other emails are not affected
-    clock.now += 51  # the oldest failures leave the window
-    throttle.begin("a@example.com", "3.3.3.3")
-
-
-def test_refusals_do_not_extend_the_lockout() -> None:
-    clock = _Clock()
-    throttle = _throttle(clock)
+def test_an_attempt_while_its_key_waits_is_refused_with_when_to_retry() -> None:
+    count = KeyCount()
     for _ in range(3):
-        throttle.begin("a@example.com", "1.1.1.1")
-    for _ in range(10):
-        with pytest.raises(RateLimited):
-            throttle.begin("a@example.com", "1.1.1.1")
-    clock.now += 60
-    throttle.begin("a@example.com", "1.1.1.1")
+        assert refusal({"k": count}, {"k": RULE}, T0, "attempts") is None
+        count = count.counted(RULE, T0)
+    refused = refusal({"k": count}, {"k": RULE}, _after(1), "attempts")
+    assert isinstance(refused, RateLimited)
+    assert refused.retry_after_s == pytest.approx(4.0)
+    assert refusal({"k": count}, {"k": RULE}, _after(5), "attempts") is None
+    count = count.counted(RULE, _after(5))  # the fourth: the next waits twice as long
+    assert count.wait_s(_after(5)) == pytest.approx(10.0)
 
 
-def test_success_forgets_the_emails_failures() -> None:
-    throttle = _throttle(_Clock())
-    throttle.begin("a@example.com", "1.1.1.1")
-    throttle.begin("a@example.com", "1.1.1.1")
-    throttle.succeeded(throttle.begin("a@example.com", "1.1.1.1"))
-    for _ in range(3):
-        throttle.begin("a@example.com", "1.1.1.1")
-    with pytest.raises(RateLimited):
-        throttle.begin("a@example.com", "1.1.1.1")
+def test_the_longest_wait_of_an_attempts_keys_decides() -> None:
+    free = KeyCount()
+    waiting = KeyCount(3, T0, _after(30))
+    refused = refusal({"a": free, "b": waiting}, {"a": RULE, "b": RULE}, T0, "attempts")
+    assert refused is not None and refused.retry_after_s == pytest.approx(30.0)
 
 
-def test_attempts_are_counted_before_their_outcome_is_known() -> None:
-    # Concurrent attempts (or aliases in one document) each count, even before any finishes.
-    throttle = _throttle(_Clock())
-    pending = [throttle.begin("a@example.com", "1.1.1.1") for _ in range(3)]
-    with pytest.raises(RateLimited):
-        throttle.begin("a@example.com", "1.1.1.1")
-    assert len(pending) == 3
+def test_a_count_is_forgotten_after_its_last_attempt_and_wait() -> None:
+    count = KeyCount(7, T0, _after(60))
+    assert count.current(RULE, _after(600)).attempts == 7  # the wait ended 540 s ago
+    assert count.current(RULE, _after(660)) == KeyCount()
+    assert count.counted(RULE, _after(660)).attempts == 1
 
 
-def test_an_address_spraying_many_emails_is_limited() -> None:
-    throttle = _throttle(_Clock(), address_max_failures=5)
-    for i in range(5):
-        attempt = throttle.begin(f"user{i}@example.com", "6.6.6.6")
-        assert attempt.delay_s == 0.0
-    with pytest.raises(RateLimited):
-        throttle.begin("fresh@example.com", "6.6.6.6")
-    throttle.begin("fresh@example.com", "7.7.7.7")
-
-
-def test_default_address_limit_is_a_multiple_of_the_email_limit() -> None:
-    assert LoginThrottle(5, 300).address_max_failures == 20
+def test_uncounting_keeps_the_wait() -> None:
+    count = KeyCount(4, T0, _after(10))
+    assert count.uncounted() == KeyCount(3, T0, _after(10))
+    assert KeyCount().uncounted().attempts == 0

@@ -33,13 +33,6 @@ PUBLIC_FIELDS = {"register", "login", "refreshToken"}
 ME = "{ me { id email firstName lastName isSuperuser createdAt } }"
 
 
-@pytest.fixture(autouse=True)
-def _forget_failed_logins(app: Starlette) -> Any:
-    """The throttle outlives requests; no test may lock out the next one."""
-    yield
-    app.state.services.login_throttle.reset()
-
-
 async def _client_at(app: Starlette, address: str) -> AsyncIterator[GraphQLClient]:
     transport = httpx.ASGITransport(app=app, client=(address, 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://agentgraph.test") as http:
@@ -251,7 +244,7 @@ async def test_more_logins_than_a_document_may_hold_are_refused_whole(
 
 
 async def test_one_address_spraying_many_emails_is_rate_limited(app: Starlette) -> None:
-    throttle = app.state.services.login_throttle
+    throttle = app.state.services.sign_in_throttle
     async for api in _client_at(app, "203.0.113.7"):
         for i in range(throttle.address_max_failures):
             variables = {"input": {"email": f"spray{i}@example.com", "password": "guess-123456"}}

@@ -297,7 +297,8 @@ WS_BOMBS = {
     + " }",
     "fragments": _fan_out(40, "Subscription", "agentEvents { kind }"),
     "cost": "subscription { agentEvents { agent { project { agents(first: 100) { edges { node {"
-    " statusHistory(first: 100) { edges { node { id } } } } } } } } } }",
+    " statusHistory(first: 100) { edges { node { id } } }"
+    " metrics(first: 100) { edges { node { id } } } } } } } } } }",
 }
 
 

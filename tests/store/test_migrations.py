@@ -81,5 +81,6 @@ def test_spec_table_names_exist() -> None:
         "execution_steps", "approvals", "checkpoints", "execution_events", "agent_tokens",
         "refresh_tokens", "events",
     }  # fmt: skip
-    # Beside the product's tables: the rate limit's counters (usecases/budgets.py).
-    assert spec_tables | {"caller_budgets"} == set(Base.metadata.tables)
+    # Beside the product's tables: the rate limit's counters (usecases/budgets.py) and the
+    # sign-in throttle's (usecases/throttle.py).
+    assert spec_tables | {"caller_budgets", "sign_in_throttle"} == set(Base.metadata.tables)

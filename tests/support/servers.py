@@ -139,6 +139,8 @@ async def serve(
         **os.environ,
         "DATABASE_URL": database_url,
         "AGENTGRAPH_DATA_DIR": str(data_dir),
+        # Test clients all register from 127.0.0.1 (as in tests/conftest.py's settings).
+        "AGENTGRAPH_REGISTER_MAX_PER_ADDRESS": "10000",
         **(env or {}),
     }
     environment.pop("AGENTGRAPH_SECRET_KEY", None)

@@ -28,6 +28,7 @@ from store import eventlog
 from store.credentials import CREDENTIALS_CHANNEL, parse_credential_change
 from store.database import Database
 from store.eventlog import EVENTS_CHANNEL, HEARTBEATS_CHANNEL, parse_notification
+from usecases.instruments import EVENTS_DELIVERED, EVENTS_DROPPED
 from usecases.live.owners import ProjectOwners
 from usecases.live.sessions import RECHECK_TASK, LiveSessions
 
@@ -65,6 +66,7 @@ class Listener:
             self.beats[event.agent_id] = event
         elif len(self.durable) >= self.capacity:
             # Drop everything: the subscriber resumes from its cursor, and memory stays flat.
+            EVENTS_DROPPED.labels("overflow").inc(len(self.durable) + 1)
             self.overflowed = True
             self.durable.clear()
             self.beats.clear()
@@ -72,6 +74,7 @@ class Listener:
                 self.on_overflow()
         else:
             self.durable.append(event)
+            EVENTS_DELIVERED.inc()
             self.high_water = max(self.high_water, len(self.durable))
         self._ready.set()
 
