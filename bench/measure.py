@@ -76,15 +76,15 @@ class Side:
 
 async def _sides(bench: Bench, scenario: Scenario) -> list[Side]:
     token = await bench.token() if scenario.signed_in else None
-    sides = [_server_side(bench, bench.ours, scenario.ours, token)]
+    sides = [server_side(bench, bench.ours, scenario.ours, token)]
     if bench.peer is not None and scenario.peer is not None:
-        sides.append(_server_side(bench, bench.peer, scenario.peer, None))
+        sides.append(server_side(bench, bench.peer, scenario.peer, None))
     if scenario.fleet_size is not None:
         sides.append(await _floor_side(bench.database.dsn, bench.projects[scenario.fleet_size]))
     return sides
 
 
-def _server_side(
+def server_side(
     bench: Bench, server: ServerProcess, body: dict[str, Any], token: str | None
 ) -> Side:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
