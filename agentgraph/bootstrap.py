@@ -148,6 +148,7 @@ def surface_config(settings: Settings, *, traced: bool = False) -> SurfaceConfig
         ws_keepalive_s=settings.ws_keepalive_s,
         subscriber_queue_size=settings.subscriber_queue_size,
         compiled_reads=settings.compiled_reads,
+        fast_ingest=settings.fast_ingest,
         max_frame_bytes=settings.max_body_bytes,
         trusted_documents=trusted_documents(settings),
         traced=traced,

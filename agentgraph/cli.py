@@ -27,6 +27,12 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"agentgraph: {message} (see 'agentgraph --help')\n")
 
 
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {value!r}")
+    return int(value)
+
+
 def _settings() -> Settings:
     try:
         return Settings()
@@ -80,6 +86,12 @@ def cmd_serve(args: argparse.Namespace) -> None:
         from agentgraph.demo import load_demo_fleet
 
         asyncio.run(load_demo_fleet(url, settings, report=say, only_if_empty=True))
+    if args.workers > 1:
+        from agentgraph.workers import serve_workers
+
+        say(f"serving http://{args.host}:{args.port}/ with {args.workers} worker processes")
+        serve_workers(settings, url, args.host, args.port, args.workers)
+        return
     app = create_app(settings, database_url=url)
     redactor.add(app.state.services.tokens.secret_key)  # generated when not configured
     tune_garbage_collection()
@@ -165,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
         "--demo", action="store_true", help="load the demo fleet if the database is empty"
+    )
+    serve.add_argument(
+        "--workers", type=_positive, default=1, help="server processes sharing the port (default 1)"
     )
     serve.set_defaults(run=cmd_serve)
 

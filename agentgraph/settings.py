@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     rate_limit_window_s: int = 60
 
     compiled_reads: bool = True
+    fast_ingest: bool = True
 
     db_pool_size: int = 10
     db_max_overflow: int = 20

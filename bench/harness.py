@@ -45,7 +45,7 @@ from bench.load import (
     ensure_autocannon,
     node_binary,
 )
-from bench.measure import Bench, Plan, log, measure_scenario
+from bench.measure import Bench, Plan, figures, in_turns, log, measure_scenario, server_side
 from bench.peer import (
     peer_script,
     peer_unavailable,
@@ -57,8 +57,10 @@ from bench.report import format_table, write_results
 from bench.resources import rss_mb
 from bench.scenarios import PROJECT_BY_SLUG, Scenario, fleet_scenario, small_scenarios
 from bench.servers import ServerProcess, post, register_bench_user, start_agentgraph
+from bench.statements import count_statements
 
-GROUPS = ("reads", "ingest", "fanout", "coldstart")
+GROUPS = ("reads", "workers", "ingest", "fanout", "coldstart")
+WORKERS = 2
 QUICK = Plan(
     sizes=[1000],
     clients=[1, 8],
@@ -167,6 +169,34 @@ async def _measure_reads(bench: Bench) -> list[dict[str, Any]]:
     return rows
 
 
+async def _measure_workers(bench: Bench, workdir: Path) -> list[dict[str, Any]]:
+    """The fleet query of the largest fleet at 8 clients, served by `serve --workers 2`."""
+    size = max(bench.plan.sizes)
+    log(f"starting agentgraph serve --workers {WORKERS} on the same database")
+    server = await start_agentgraph(
+        bench.database.url, workdir, WORKERS, bench.ours.env["AGENTGRAPH_SECRET_KEY"]
+    )
+    try:
+        (scenario,) = [s for s in await _scenarios(bench) if s.fleet_size == size]
+        token = await bench.token()
+        side = server_side(bench, server, scenario.ours, token)
+        bench.steps_done += 1
+        log(
+            f"[{bench.steps_done}/{bench.steps_total}] {scenario.label}, 8 clients, {WORKERS} workers"
+        )
+        results = await in_turns([side], 8, bench.plan.duration)
+        sql = await count_statements(bench.database.dsn, side.send_one, bench.plan.count_requests)
+    finally:
+        server.stop()
+    return [{
+        "scenario": f"{scenario.name}_workers_{WORKERS}",
+        "label": f"{scenario.label}, {WORKERS} workers",
+        "clients": 8,
+        "agentgraph": figures(results[side.key], sql, f"autocannon over HTTP, serve --workers {WORKERS}"),
+        "postgraphile": None, "floor": None, "ratio_vs_peer": None, "ratio_vs_floor": None,
+    }]  # fmt: skip
+
+
 async def _measure_ingest(bench: Bench) -> list[dict[str, Any]]:
     log("making the ingest project (800 agents) and 8 agent tokens")
     fleet = await load_ingest_fleet(bench)
@@ -211,7 +241,7 @@ async def run(plan: Plan, with_peer: bool, groups: set[str] | None = None) -> di
         if reason is None:
             log(f"starting PostGraphile v5 ({peer_script()}; its first run installs it)")
             peer = spawn_postgraphile(database.dsn, workdir)
-        sizes = plan.sizes if "reads" in groups else []
+        sizes = plan.sizes if groups & {"reads", "workers"} else []
         log(f"loading fleets of {', '.join(map(str, sizes))} agents "
             "(12 configs, 3 capability versions, 200 metric points each)")  # fmt: skip
         projects = await load_fleets(database.dsn, credentials[0], sizes)
@@ -220,8 +250,12 @@ async def run(plan: Plan, with_peer: bool, groups: set[str] | None = None) -> di
             started_rss["postgraphile"] = round(rss_mb(peer.pid), 1)
         bench = Bench(plan, database, load_generator, ours, peer, credentials, projects)
         reads = len(sizes) + len(small_scenarios()) if "reads" in groups else 0
-        bench.steps_total = reads * len(plan.clients) + 3 * ("ingest" in groups)
+        bench.steps_total = (
+            reads * len(plan.clients) + ("workers" in groups) + 3 * ("ingest" in groups)
+        )
         rows = await _measure_reads(bench) if "reads" in groups else []
+        if "workers" in groups:
+            rows += await _measure_workers(bench, workdir)
         if "ingest" in groups:
             rows += await _measure_ingest(bench)
         live = await _measure_live(bench, groups, workdir)

@@ -18,7 +18,7 @@ import asyncpg
 from bench.database import BenchDatabase
 from bench.floor import FLOOR, run_floor
 from bench.load import Duration, LoadGenerator, LoadResult, Measurement
-from bench.resources import PeakRss, rss_mb, wait_until_idle
+from bench.resources import PeakRss, cpu_seconds, rss_mb, wait_until_idle
 from bench.scenarios import Scenario
 from bench.servers import ServerProcess, post, sign_in
 from bench.statements import StatementCount, count_statements
@@ -76,15 +76,15 @@ class Side:
 
 async def _sides(bench: Bench, scenario: Scenario) -> list[Side]:
     token = await bench.token() if scenario.signed_in else None
-    sides = [_server_side(bench, bench.ours, scenario.ours, token)]
+    sides = [server_side(bench, bench.ours, scenario.ours, token)]
     if bench.peer is not None and scenario.peer is not None:
-        sides.append(_server_side(bench, bench.peer, scenario.peer, None))
+        sides.append(server_side(bench, bench.peer, scenario.peer, None))
     if scenario.fleet_size is not None:
         sides.append(await _floor_side(bench.database.dsn, bench.projects[scenario.fleet_size]))
     return sides
 
 
-def _server_side(
+def server_side(
     bench: Bench, server: ServerProcess, body: dict[str, Any], token: str | None
 ) -> Side:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -163,6 +163,13 @@ class SideResult:
     measurement: Measurement
     idle_rss_mb: float | None
     peak_rss_mb: float | None
+    cpu_s: float | None = None  # the server's CPU time over the measured rounds
+
+    @property
+    def cpu_ms_per_request(self) -> float | None:
+        if self.cpu_s is None or not self.measurement.requests:
+            return None
+        return 1000 * self.cpu_s / self.measurement.requests
 
 
 async def in_turns(sides: list[Side], clients: int, duration: Duration) -> dict[str, SideResult]:
@@ -183,15 +190,20 @@ async def in_turns(sides: list[Side], clients: int, duration: Duration) -> dict[
         warmup = await run(side, duration.MAX_WARMUP_S, until, duration.warmup_s)
         round_s[side.key] = duration.round_s(warmup)
     rounds: dict[str, list[LoadResult]] = {s.key: [] for s in sides}
+    cpu = {s.key: 0.0 for s in sides}
     for _ in range(duration.rounds):
         for side in sides:
+            before = cpu_seconds(side.pid) if side.pid else 0.0
             rounds[side.key].append(await run(side, round_s[side.key]))
+            cpu[side.key] += (cpu_seconds(side.pid) - before) if side.pid else 0.0
     results = {}
     for side in sides:
         measurement = Measurement(rounds[side.key])
         if measurement.errors:
             log(f"WARNING: {side.key} answered {measurement.errors} requests with errors")
-        results[side.key] = SideResult(measurement, idle[side.key], peak[side.key])
+        results[side.key] = SideResult(
+            measurement, idle[side.key], peak[side.key], cpu[side.key] if side.pid else None
+        )
     return results
 
 
@@ -211,6 +223,10 @@ def figures(result: SideResult, sql: StatementCount, via: str) -> dict[str, Any]
         "sql_breakdown": sql.breakdown,
         "idle_rss_mb": round(result.idle_rss_mb, 1) if result.idle_rss_mb is not None else None,
         "peak_rss_mb": round(result.peak_rss_mb, 1) if result.peak_rss_mb is not None else None,
+        # Server CPU per response over the rounds: on a shared machine, steadier than req/s.
+        "cpu_ms_per_request": (
+            round(result.cpu_ms_per_request, 3) if result.cpu_ms_per_request is not None else None
+        ),
         "via": via,
     }
 

@@ -16,7 +16,7 @@ _SIDES = (
 _HEADER = (
     f"{'scenario':<24} {'cl':>2}  {'server':<12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
     f"{'SQL/req':>9} {'RSS MB idle>peak':>17} {'err':>4} {'vs peer':>8} {'vs floor':>8} "
-    f"{'units/s':>9}"
+    f"{'CPU ms/req':>10} {'units/s':>9}"
 )
 
 
@@ -32,6 +32,11 @@ def _sql(figures: dict[str, Any]) -> str:
 
 def _times(ratio: float | None) -> str:
     return f"{ratio:.2g}x" if ratio is not None else ""
+
+
+def _cpu(figures: dict[str, Any]) -> str:
+    cpu = figures.get("cpu_ms_per_request")
+    return f"{cpu:.2f}" if cpu is not None else ""
 
 
 def _units(figures: dict[str, Any]) -> str:
@@ -76,7 +81,7 @@ def format_table(results: dict[str, Any]) -> str:
                 f"{figures['p99_ms']:>8.1f} {_sql(figures):>9} {_rss(figures):>17} "
                 f"{figures['errors']:>4} {_times(row['ratio_vs_peer'] if ours else None):>8} "
                 f"{_times(row['ratio_vs_floor'] if ours else None):>8} "
-                f"{_units(figures):>9}"
+                f"{_cpu(figures):>10} {_units(figures):>9}"
             )
             first = False
     notes = [
@@ -88,7 +93,8 @@ def format_table(results: dict[str, Any]) -> str:
         "work adds to some); in brackets without BEGIN/COMMIT/ROLLBACK.",
         "The floor is one hand-written statement run through asyncpg from the bench process "
         "(no HTTP, no GraphQL); its RSS is PostgreSQL's, not measured.",
-        "units/s: heartbeats or metric points a second (req/s times the batch). Fan-out: commit "
+        "CPU ms/req: the server's CPU time over the rounds per response (steadier than req/s on "
+        "a shared machine). units/s: heartbeats or metric points a second (req/s times the batch). Fan-out: commit "
         "(the event's time) to receipt, measured by the clients.",
     ]
     if not results["peer"]["measured"]:

@@ -87,17 +87,28 @@ async def wait_ready(
     )
 
 
-async def start_agentgraph(database_url: str, workdir: Path) -> ServerProcess:
-    """`agentgraph serve` on the bench database, in production mode; it migrates on start."""
+async def start_agentgraph(
+    database_url: str, workdir: Path, workers: int = 1, secret_key: str | None = None
+) -> ServerProcess:
+    """`agentgraph serve` on the bench database, in production mode; it migrates on start.
+    With ``workers`` > 1, `--workers N` (its supervisor's pid is the server's); ``secret_key``:
+    another server's, so that its tokens work here too."""
     port = free_port()
-    data_dir = workdir / "agentgraph"
+    name = "agentgraph" if workers == 1 else f"agentgraph-{workers}-workers"
+    data_dir = workdir / name
     data_dir.mkdir(exist_ok=True)
     server = spawn(
-        "agentgraph",
-        [str(Path(sys.executable).parent / "agentgraph"), "serve", "--port", str(port)],
+        name,
+        [
+            str(Path(sys.executable).parent / "agentgraph"),
+            "serve",
+            "--port",
+            str(port),
+            *(["--workers", str(workers)] if workers > 1 else []),
+        ],
         {
             "DATABASE_URL": database_url,
-            "AGENTGRAPH_SECRET_KEY": secrets.token_urlsafe(48),
+            "AGENTGRAPH_SECRET_KEY": secret_key or secrets.token_urlsafe(48),
             "AGENTGRAPH_DATA_DIR": str(data_dir),
             "AGENTGRAPH_ENV": "production",
             # The bench measures serving: one bench user's budget (360,000 points a minute,
@@ -107,7 +118,7 @@ async def start_agentgraph(database_url: str, workdir: Path) -> ServerProcess:
             "AGENTGRAPH_WS_MAX_SOCKETS_PER_CALLER": "20000",
             "AGENTGRAPH_WS_MAX_SUBSCRIPTIONS_PER_CALLER": "20000",
         },
-        workdir / "agentgraph.log",
+        workdir / f"{name}.log",
         f"http://127.0.0.1:{port}/graphql",
     )
 

@@ -282,8 +282,11 @@ def _finite_float(text: str) -> float:
     return number
 
 
+_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f]")
+
+
 def _has_control_character(text: str) -> bool:
-    return any(ord(char) < 0x20 or ord(char) == 0x7F for char in text)
+    return _CONTROL_CHARACTER.search(text) is not None
 
 
 def _shown(value: str, limit: int = 40) -> str:

@@ -28,6 +28,7 @@ from gql.context import Context
 from gql.encoding import encode_json
 from gql.graphql_over_http import is_request_error, wants_graphql_response
 from gql.http_requests import CheckedRequests, request_error
+from gql.ingest.endpoint import IngestPath
 from gql.request_log import note_caller
 from gql.schema import AgentgraphSchema, build_schema
 from gql.subscriptions.cohorts import Cohorts
@@ -176,15 +177,15 @@ def graphql_app(services: Services, config: SurfaceConfig) -> AgentgraphGraphQL:
 
 
 def http_endpoint(view: AgentgraphGraphQL) -> ASGIApp:
-    """HTTP /graphql: requests checked (gql/http_requests.py), then the compiled read path in
-    front of the view (unless turned off)."""
+    """HTTP /graphql: requests checked (gql/http_requests.py), then the ingest path and the
+    compiled read path in front of the view (each unless turned off)."""
     graphiql = view.graphql_ide is not None
     trusted = view.config.trusted_documents
-    if not view.config.compiled_reads:
-        return CheckedRequests(
-            view, graphiql=graphiql, documents=view.schema.documents, trusted=trusted
-        )
     schema = view.schema
     assert isinstance(schema, AgentgraphSchema)
-    compiled = CompiledReads(view, view.services, view.config, schema.documents, schema._schema)
-    return CheckedRequests(compiled, graphiql=graphiql, documents=schema.documents, trusted=trusted)
+    app: ASGIApp = view
+    if view.config.compiled_reads:
+        app = CompiledReads(app, view.services, view.config, schema.documents, schema._schema)
+    if view.config.fast_ingest:
+        app = IngestPath(app, view.services, view.config, schema.documents, schema._schema)
+    return CheckedRequests(app, graphiql=graphiql, documents=schema.documents, trusted=trusted)

@@ -24,6 +24,9 @@ class SurfaceConfig:
     # Queries in the compilable part of the graph are built by PostgreSQL in one statement;
     # off, every request takes the resolvers (the reference the compiled path is tested against).
     compiled_reads: bool = True
+    # heartbeat, heartbeats and recordMetrics in their plain shapes skip Strawberry's execution
+    # (gql/ingest/); off, the resolvers answer them (the reference the fast path is tested against).
+    fast_ingest: bool = True
     # WebSocket frames longer than this are refused (close 1009) before they are decoded.
     max_frame_bytes: int = 1024 * 1024
     # When set, only the documents of this manifest run (gql/trusted_documents.py).

@@ -11,13 +11,13 @@ import strawberry
 from domain.errors import ValidationFailed
 
 
-def _serialize_datetime(value: datetime) -> str:
+def serialize_datetime(value: datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.isoformat()
 
 
-def _parse_datetime(value: Any) -> datetime:
+def parse_datetime(value: Any) -> datetime:
     if not isinstance(value, str):
         raise ValidationFailed("DateTime", "expected an ISO 8601 string")
     try:
@@ -55,8 +55,8 @@ SCALARS: dict[object, Any] = {
     datetime: strawberry.scalar(
         name="DateTime",
         description="An ISO 8601 date-time with offset, e.g. 2026-11-22T10:15:00+00:00.",
-        serialize=_serialize_datetime,
-        parse_value=_parse_datetime,
+        serialize=serialize_datetime,
+        parse_value=parse_datetime,
     ),
     JSON: strawberry.scalar(
         name="JSON",

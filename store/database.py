@@ -247,23 +247,8 @@ class Database:
         pooled connection's asyncpg driver: prepared once per connection, no ORM on the way."""
 
         async def fetch(conn: AsyncConnection) -> Sequence[Any] | None:
-            for listener in self.statement_listeners:
-                listener(sql)
-            raw = await conn.get_raw_connection()
-            driver = raw.driver_connection
-            try:
-                # Past SQLAlchemy, so past its instrumentation: the statement's span is ours.
-                with _tracer.start_as_current_span(
-                    sql.split(None, 1)[0].upper() if sql.strip() else "SQL",
-                    kind=trace.SpanKind.CLIENT,
-                    attributes={"db.system": "postgresql", "db.statement": sql},
-                ):
-                    row: Sequence[Any] | None = await driver.fetchrow(sql, *params)  # type: ignore[union-attr]
-            except (OSError, *_LOST) as error:
-                # What SQLAlchemy does for its own statements: this connection is done for.
-                await conn.invalidate(error)
-                raise ConnectionLost(str(error)) from error
-            return row
+            rows = await self.fetch_raw(conn, sql, params)
+            return rows[0] if rows else None
 
         try:
             return await self.read_retrying(fetch)
@@ -271,6 +256,37 @@ class Database:
             if is_transient(error):
                 raise
             raise StatementFailed(type(error).__name__) from error
+
+    @asynccontextmanager
+    async def statement(self) -> AsyncIterator[DatabaseConnection]:
+        """An autocommitting connection for a write that is one statement (its own transaction:
+        no BEGIN and COMMIT round trips)."""
+        with _unavailable_when_gone():
+            async with self._autocommit.connect() as conn:
+                yield conn
+
+    async def fetch_raw(
+        self, conn: AsyncConnection, sql: str, params: Sequence[Any]
+    ) -> list[Sequence[Any]]:
+        """Every row of a statement of our own, with $n placeholders, on ``conn``'s asyncpg
+        driver (in whatever transaction ``conn`` is in): prepared once per connection."""
+        for listener in self.statement_listeners:
+            listener(sql)
+        raw = await conn.get_raw_connection()
+        driver = raw.driver_connection
+        try:
+            # Past SQLAlchemy, so past its instrumentation: the statement's span is ours.
+            with _tracer.start_as_current_span(
+                sql.split(None, 1)[0].upper() if sql.strip() else "SQL",
+                kind=trace.SpanKind.CLIENT,
+                attributes={"db.system": "postgresql", "db.statement": sql},
+            ):
+                rows: list[Sequence[Any]] = await driver.fetch(sql, *params)  # type: ignore[union-attr]
+        except (OSError, *_LOST) as error:
+            # What SQLAlchemy does for its own statements: this connection is done for.
+            await conn.invalidate(error)
+            raise ConnectionLost(str(error)) from error
+        return rows
 
     def asyncpg_dsn(self) -> str:
         """The URL in the form asyncpg's own ``connect()`` understands (for the LISTEN connection)."""

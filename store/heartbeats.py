@@ -2,39 +2,53 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, text
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncConnection
+import orjson
 
 from domain.access import Viewer
+from domain.events import AgentHealth
 from domain.records import AppliedHeartbeat
-from store.database import dumps
+from store.database import Database, DatabaseConnection
 from store.eventlog import HEARTBEATS_CHANNEL
-from store.rows import fetch_all
-from store.scopes import visible_agents
-from store.tables import agents, projects
 
-# One statement for a whole batch: move each visible agent's heartbeat forward (never back),
-# fold the reported usage into its state, and publish one NOTIFY per beat (delivered on commit).
-# Beats for agents the caller may not see simply match no row; the caller compares counts.
-_HEARTBEATS = text(
-    f"""
+# One statement for a whole batch, all or nothing: lock each visible agent's row in id order (so
+# two overlapping batches, or a batch and the sweeper, queue behind each other instead of
+# deadlocking); then, only when every agent named is visible — and, unless $5 allows it, none
+# is reported STALE (its recovery needs an event in the same transaction) — move each heartbeat
+# forward (never back), fold the reported usage into its state, and publish one NOTIFY per beat
+# (delivered on commit). A row per visible agent says whether it was applied.
+#
+# Without STALE agents ($5 false) the statement is its own transaction and commits
+# asynchronously (synchronous_commit off, for this transaction only): commits that NOTIFY queue
+# behind one another through the WAL flush, so at one flush each, beats would be capped by the
+# disk. A database crash may lose the last fraction of a second of beats — the next ones come
+# seconds later — never an event: recoveries ($5 true) commit synchronously with theirs.
+_HEARTBEATS = f"""
 WITH beat AS (
-    SELECT * FROM jsonb_to_recordset(:beats) AS b(
+    SELECT * FROM jsonb_to_recordset($1::text::jsonb) AS b(
         agent_id uuid, at timestamptz, resource_usage jsonb,
         active_workflows jsonb, current_workflow text, has_workflow boolean)
 ), latest AS (
     SELECT DISTINCT ON (agent_id) * FROM beat ORDER BY agent_id, at DESC
+), locked AS MATERIALIZED (
+    SELECT a.id, a.reported_health FROM agents AS a JOIN projects AS p ON p.id = a.project_id
+     WHERE a.id IN (SELECT agent_id FROM latest)
+       AND ($2::boolean OR p.owner_id = $3::uuid OR a.id = $4::uuid)
+     ORDER BY a.id
+       FOR NO KEY UPDATE OF a
+), go AS (
+    SELECT (SELECT count(*) FROM locked) = (SELECT count(*) FROM latest)
+       AND ($5::boolean OR NOT EXISTS (SELECT FROM locked WHERE reported_health = 'stale')) AS ok,
+       CASE WHEN NOT $5::boolean THEN set_config('synchronous_commit', 'off', true) END AS async
 ), moved AS (
     UPDATE agents AS a
        SET last_heartbeat_at = GREATEST(COALESCE(a.last_heartbeat_at, l.at), l.at)
-      FROM latest AS l, projects AS p
-     WHERE a.id = l.agent_id AND p.id = a.project_id AND (:superuser OR p.owner_id = :user_id OR a.id = :agent_id)
+      FROM latest AS l, locked AS k, go
+     WHERE a.id = l.agent_id AND k.id = a.id AND go.ok
     RETURNING a.id, a.project_id, a.last_heartbeat_at, a.reported_health
 ), state AS (
     UPDATE agent_states AS s
@@ -45,37 +59,57 @@ WITH beat AS (
       FROM latest AS l, moved AS m
      WHERE s.agent_id = l.agent_id AND m.id = l.agent_id
 )
-SELECT m.id AS agent_id, m.project_id, m.last_heartbeat_at, m.reported_health,
-       pg_notify('{HEARTBEATS_CHANNEL}', json_build_object(
-           'agent', m.id, 'project', m.project_id, 'at', m.last_heartbeat_at)::text)
-  FROM moved AS m
+SELECT k.id AS agent_id, k.reported_health AS locked_health, m.id IS NOT NULL AS applied,
+       m.project_id, m.last_heartbeat_at, m.reported_health,
+       CASE WHEN m.id IS NOT NULL THEN pg_notify('{HEARTBEATS_CHANNEL}', json_build_object(
+           'agent', m.id, 'project', m.project_id, 'at', m.last_heartbeat_at)::text) END
+  FROM locked AS k LEFT JOIN moved AS m ON m.id = k.id
 """
-).bindparams(bindparam("beats", type_=JSONB))
+
+
+@dataclass(frozen=True)
+class HeartbeatOutcome:
+    """What one statement did: the agents the viewer may see, and the beats applied (none
+    unless every agent named is visible; none if one is STALE and recovery was not allowed)."""
+
+    visible: frozenset[uuid.UUID]
+    stale: frozenset[uuid.UUID]
+    applied: list[AppliedHeartbeat]
 
 
 async def apply_heartbeats(
-    conn: AsyncConnection, viewer: Viewer, beats: Sequence[Mapping[str, Any]]
-) -> list[AppliedHeartbeat]:
-    """Apply heartbeats; one record per agent that was visible and updated."""
-    agent_ids = sorted({beat["agent_id"] for beat in beats})
-    if len(agent_ids) > 1:
-        # Several rows: lock them in id order first, so two overlapping batches (or a batch and
-        # the sweeper) queue behind each other instead of deadlocking.
-        await conn.execute(
-            select(agents.c.id)
-            .select_from(agents.join(projects, projects.c.id == agents.c.project_id))
-            .where(agents.c.id.in_(agent_ids), visible_agents(viewer))
-            .order_by(agents.c.id)
-            .with_for_update(key_share=True, of=agents)  # FOR NO KEY UPDATE OF agents
-        )
-    return await fetch_all(
+    database: Database,
+    conn: DatabaseConnection,
+    viewer: Viewer,
+    beats: Sequence[Mapping[str, Any]],
+    *,
+    with_stale: bool,
+) -> HeartbeatOutcome:
+    """Apply heartbeats in one statement on ``conn`` (``with_stale``: agents reported STALE
+    too; the caller then records their recovery in the same transaction)."""
+    rows = await database.fetch_raw(
         conn,
-        AppliedHeartbeat,
         _HEARTBEATS,
-        {
-            "beats": json.loads(dumps(list(beats))),
-            "superuser": viewer.is_superuser,
-            "user_id": viewer.user_id or uuid.UUID(int=0),
-            "agent_id": viewer.agent_id or uuid.UUID(int=0),
-        },
+        [
+            orjson.dumps(list(beats)).decode(),
+            viewer.is_superuser,
+            viewer.user_id or uuid.UUID(int=0),
+            viewer.agent_id or uuid.UUID(int=0),
+            with_stale,
+        ],
+    )
+    applied = [
+        AppliedHeartbeat(
+            agent_id=row[0],
+            project_id=row[3],
+            last_heartbeat_at=row[4],
+            reported_health=None if row[5] is None else AgentHealth(row[5]),
+        )
+        for row in rows
+        if row[2]
+    ]
+    return HeartbeatOutcome(
+        visible=frozenset(row[0] for row in rows),
+        stale=frozenset(row[0] for row in rows if row[1] == AgentHealth.STALE.value),
+        applied=applied,
     )

@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Double, Select, cast, func, insert, literal, select
+import orjson
+from sqlalchemy import ColumnElement, Double, Select, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.access import Viewer
 from domain.metrics import MetricAggregate
 from domain.records import AgentMetric, MetricBucket, MetricSummary
+from store.database import Database, DatabaseConnection
 from store.keyset import Keyset, Page, counts_per_parent, pages_per_parent
 from store.rows import fetch_all, fetch_per_parent, to_record
 from store.tables import metrics
@@ -148,9 +151,51 @@ async def metrics_by_ids(conn: AsyncConnection, ids: Sequence[int]) -> list[Agen
     return await fetch_all(conn, AgentMetric, select(metrics).where(metrics.c.id.in_(ids)))
 
 
-async def insert_metrics(conn: AsyncConnection, points: Sequence[Mapping[str, Any]]) -> int:
-    """Insert metric points in one statement (PostgreSQL multi-row INSERT)."""
-    if not points:
-        return 0
-    await conn.execute(insert(metrics).values(list(points)))
-    return len(points)
+# One statement for a whole batch (its own transaction): the agent, when the viewer may see it,
+# then every point as columns of arrays (unnest), so the statement's text and its parameters are
+# the same for 1 point or 1,000 — nothing to compile or bind per row. The insert's foreign key
+# takes KEY SHARE on the agent, as a row lock of a separate SELECT would: a delete waits or wins.
+_INSERT_POINTS = """
+WITH agent AS (
+    SELECT a.id FROM agents AS a JOIN projects AS p ON p.id = a.project_id
+     WHERE a.id = $1::uuid AND ($2::boolean OR p.owner_id = $3::uuid OR a.id = $4::uuid)
+), written AS (
+    INSERT INTO agent_metrics (agent_id, name, value, metric_type, unit, tags, recorded_at)
+    SELECT agent.id, point.name, point.value, point.metric_type, point.unit,
+           point.tags::jsonb, point.recorded_at
+      FROM agent,
+           unnest($5::text[], $6::float8[], $7::text[], $8::text[], $9::text[], $10::timestamptz[])
+             AS point(name, value, metric_type, unit, tags, recorded_at)
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM agent) AS visible, (SELECT count(*) FROM written) AS written
+"""
+
+
+async def insert_points(
+    database: Database,
+    conn: DatabaseConnection,
+    viewer: Viewer,
+    agent_id: uuid.UUID,
+    points: Sequence[Mapping[str, Any]],
+) -> int | None:
+    """Insert an agent's points in one statement; how many, or None when the viewer may not
+    see the agent (nothing is written then)."""
+    rows = await database.fetch_raw(
+        conn,
+        _INSERT_POINTS,
+        [
+            agent_id,
+            viewer.is_superuser,
+            viewer.user_id or uuid.UUID(int=0),
+            viewer.agent_id or uuid.UUID(int=0),
+            [p["name"] for p in points],
+            [p["value"] for p in points],
+            [p["metric_type"] for p in points],
+            [p["unit"] for p in points],
+            [orjson.dumps(p["tags"]).decode() for p in points],
+            [p["recorded_at"] for p in points],
+        ],
+    )
+    visible, written = rows[0]
+    return int(written) if visible else None

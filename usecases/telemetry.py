@@ -19,7 +19,7 @@ from domain.events import AgentHealth
 from domain.metrics import MAX_POINTS_PER_BATCH, MetricType
 from domain.records import AppliedHeartbeat
 from domain.values import validate_json_array, validate_json_object, validate_name
-from store import agent_writes, eventlog, heartbeats, metrics, sweeps
+from store import eventlog, heartbeats, metrics, sweeps
 from store.database import Database
 from usecases.instruments import HEARTBEATS, METRIC_POINTS
 
@@ -71,7 +71,10 @@ async def record_heartbeats(
 ) -> list[AppliedHeartbeat]:
     """Apply a batch of heartbeats in one statement; NOT_FOUND (nothing applied) if any agent is not visible.
 
-    An agent that was STALE becomes HEALTHY again with a durable HEALTH_CHANGED event.
+    An agent that was STALE becomes HEALTHY again with a durable HEALTH_CHANGED event, in the
+    same transaction. Beats of agents that are not STALE — nearly all — need no event: their
+    statement is its own transaction (one round trip, no BEGIN or COMMIT); when it finds a STALE
+    agent it applies nothing, and the batch is applied again in a transaction with the recovery.
     """
     if len(beats) > MAX_HEARTBEATS_PER_BATCH:
         raise ValidationFailed(field, f"at most {MAX_HEARTBEATS_PER_BATCH} heartbeats per call")
@@ -82,21 +85,31 @@ async def record_heartbeats(
         _beat_values(b, f"{field}[{i}]" if batch else field, now) for i, b in enumerate(beats)
     ]
     wanted = {b.agent_id for b in beats}
+    async with database.statement() as conn:
+        outcome = await heartbeats.apply_heartbeats(
+            database, conn, viewer, values, with_stale=False
+        )
+    missing = wanted - outcome.visible
+    if missing:
+        raise NotFound("Agent", next(iter(missing)))
+    if not outcome.stale:
+        HEARTBEATS.inc(len(outcome.applied))
+        return outcome.applied
     async with database.transaction() as conn:
-        applied = await heartbeats.apply_heartbeats(conn, viewer, values)
-        missing = wanted - {beat.agent_id for beat in applied}
-        if missing:
+        outcome = await heartbeats.apply_heartbeats(database, conn, viewer, values, with_stale=True)
+        missing = wanted - outcome.visible
+        if missing:  # deleted meanwhile
             raise NotFound("Agent", next(iter(missing)))
         recovered = [
             (beat.agent_id, beat.project_id)
-            for beat in applied
+            for beat in outcome.applied
             if beat.reported_health is AgentHealth.STALE
         ]
         if recovered:
             await sweeps.mark_healthy(conn, [agent_id for agent_id, _ in recovered])
             await eventlog.append(conn, eventlog.health_changes(recovered, AgentHealth.HEALTHY))
-    HEARTBEATS.inc(len(applied))
-    return applied
+    HEARTBEATS.inc(len(outcome.applied))
+    return outcome.applied
 
 
 def _point_values(agent_id: uuid.UUID, point: MetricPoint, field: str) -> dict[str, Any]:
@@ -118,7 +131,8 @@ def _point_values(agent_id: uuid.UUID, point: MetricPoint, field: str) -> dict[s
 async def record_metrics(
     database: Database, viewer: Viewer, agent_id: uuid.UUID, points: Sequence[MetricPoint]
 ) -> int:
-    """Append up to MAX_POINTS_PER_BATCH points in one INSERT."""
+    """Append up to MAX_POINTS_PER_BATCH points in one statement (its own transaction);
+    NOT_FOUND (nothing written) unless the viewer may see the agent."""
     if len(points) > MAX_POINTS_PER_BATCH:
         raise ValidationFailed(
             "metrics", f"at most {MAX_POINTS_PER_BATCH} points per call (got {len(points)})"
@@ -128,8 +142,9 @@ async def record_metrics(
     now = datetime.now(UTC)
     for row in rows:
         row.setdefault("recorded_at", now)
-    async with database.transaction() as conn:
-        await agent_writes.lock_agent(conn, viewer, agent_id)
-        stored = await metrics.insert_metrics(conn, rows)
-    METRIC_POINTS.inc(stored)
-    return stored
+    async with database.statement() as conn:
+        written = await metrics.insert_points(database, conn, viewer, agent_id, rows)
+    if written is None:
+        raise NotFound("Agent", agent_id)
+    METRIC_POINTS.inc(written)
+    return written

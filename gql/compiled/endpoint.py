@@ -21,10 +21,11 @@ from typing import Any
 import orjson
 from graphql import get_operation_ast
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.access import Viewer
 from domain.errors import DomainError, RateLimited
+from gql.asgi_requests import json_request, read_body, replaying, token_of
 from gql.compiled.planner import plan_operation
 from gql.compiled.run import Statement, compile_plan, run_statement
 from gql.config import SurfaceConfig
@@ -37,7 +38,6 @@ from gql.server_metrics import observe_operation
 from gql.tracing import operation_span
 from usecases.services import Services
 
-_JSON = b"application/json"
 MAX_STATEMENTS = 500
 # Set in the ASGI scope of a request that spent its cost here before the view got it.
 BUDGET_SPENT = "agentgraph.budget_spent"
@@ -61,14 +61,14 @@ class CompiledReads:
         self._statements: OrderedDict[tuple[Any, ...], tuple[Statement, int] | None] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or not _json_request(scope):
+        if scope["type"] != "http" or scope["method"] != "POST" or not json_request(scope):
             await self.view(scope, receive, send)
             return
         started = time.perf_counter()
-        body = await _body(receive)
+        body = await read_body(receive)
         response = await self._answer(scope, body, started)
         if response is None:
-            await self.view(scope, _replaying(body, receive), send)
+            await self.view(scope, replaying(body, receive), send)
             return
         self.served += 1
         await response(scope, receive, send)
@@ -164,8 +164,7 @@ class CompiledReads:
         return compile_plan(plan, viewer, self.config.heartbeat_timeout), cost
 
     async def _viewer(self, scope: Scope) -> Viewer | None:
-        header = _header(scope, b"authorization")
-        token = _bearer(header.decode("latin-1")) if header is not None else None
+        token = token_of(scope)
         try:
             return await self.services.authenticator.viewer(token)
         except DomainError:
@@ -174,53 +173,3 @@ class CompiledReads:
             # The database went away (a restart: sessions' re-checks then forget every cached
             # viewer, so this read is the first after it): the view answers, as it does then.
             return None
-
-
-def _bearer(value: str) -> str | None:
-    """gql.app._bearer: the token of ``Bearer <token>`` (or the bare value)."""
-    if not value.strip():
-        return None
-    scheme, _, token = value.strip().partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else value.strip()
-
-
-def _header(scope: Scope, name: bytes) -> bytes | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return bytes(value)
-    return None
-
-
-def _json_request(scope: Scope) -> bool:
-    content_type = _header(scope, b"content-type") or b""
-    if content_type.split(b";")[0].strip().lower() != _JSON:
-        return False
-    accept = _header(scope, b"accept")
-    # Other media types (graphql-response+json, multipart, event streams) are the view's.
-    return accept is None or accept.strip() in (b"", b"*/*", _JSON)
-
-
-async def _body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _replaying(body: bytes, receive: Receive) -> Receive:
-    """A receive that gives the view the body already read, then whatever comes next."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay

@@ -15,7 +15,8 @@ from gql.types.telemetry_inputs import HeartbeatInput, MetricInput, UpdateAgentS
 from usecases import states, telemetry
 
 
-def _heartbeat(value: HeartbeatInput, field: str) -> telemetry.Heartbeat:
+def heartbeat_of(value: HeartbeatInput, field: str) -> telemetry.Heartbeat:
+    """The use case's heartbeat from a HeartbeatInput (also the fast path's: gql/ingest/)."""
     has_workflow = value.current_workflow is not strawberry.UNSET
     return telemetry.Heartbeat(
         agent_id=from_global_id(value.agent_id, "Agent", f"{field}.agentId"),
@@ -27,13 +28,23 @@ def _heartbeat(value: HeartbeatInput, field: str) -> telemetry.Heartbeat:
     )
 
 
+def points_of(metrics: list[MetricInput]) -> list[telemetry.MetricPoint]:
+    """The use case's metric points from MetricInputs (also the fast path's: gql/ingest/)."""
+    return [
+        telemetry.MetricPoint(
+            m.name, m.value, m.metric_type or MetricType.GAUGE, m.unit, m.tags, m.recorded_at
+        )
+        for m in metrics
+    ]
+
+
 @strawberry.type
 class TelemetryMutations:
     @strawberry.mutation(
         description="Record a heartbeat (cheap: one statement).", permission_classes=[AgentRuntime]
     )
     async def heartbeat(self, info: Info, input: HeartbeatInput) -> Agent:
-        beat = _heartbeat(input, "input")
+        beat = heartbeat_of(input, "input")
         await telemetry.record_heartbeats(
             info.context.database, info.context.viewer, [beat], "input"
         )
@@ -44,7 +55,7 @@ class TelemetryMutations:
         description="Record many heartbeats in one round trip.", permission_classes=[AgentRuntime]
     )
     async def heartbeats(self, info: Info, inputs: list[HeartbeatInput]) -> BatchResult:
-        beats = [_heartbeat(value, f"inputs[{i}]") for i, value in enumerate(inputs)]
+        beats = [heartbeat_of(value, f"inputs[{i}]") for i, value in enumerate(inputs)]
         applied = await telemetry.record_heartbeats(
             info.context.database, info.context.viewer, beats, "inputs"
         )
@@ -57,17 +68,11 @@ class TelemetryMutations:
     async def record_metrics(
         self, info: Info, agent_id: strawberry.ID, metrics: list[MetricInput]
     ) -> BatchResult:
-        points = [
-            telemetry.MetricPoint(
-                m.name, m.value, m.metric_type or MetricType.GAUGE, m.unit, m.tags, m.recorded_at
-            )
-            for m in metrics
-        ]
         accepted = await telemetry.record_metrics(
             info.context.database,
             info.context.viewer,
             from_global_id(agent_id, "Agent", "agentId"),
-            points,
+            points_of(metrics),
         )
         return BatchResult(accepted=accepted)
 

@@ -182,8 +182,8 @@ class EventHub:
         self.sessions.credentials_changed(parse_credential_change(payload))
 
     async def _on_heartbeat(self, payload: str) -> None:
-        if _is_resync(payload):
-            return
+        if not self.listeners or _is_resync(payload):
+            return  # nobody to tell: a fleet's beats are not parsed for nothing
         self._dispatch(parse_notification(payload))
 
     async def _on_durable(self, payload: str) -> None:

@@ -1,0 +1,65 @@
+"""What the paths in front of the Strawberry view (the compiled reads, the ingest path) read of
+an ASGI request: headers, the bearer token, the whole body, and a receive that replays it."""
+
+from __future__ import annotations
+
+from starlette.types import Message, Receive, Scope
+
+_JSON = b"application/json"
+
+
+def bearer(value: str) -> str | None:
+    """gql.app._bearer: the token of ``Bearer <token>`` (or the bare value)."""
+    if not value.strip():
+        return None
+    scheme, _, token = value.strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else value.strip()
+
+
+def header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return bytes(value)
+    return None
+
+
+def token_of(scope: Scope) -> str | None:
+    """The bearer token of the request's Authorization header, if any."""
+    value = header(scope, b"authorization")
+    return bearer(value.decode("latin-1")) if value is not None else None
+
+
+def json_request(scope: Scope) -> bool:
+    """A JSON body asking for a JSON answer (other media types are the view's)."""
+    content_type = header(scope, b"content-type") or b""
+    if content_type.split(b";")[0].strip().lower() != _JSON:
+        return False
+    accept = header(scope, b"accept")
+    # Other media types (graphql-response+json, multipart, event streams) are the view's.
+    return accept is None or accept.strip() in (b"", b"*/*", _JSON)
+
+
+async def read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A receive that gives the next app the body already read, then whatever comes next."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay

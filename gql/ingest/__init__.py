@@ -1,0 +1,1 @@
+"""The ingest fast path: heartbeats and metric points without GraphQL execution."""

@@ -1,0 +1,121 @@
+"""The fast path's input coercion: JSON variables into the same input objects Strawberry builds
+(HeartbeatInput, MetricInput), for values the schema's coercion would accept unchanged. Any
+value it would convert, refuse or explain (an integer ID, a single object for a list, an unknown
+field, a bad date-time) is ``Unusual``: the view then answers, with its own words."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import strawberry
+
+from domain.errors import ValidationFailed
+from domain.metrics import MetricType
+from gql.scalars import DateTime, parse_datetime
+from gql.types.telemetry_inputs import HeartbeatInput, MetricInput
+
+_HEARTBEAT_FIELDS = frozenset(
+    {"agentId", "resourceUsage", "activeWorkflows", "currentWorkflow", "at"}
+)
+_METRIC_FIELDS = frozenset({"name", "value", "metricType", "unit", "tags", "recordedAt"})
+
+
+class Unusual(Exception):
+    """A value the fast path leaves to the view."""
+
+
+def _object(value: Any, fields: frozenset[str]) -> dict[str, Any]:
+    if not isinstance(value, dict) or not fields.issuperset(value):
+        raise Unusual
+    return value
+
+
+def _string(value: Any, *, nullable: bool = True) -> str | None:
+    if value is None and nullable:
+        return None
+    if not isinstance(value, str):
+        raise Unusual
+    return value
+
+
+def _datetime(value: Any) -> DateTime | None:
+    if value is None:
+        return None
+    try:
+        parsed: DateTime = parse_datetime(value)
+    except ValidationFailed:
+        raise Unusual from None
+    return parsed
+
+
+def _float(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Unusual
+    try:
+        number = float(value)
+    except OverflowError:
+        raise Unusual from None
+    if not math.isfinite(number):
+        raise Unusual
+    return number
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise Unusual
+    return value
+
+
+def heartbeat_input(value: Any) -> HeartbeatInput:
+    """A HeartbeatInput, as Strawberry would build it from ``value``."""
+    given = _object(value, _HEARTBEAT_FIELDS)
+    if "agentId" not in given:
+        raise Unusual
+    return HeartbeatInput(
+        agent_id=strawberry.ID(_string(given["agentId"], nullable=False) or ""),
+        resource_usage=given.get("resourceUsage"),
+        active_workflows=given.get("activeWorkflows"),
+        current_workflow=(
+            _string(given["currentWorkflow"]) if "currentWorkflow" in given else strawberry.UNSET
+        ),
+        at=_datetime(given.get("at")),
+    )
+
+
+def heartbeat_inputs(value: Any) -> list[HeartbeatInput]:
+    return [heartbeat_input(item) for item in _list(value)]
+
+
+def _metric_type(value: Any) -> MetricType | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in MetricType.__members__:
+        raise Unusual
+    return MetricType[value]
+
+
+def metric_inputs(value: Any) -> list[MetricInput]:
+    """MetricInputs, as Strawberry would build them from ``value``."""
+    inputs = []
+    for item in _list(value):
+        given = _object(item, _METRIC_FIELDS)
+        if "name" not in given or "value" not in given:
+            raise Unusual
+        inputs.append(
+            MetricInput(
+                name=_string(given["name"], nullable=False) or "",
+                value=_float(given["value"]),
+                metric_type=(
+                    _metric_type(given["metricType"]) if "metricType" in given else MetricType.GAUGE
+                ),
+                unit=_string(given.get("unit")),
+                tags=given.get("tags"),
+                recorded_at=_datetime(given.get("recordedAt")),
+            )
+        )
+    return inputs
+
+
+def agent_id(value: Any) -> strawberry.ID:
+    return strawberry.ID(_string(value, nullable=False) or "")

@@ -1,0 +1,233 @@
+"""The ingest fast path (gql/ingest/) against the resolvers: for every caller and input, the same
+status and the same bytes; what it answers itself costs one statement; what it must not answer
+(other shapes, bad values, callers refused) goes to the resolvers untouched.
+
+Each case is sent to the full server (fast path in front) and then to the view alone, on the
+same data: heartbeats carry an explicit ``at`` (a beat never moves lastHeartbeatAt back, so the
+second send answers with the same time) and metric batches answer with counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from gql.ingest.endpoint import IngestPath
+from tests.gql.conftest import World
+from tests.support import factories
+from tests.support.api import GraphQLClient
+from tests.support.sql_counter import StatementCounter
+
+HEARTBEAT = "mutation Beat($input: HeartbeatInput!) { heartbeat(input: $input) { id health lastHeartbeatAt __typename } }"
+HEARTBEAT_SDK = (
+    "mutation Heartbeat($input: HeartbeatInput!) { heartbeat(input: $input) { id health } }"
+)
+HEARTBEATS = (
+    "mutation($inputs: [HeartbeatInput!]!) { heartbeats(inputs: $inputs) { accepted __typename } }"
+)
+RECORD = """
+mutation RecordMetrics($agentId: ID!, $metrics: [MetricInput!]!) {
+  recordMetrics(agentId: $agentId, metrics: $metrics) { accepted }
+}
+"""
+COUNT_POINTS = "query($id: ID!) { agent(id: $id) { metrics(first: 1) { totalCount } } }"
+
+
+@dataclass
+class Fleet:
+    owner: str  # the owner's access token
+    agents: list[str]  # two agents of the owner's project
+    agent_token: str  # acts as agents[0]
+    stranger: str  # another user's access token
+
+
+@pytest.fixture
+async def fleet(api: GraphQLClient, world: World) -> Fleet:
+    first = await world.spawn(api, name="first")
+    second = await world.spawn(api, name="second")
+    token = await factories.agent_token(api, world.owner["token"], first["id"])
+    stranger = await factories.register(api)
+    return Fleet(
+        world.owner["token"], [first["id"], second["id"]], token["token"], stranger["token"]
+    )
+
+
+def _path(app: Starlette) -> IngestPath:
+    endpoint: Any = next(r for r in app.routes if getattr(r, "path", "") == "/graphql")
+    layer = endpoint.app
+    while not isinstance(layer, IngestPath):
+        layer = layer.app
+    return layer
+
+
+def _at(seconds_ago: float = 1.0) -> str:
+    return (datetime.now(UTC) - timedelta(seconds=seconds_ago)).isoformat()
+
+
+def _cases(f: Fleet) -> Iterator[tuple[str, str | None, dict[str, Any], bool]]:
+    """(name, token, body, whether the fast path answers it)."""
+    a, b = f.agents
+    beat = {"agentId": a, "at": _at(), "resourceUsage": {"cpu": 0.5}, "currentWorkflow": "x"}
+    points = [
+        {"name": "latency", "value": 12, "unit": "ms", "tags": {"region": "eu"}},
+        {"name": "tokens", "value": 3.5, "metricType": "COUNTER", "recordedAt": _at(9)},
+        {"name": "queue", "value": -1.0, "metricType": None, "unit": None, "tags": None},
+    ]
+    yield "heartbeat, owner", f.owner, {"query": HEARTBEAT, "variables": {"input": beat}}, True
+    yield "heartbeat, agent token", f.agent_token, {
+        "query": HEARTBEAT_SDK, "variables": {"input": {"agentId": a, "at": _at()}},
+    }, True  # fmt: skip
+    yield "heartbeat, operation named", f.owner, {
+        "query": HEARTBEAT, "operationName": "Beat", "variables": {"input": {**beat, "currentWorkflow": None}},
+    }, True  # fmt: skip
+    yield "heartbeats, owner", f.owner, {
+        "query": HEARTBEATS, "variables": {"inputs": [{"agentId": a, "at": _at()}, {"agentId": b, "at": _at(2)}]},
+    }, True  # fmt: skip
+    yield "heartbeats, none", f.owner, {"query": HEARTBEATS, "variables": {"inputs": []}}, True
+    yield "recordMetrics, agent token", f.agent_token, {
+        "query": RECORD, "variables": {"agentId": a, "metrics": points},
+    }, True  # fmt: skip
+    yield "recordMetrics, owner", f.owner, {
+        "query": RECORD, "variables": {"agentId": b, "metrics": points[:1]},
+    }, True  # fmt: skip
+    # Refused callers: the resolvers answer.
+    yield "heartbeat, no token", None, {"query": HEARTBEAT, "variables": {"input": beat}}, False
+    yield (
+        "heartbeat, bad token",
+        "not-a-token",
+        {"query": HEARTBEAT, "variables": {"input": beat}},
+        False,
+    )
+    yield (
+        "heartbeat, stranger",
+        f.stranger,
+        {"query": HEARTBEAT, "variables": {"input": beat}},
+        False,
+    )
+    yield "heartbeat, agent token for another agent", f.agent_token, {
+        "query": HEARTBEAT, "variables": {"input": {**beat, "agentId": b}},
+    }, False  # fmt: skip
+    yield "heartbeats, one not visible", f.agent_token, {
+        "query": HEARTBEATS, "variables": {"inputs": [{"agentId": a}, {"agentId": b}]},
+    }, False  # fmt: skip
+    yield "recordMetrics, stranger", f.stranger, {
+        "query": RECORD, "variables": {"agentId": a, "metrics": points},
+    }, False  # fmt: skip
+    # Values the use case or the schema refuses.
+    yield "heartbeat, from the future", f.owner, {
+        "query": HEARTBEAT, "variables": {"input": {**beat, "at": _at(-3600)}},
+    }, False  # fmt: skip
+    yield "heartbeat, usage not an object", f.owner, {
+        "query": HEARTBEAT, "variables": {"input": {**beat, "resourceUsage": [1]}},
+    }, False  # fmt: skip
+    yield "heartbeat, not an agent id", f.owner, {
+        "query": HEARTBEAT, "variables": {"input": {**beat, "agentId": "nope"}},
+    }, False  # fmt: skip
+    yield "heartbeat, an integer id", f.owner, {
+        "query": HEARTBEAT, "variables": {"input": {**beat, "agentId": 7}},
+    }, False  # fmt: skip
+    yield "heartbeat, bad date-time", f.owner, {
+        "query": HEARTBEAT, "variables": {"input": {**beat, "at": "yesterday"}},
+    }, False  # fmt: skip
+    yield "heartbeat, unknown field", f.owner, {
+        "query": HEARTBEAT, "variables": {"input": {**beat, "mood": "fine"}},
+    }, False  # fmt: skip
+    yield "heartbeat, NUL in a string", f.owner, {
+        "query": HEARTBEAT, "variables": {"input": {**beat, "currentWorkflow": "a\x00b"}},
+    }, False  # fmt: skip
+    yield "heartbeats, an object for the list", f.owner, {
+        "query": HEARTBEATS, "variables": {"inputs": {"agentId": a, "at": _at()}},
+    }, False  # fmt: skip
+    yield "heartbeats, variable missing", f.owner, {"query": HEARTBEATS, "variables": {}}, False
+    yield "recordMetrics, a boolean value", f.owner, {
+        "query": RECORD, "variables": {"agentId": a, "metrics": [{"name": "x", "value": True}]},
+    }, False  # fmt: skip
+    yield "recordMetrics, unknown type", f.owner, {
+        "query": RECORD, "variables": {"agentId": a, "metrics": [{"name": "x", "value": 1, "metricType": "RATE"}]},
+    }, False  # fmt: skip
+    yield "recordMetrics, empty name", f.owner, {
+        "query": RECORD, "variables": {"agentId": a, "metrics": [{"name": " ", "value": 1}]},
+    }, False  # fmt: skip
+    yield "recordMetrics, too many", f.owner, {
+        "query": RECORD, "variables": {"agentId": a, "metrics": [{"name": "x", "value": 1}] * 1001},
+    }, False  # fmt: skip
+    # Other shapes: literals, aliases, more fields, a second operation.
+    yield "heartbeat, literal argument", f.owner, {
+        "query": f'mutation {{ heartbeat(input: {{agentId: "{a}"}}) {{ id }} }}',
+    }, False  # fmt: skip
+    yield "heartbeat, alias", f.owner, {
+        "query": "mutation($i: HeartbeatInput!) { beat: heartbeat(input: $i) { id } }",
+        "variables": {"i": beat},
+    }, False  # fmt: skip
+    yield "heartbeat, nested selection", f.owner, {
+        "query": "mutation($i: HeartbeatInput!) { heartbeat(input: $i) { id state { resourceUsage } } }",
+        "variables": {"i": beat},
+    }, False  # fmt: skip
+    yield "heartbeat, unknown operation name", f.owner, {
+        "query": HEARTBEAT, "operationName": "Other", "variables": {"input": beat},
+    }, False  # fmt: skip
+    yield "heartbeat, typo in a field", f.owner, {
+        "query": "mutation($i: HeartbeatInput!) { heartbeat(input: $i) { idd } }",
+        "variables": {"i": beat},
+    }, False  # fmt: skip
+
+
+async def _send(client: GraphQLClient, token: str | None, body: dict[str, Any]) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return await client.http.post("/graphql", json=body, headers=headers)
+
+
+async def test_the_fast_path_answers_as_the_resolvers_do(
+    api: GraphQLClient, reference_api: GraphQLClient, app: Starlette, fleet: Fleet
+) -> None:
+    path = _path(app)
+    for name, token, body, answered_here in _cases(fleet):
+        served = path.served
+        fast = await _send(api, token, body)
+        assert path.served == served + answered_here, name
+        reference = await _send(reference_api, token, body)
+        assert (fast.status_code, fast.content) == (reference.status_code, reference.content), name
+        if answered_here:
+            assert b'"errors"' not in fast.content, (name, fast.content)
+
+
+async def test_what_the_fast_path_refused_wrote_nothing(api: GraphQLClient, fleet: Fleet) -> None:
+    a = fleet.agents[0]
+    bad = [{"name": "x", "value": 1.0}, {"name": "", "value": 2.0}]
+    refused = await api.execute(RECORD, {"agentId": a, "metrics": bad}, token=fleet.owner)
+    assert refused.code == "VALIDATION_ERROR"
+    found = await api.ok(COUNT_POINTS, {"id": a}, token=fleet.owner)
+    assert found["agent"]["metrics"]["totalCount"] == 0
+    both = [{"agentId": a, "at": _at()}, {"agentId": fleet.agents[1], "at": _at()}]
+    hidden = await api.execute(HEARTBEATS, {"inputs": both}, token=fleet.agent_token)
+    assert hidden.code == "NOT_FOUND"
+    agent = await api.ok(
+        "query($id: ID!) { agent(id: $id) { lastHeartbeatAt } }", {"id": a}, token=fleet.owner
+    )
+    assert agent["agent"]["lastHeartbeatAt"] is None
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        (HEARTBEAT_SDK, lambda a, b: {"input": {"agentId": a}}),
+        (HEARTBEATS, lambda a, b: {"inputs": [{"agentId": a}, {"agentId": b}] * 50}),
+        (RECORD, lambda a, b: {"agentId": a, "metrics": [{"name": "x", "value": 1.0}] * 1000}),
+    ],
+)
+async def test_an_ingest_request_is_one_statement(
+    api: GraphQLClient, app: Starlette, fleet: Fleet, sql_counter: StatementCounter,
+    query: str, variables: Any,
+) -> None:  # fmt: skip
+    body = {"query": query, "variables": variables(*fleet.agents)}
+    await _send(api, fleet.owner, body)  # the caller is known (the sign-in check is cached)
+    sql_counter.reset()
+    answer = await _send(api, fleet.owner, body)
+    assert b'"errors"' not in answer.content, answer.content
+    assert sql_counter.count == 1, sql_counter.statements
