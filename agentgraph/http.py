@@ -16,6 +16,8 @@ from agentgraph.relay import Relay
 from agentgraph.settings import Settings
 from gql.app import AgentgraphGraphQL, http_endpoint
 from gql.body_limit import RequestBodyLimit
+from gql.http_requests import CheckedRequests
+from gql.subscriptions.sse import EventStreams
 from usecases.services import Services
 
 logger = logging.getLogger("agentgraph.http")
@@ -115,6 +117,13 @@ def routes(
         Route("/metrics", metrics),
         # Every method: what is not a POST is refused with a GraphQL error body (405).
         Route("/graphql", RequestBodyLimit(http_endpoint(graphql), settings.max_body_bytes)),
+        # graphql-sse (distinct connections): subscriptions as event streams.
+        Route(
+            "/graphql/stream",
+            RequestBodyLimit(
+                CheckedRequests(EventStreams(graphql), graphiql=False), settings.max_body_bytes
+            ),
+        ),
         WebSocketRoute("/graphql", graphql),
         # Last, so every route above wins; a wheel installed without web/ serves no dashboard.
         *([Mount("/", StaticFiles(directory=WEB_DIR, html=True))] if WEB_DIR.is_dir() else []),

@@ -26,6 +26,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 from gql.context import Context
 from gql.subscriptions.sockets import (
     CREDENTIAL_ENDED,
+    GOING_AWAY,
     SocketRefused,
     check_session,
     message_problem,
@@ -40,6 +41,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.context.end_socket = self.end_socket
+        self.context.going_away = self.going_away
 
     async def handle(self) -> None:
         try:
@@ -107,6 +109,13 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         for operation_id in list(self.operations):
             await self.cleanup_operation(operation_id)
         await self.websocket.close(code=CREDENTIAL_ENDED, reason=reason)
+
+    async def going_away(self) -> None:
+        """The server is shutting down: cancel every operation, then close (1001) so the
+        client resubscribes, elsewhere, from its cursors."""
+        for operation_id in list(self.operations):
+            await self.cleanup_operation(operation_id)
+        await self.websocket.close(code=GOING_AWAY, reason="Server shutting down")
 
     async def _refuse(self, operation_id: str, error: GraphQLError) -> None:
         await self.send_message(
