@@ -61,6 +61,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from agentgraph.bootstrap import create_app, tune_garbage_collection
+    from agentgraph.serving import GracefulServer
 
     settings = _settings()
     url = _database_url(settings)
@@ -76,7 +77,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     # would die without running exit handlers, leaving the embedded PostgreSQL running.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     say(f"serving http://{args.host}:{args.port}/ (the dashboard) and /graphql (API, GraphiQL)")
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=args.host,
         port=args.port,
@@ -90,7 +91,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
         ws_ping_interval=settings.ws_keepalive_s,
         ws_ping_timeout=settings.ws_keepalive_s,
         ws_max_size=settings.max_body_bytes,
+        timeout_graceful_shutdown=settings.shutdown_grace_s,
     )
+    GracefulServer(config, app.state.services.hub.sessions).run()
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
 
     compiled_reads: bool = True
 
+    # On SIGTERM, how long in-flight HTTP requests may take to finish before they are cancelled.
+    shutdown_grace_s: float = 30.0
+
     db_pool_size: int = 10
     db_max_overflow: int = 20
 
