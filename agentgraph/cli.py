@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -57,6 +58,23 @@ def _migrate_to(url: str, revision: str) -> None:
     say("migrations done")
 
 
+def exposure_warning(host: str, settings: Settings) -> str | None:
+    """The warning `serve` prints when development mode (GraphiQL, introspection, suggestions)
+    listens beyond this machine."""
+    if settings.is_production:
+        return None
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False  # a host name: it may resolve anywhere
+    if loopback:
+        return None
+    return (
+        f"agentgraph: warning: listening on {host} in development mode "
+        "(GraphiQL, introspection); set AGENTGRAPH_ENV=production to serve beyond this machine"
+    )
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -64,6 +82,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from agentgraph.serving import GracefulServer
 
     settings = _settings()
+    warning = exposure_warning(args.host, settings)
+    if warning is not None:
+        print(warning, file=sys.stderr)
     url = _database_url(settings)
     _check_reachable(url)
     _migrate_to(url, "head")
