@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -63,11 +64,29 @@ def _migrate_to(url: str, revision: str) -> None:
     say("migrations done")
 
 
+def exposure_warning(host: str, settings: Settings) -> str | None:
+    """The warning `serve` prints when development mode (GraphiQL, introspection, suggestions)
+    listens beyond this machine."""
+    if settings.is_production:
+        return None
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False  # a host name: it may resolve anywhere
+    if loopback:
+        return None
+    return (
+        f"agentgraph: warning: listening on {host} in development mode "
+        "(GraphiQL, introspection); set AGENTGRAPH_ENV=production to serve beyond this machine"
+    )
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from agentgraph.bootstrap import create_app, trusted_documents, tune_garbage_collection
     from agentgraph.logs import configure_logging, url_password
+    from agentgraph.serving import GracefulServer
     from agentgraph.tracing import configure_from_environment
     from gql.trusted_documents import BadManifest
 
@@ -78,6 +97,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
         raise CommandError(f"AGENTGRAPH_TRUSTED_DOCUMENTS: {error}") from error
     redactor = configure_logging(settings)
     configure_from_environment()  # OTEL_*: before the app, which traces when a provider is set
+    warning = exposure_warning(args.host, settings)
+    if warning is not None:
+        print(warning, file=sys.stderr)
     url = _database_url(settings)
     redactor.add(url_password(url))
     _check_reachable(url)
@@ -99,7 +121,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     # would die without running exit handlers, leaving the embedded PostgreSQL running.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     say(f"serving http://{args.host}:{args.port}/ (the dashboard) and /graphql (API, GraphiQL)")
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=args.host,
         port=args.port,
@@ -117,7 +139,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
         ws_ping_interval=settings.ws_keepalive_s,
         ws_ping_timeout=settings.ws_keepalive_s,
         ws_max_size=settings.max_body_bytes,
+        timeout_graceful_shutdown=settings.shutdown_grace_s,
     )
+    GracefulServer(config, app.state.services.hub.sessions).run()
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:

@@ -17,6 +17,8 @@ from agentgraph.settings import Settings
 from gql.app import AgentgraphGraphQL, http_endpoint
 from gql.body_limit import RequestBodyLimit
 from gql.deadline import RequestDeadline
+from gql.http_requests import CheckedRequests
+from gql.subscriptions.sse import EventStreams
 from usecases.services import Services
 
 logger = logging.getLogger("agentgraph.http")
@@ -55,12 +57,26 @@ def routes(
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics.endpoint),
-        # Every method: what is not a POST is refused with a GraphQL error body (405).
+        # Every method: GET (queries) and POST are served, others refused with a GraphQL error body.
         Route(
             "/graphql",
             RequestDeadline(
                 RequestBodyLimit(http_endpoint(graphql), settings.max_body_bytes),
                 settings.request_timeout_s,
+            ),
+        ),
+        # graphql-sse (distinct connections): subscriptions as event streams (no deadline: they
+        # are meant to stay open).
+        Route(
+            "/graphql/stream",
+            RequestBodyLimit(
+                CheckedRequests(
+                    EventStreams(graphql),
+                    graphiql=False,
+                    documents=graphql.schema.documents,
+                    trusted=graphql.config.trusted_documents,
+                ),
+                settings.max_body_bytes,
             ),
         ),
         WebSocketRoute("/graphql", graphql),

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     compiled_reads: bool = True
     fast_ingest: bool = True
 
+    # On SIGTERM, how long in-flight HTTP requests may take to finish before they are cancelled.
+    shutdown_grace_s: float = 30.0
+
     db_pool_size: int = 10
     db_max_overflow: int = 20
     # How long reads keep retrying while the database is away (a restart) before UNAVAILABLE.

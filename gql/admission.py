@@ -1,13 +1,13 @@
 """What an operation must be before any work in proportion to its document, on every transport.
 
-``AgentgraphSchema.execute`` (HTTP) and ``.stream`` (both WebSocket protocols, and any
-streaming transport added later) ask ``refusal`` first, so no transport can skip it: the
+``AgentgraphSchema.execute`` (HTTP) and ``.stream`` (both WebSocket protocols and graphql-sse
+event streams) ask ``refusal`` first, so no transport can skip it: the
 request's members have their types; the document is within its length and parses within the
 token limit (``gql/documents.py``: once, cached); it names an operation that exists, of a type
 this transport runs. Depth, aliases and cost follow in the pipeline (``gql/limits.py``), still
 before validation or any resolver.
 
-Queries and mutations run over HTTP only, subscriptions over WebSocket only: every check and
+Queries and mutations run over HTTP only, subscriptions over WebSocket or event streams only: every check and
 limit an HTTP request meets (the compiled read path's, the budget's, those added later) has one
 transport to hold, and a socket cannot be used to go around them.
 """
@@ -30,8 +30,8 @@ WEBSOCKET_OPERATIONS = frozenset({OperationType.SUBSCRIPTION})
 def _elsewhere(operation: OperationType, allowed: Collection[OperationType]) -> str:
     if operation is OperationType.SUBSCRIPTION:
         return (
-            "Subscriptions run over WebSocket (graphql-transport-ws or graphql-ws at /graphql), "
-            "not over HTTP."
+            "Subscriptions run over WebSocket (graphql-transport-ws or graphql-ws at /graphql) "
+            "or as event streams (graphql-sse at POST /graphql/stream), not over HTTP."
         )
     if set(allowed) <= WEBSOCKET_OPERATIONS:
         return (

@@ -162,7 +162,9 @@ class AgentgraphGraphQL(GraphQL[Context, None]):
             raise refusal_of(Unauthenticated())
         assert context.end_socket is not None  # set by the protocol handler
         try:
-            context.session = self.services.hub.sessions.open(token, viewer, context.end_socket)
+            context.session = self.services.hub.sessions.open(
+                token, viewer, context.end_socket, going_away=context.going_away
+            )
         except TooManySockets as error:
             raise refusal_of(error) from error
         context.viewer = viewer

@@ -49,6 +49,9 @@ class Context:
     # its protocol handler ends the socket when the session's credential ends.
     session: LiveSession | None = None
     end_socket: Callable[[str], Awaitable[None]] | None = None
+    going_away: Callable[[], Awaitable[None]] | None = None
+    # graphql-sse: the Last-Event-ID a reconnecting stream sent (it wins over `after`).
+    last_event_id: int | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -171,7 +171,8 @@ class AgentgraphSchema(strawberry.Schema):
                 operation_extensions, allowed_operation_types,
             )  # fmt: skip
 
-        if isinstance(context_value, Context):
+        # A stream resuming from its Last-Event-ID replays history, as `after` does: alone.
+        if isinstance(context_value, Context) and context_value.last_event_id is None:
             key = sharing_key(
                 entry.document, query, variable_values, operation_name, context_value.viewer
             )

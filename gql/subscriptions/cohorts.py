@@ -126,19 +126,22 @@ class Member:
         if self.task is not None and not self.task.done() and not self.overflow_seen:
             self.task.cancel()
 
-    async def results(self) -> AsyncIterator[ExecutionResult]:
+    async def results(self) -> AsyncIterator[tuple[ExecutionResult, LiveEvent | None]]:
         self.task = asyncio.current_task()
         while True:
             if self.overflowed:
                 self.overflow_seen = True
                 error = SubscriberTooSlow(self.cursor)
-                yield ExecutionResult(
-                    data=None,
-                    errors=[
-                        GraphQLError(
-                            error.message, extensions={"code": error.code, **error.extensions()}
-                        )
-                    ],
+                yield (
+                    ExecutionResult(
+                        data=None,
+                        errors=[
+                            GraphQLError(
+                                error.message, extensions={"code": error.code, **error.extensions()}
+                            )
+                        ],
+                    ),
+                    None,
                 )
                 return
             if self.durable:
@@ -147,9 +150,9 @@ class Member:
                     if event.seq <= self.start:
                         continue  # committed before this member joined
                     self.cursor = event.seq
-                yield result
+                yield result, event
             elif self.beats:
-                yield self.beats.pop(next(iter(self.beats)))
+                yield self.beats.pop(next(iter(self.beats))), None
             elif self.ended:
                 return
             else:
@@ -227,7 +230,10 @@ class Cohorts:
         member = cohort.join(context.config.subscriber_queue_size)
         try:
             await cohort.start(member)
-            async for result in member.results():
+            async for result, event in member.results():
+                # The member's own context names the event behind each result (graphql-sse
+                # sends its cursor as the event's id).
+                context.current_event = event
                 yield result
         finally:
             cohort.leave(member)

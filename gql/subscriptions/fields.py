@@ -19,8 +19,9 @@ APPROVAL_KINDS = (EventKind.APPROVAL_REQUESTED, EventKind.APPROVAL_DECIDED)
 
 @strawberry.type(
     description=(
-        "Live events over WebSocket (graphql-transport-ws or graphql-ws). Durable events carry a "
-        "cursor; pass it as `after` to resume without gap or duplicate."
+        "Live events over WebSocket (graphql-transport-ws or graphql-ws) or as server-sent "
+        "events (graphql-sse, POST /graphql/stream). Durable events carry a cursor; pass it as "
+        "`after` (or Last-Event-ID) to resume without gap or duplicate."
     )
 )
 class Subscription:

@@ -31,6 +31,7 @@ from gql.context import Context
 from gql.server_metrics import connection_closed, connection_opened
 from gql.subscriptions.sockets import (
     CREDENTIAL_ENDED,
+    GOING_AWAY,
     SocketRefused,
     check_session,
     message_problem,
@@ -46,6 +47,7 @@ class GraphQLWSHandler(BaseGraphQLWSHandler[Context, None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.context.end_socket = self.end_socket
+        self.context.going_away = self.going_away
 
     async def handle(self) -> None:
         timeout = self.view.connection_init_wait_timeout.total_seconds()
@@ -147,6 +149,14 @@ class GraphQLWSHandler(BaseGraphQLWSHandler[Context, None]):
                 cast(OperationMessage, {"type": "connection_error", "payload": error})
             )
         await self.websocket.close(code=CREDENTIAL_ENDED, reason=reason)
+
+    async def going_away(self) -> None:
+        """The server is shutting down: stop every operation, then close (1001) so the client
+        resubscribes, elsewhere, from its cursors."""
+        if self.keep_alive_task is not None:
+            self.keep_alive_task.cancel()
+        await self.cleanup()
+        await self.websocket.close(code=GOING_AWAY, reason="Server shutting down")
 
     async def _refuse(self, operation_id: str, error: GraphQLError) -> None:
         await self.send_message(

@@ -40,6 +40,8 @@ CREDENTIAL_ENDED = 4403
 # The close code of a socket refused because its caller holds too many already.
 TOO_MANY = 4429
 MESSAGE_TOO_BIG = 1009
+# The close code of every socket when the server shuts down: resubscribe (elsewhere) by cursor.
+GOING_AWAY = 1001
 OPERATION_MESSAGES = frozenset({"subscribe", "start"})
 
 

@@ -90,6 +90,8 @@ async def agent_event_stream(
     context: Context, scope: Scope, after: int | None
 ) -> AsyncGenerator[AgentEvent, None]:
     hub = context.services.hub
+    if context.last_event_id is not None:
+        after = context.last_event_id  # an event stream's reconnect resumes where it stopped
     if after is not None and after > await context.database.read_retrying(eventlog.last_seq):
         # A cursor from the future (another database, a typo) would silently mute the stream.
         raise ValidationFailed("after", "is ahead of the newest event")

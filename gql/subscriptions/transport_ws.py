@@ -28,6 +28,7 @@ from gql.context import Context
 from gql.server_metrics import connection_closed, connection_opened
 from gql.subscriptions.sockets import (
     CREDENTIAL_ENDED,
+    GOING_AWAY,
     SocketRefused,
     check_session,
     message_problem,
@@ -43,6 +44,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.context.end_socket = self.end_socket
+        self.context.going_away = self.going_away
 
     async def handle(self) -> None:
         connection_opened(GRAPHQL_TRANSPORT_WS_PROTOCOL)
@@ -116,6 +118,13 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         for operation_id in list(self.operations):
             await self.cleanup_operation(operation_id)
         await self.websocket.close(code=CREDENTIAL_ENDED, reason=reason)
+
+    async def going_away(self) -> None:
+        """The server is shutting down: cancel every operation, then close (1001) so the
+        client resubscribes, elsewhere, from its cursors."""
+        for operation_id in list(self.operations):
+            await self.cleanup_operation(operation_id)
+        await self.websocket.close(code=GOING_AWAY, reason="Server shutting down")
 
     async def _refuse(self, operation_id: str, error: GraphQLError) -> None:
         await self.send_message(

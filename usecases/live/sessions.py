@@ -42,6 +42,7 @@ CONCURRENT_CHECKS = 4
 MAX_REASON_BYTES = 123
 
 EndSocket = Callable[[str], Awaitable[None]]
+GoingAway = Callable[[], Awaitable[None]]
 
 
 class TooManySockets(RateLimited):
@@ -68,6 +69,9 @@ class LiveSession:
     token: str
     viewer: Viewer
     end_socket: EndSocket
+    # How the transport says goodbye when the server shuts down (WebSocket close 1001, an
+    # event stream ended without `complete`): the client resumes elsewhere by cursor.
+    going_away: GoingAway | None = None
     subscriptions: int = 0
     ended: bool = False
     expiry: asyncio.TimerHandle | None = field(default=None, repr=False)
@@ -106,9 +110,16 @@ class LiveSessions:
         """Subscriptions running on every session of this process (a gauge)."""
         return sum(self._subscriptions.values())
 
-    def open(self, token: str, viewer: Viewer, end_socket: EndSocket) -> LiveSession:
+    def open(
+        self,
+        token: str,
+        viewer: Viewer,
+        end_socket: EndSocket,
+        *,
+        going_away: GoingAway | None = None,
+    ) -> LiveSession:
         """Register a socket authenticated as ``viewer``; ``TooManySockets`` past the cap."""
-        session = LiveSession(token, viewer, end_socket)
+        session = LiveSession(token, viewer, end_socket, going_away)
         if self._sockets[session.caller] >= self.max_sockets:
             raise TooManySockets(self.max_sockets)
         self._sockets[session.caller] += 1
@@ -192,6 +203,15 @@ class LiveSessions:
             self._due |= self.sessions
             if self._checking is None or self._checking.done():
                 await self._check_due()
+
+    async def say_goodbye(self) -> None:
+        """The server is shutting down: every socket and stream says goodbye its transport's
+        way (WebSocket close 1001, an event stream ended), so clients resume by cursor."""
+        goodbyes = [s.going_away() for s in list(self.sessions) if s.going_away is not None]
+        results = await asyncio.gather(*goodbyes, return_exceptions=True)
+        for result in results:
+            if isinstance(result, Exception):
+                logger.warning("could not say goodbye to a socket: %s", result)
 
     async def stop(self) -> None:
         for task in [self._checking, *self._endings]:
