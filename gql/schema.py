@@ -18,6 +18,7 @@ from gql.context import Context
 from gql.documents import CachedDocuments, Documents
 from gql.errors import ErrorPolicy, HideSuggestions
 from gql.input_guard import RejectNulCharacters
+from gql.input_limits import EnforceInputLimits
 from gql.limits import SPEC_LIMITS, QueryLimiter, QueryLimits, budget_error, checked_cost
 from gql.resolvers.account_mutations import AccountMutations
 from gql.resolvers.account_queries import AccountQueries
@@ -174,6 +175,7 @@ def build_schema(
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: QueryLimiter(limits),
         RejectNulCharacters,
+        EnforceInputLimits,
         lambda: CachedDocuments(schema.documents),
     ]
     if production:
