@@ -20,6 +20,7 @@ from gql.documents import CachedDocuments, Documents, PreparedDocument
 from gql.errors import ErrorPolicy, HideSuggestions
 from gql.execution import SettledExecutionContext
 from gql.input_guard import RejectNulCharacters
+from gql.input_limits import EnforceInputLimits
 from gql.limits import SPEC_LIMITS, QueryLimiter, QueryLimits, budget_error, checked_cost
 from gql.request_log import note_operation
 from gql.resolvers.account_mutations import AccountMutations
@@ -219,6 +220,7 @@ def build_schema(
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: QueryLimiter(limits),
         RejectNulCharacters,
+        EnforceInputLimits,
         lambda: CachedDocuments(schema.documents),
         MutationWriteSlots,
     ]

@@ -47,3 +47,10 @@ steps = cast(Table, ExecutionStep.__table__)
 approvals = cast(Table, Approval.__table__)
 checkpoints = cast(Table, Checkpoint.__table__)
 execution_events = cast(Table, ExecutionEvent.__table__)
+
+
+def max_length(table: Table, column: str) -> int:
+    """The declared length of a ``String(n)`` column: the longest text it stores."""
+    length = getattr(table.c[column].type, "length", None)
+    assert isinstance(length, int), f"{table.name}.{column} has no length"
+    return length

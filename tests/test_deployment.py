@@ -39,9 +39,7 @@ def test_the_deployment_files_name_only_settings_that_exist() -> None:
         "README (Running in production)": _production_section(),
     }
     known = _known()
-    unknown = {
-        where: sorted(set(NAME.findall(text)) - known) for where, text in texts.items()
-    }
+    unknown = {where: sorted(set(NAME.findall(text)) - known) for where, text in texts.items()}
     assert unknown == {where: [] for where in texts}
     assert all(NAME.search(text) for text in texts.values())
 

@@ -32,6 +32,7 @@ from gql.config import SurfaceConfig
 from gql.documents import Documents
 from gql.encoding import encode_json
 from gql.input_guard import holds_nul
+from gql.input_limits import input_refusal
 from gql.limits import checked_cost
 from gql.request_log import note_caller, note_operation
 from gql.server_metrics import observe_operation
@@ -150,6 +151,8 @@ class CompiledReads:
         entry = self.documents.prepare(query)
         document = entry.document
         if document is None or entry.nul_literal is not None:
+            return None
+        if input_refusal(self.schema, document, variables) is not None:
             return None
         cost, errors = checked_cost(
             self.schema, document, variables, operation_name, self.config.limits

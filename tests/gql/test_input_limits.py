@@ -1,0 +1,172 @@
+"""Every input has a stated limit checked before SQL (gql/input_limits.py): too long, lone
+surrogates, control characters, deep or huge JSON, numbers out of range and malformed cursors
+are VALIDATION_ERROR naming the field, and nothing is written."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from gql.input_limits import MAX_FLOAT_MAGNITUDE, MAX_JSON_DEPTH, STRING_LIMITS
+from tests.gql.conftest import World
+from tests.support import factories
+from tests.support.api import GraphQLClient
+
+PAUSE = "mutation($i: AgentTransitionInput!) { pauseAgent(input: $i) { agent { status } } }"
+STATE = "mutation($i: UpdateAgentStateInput!) { updateAgentState(input: $i) { id } }"
+RECORD = (
+    "mutation($a: ID!, $m: [MetricInput!]!) { recordMetrics(agentId: $a, metrics: $m) "
+    "{ accepted } }"
+)
+READ = """query($id: ID!, $since: DateTime!) { agent(id: $id) {
+  status state { currentWorkflow workflowData } metrics { totalCount }
+  metricSummary(name: "cpu") { count avg min max }
+  metricSeries(name: "cpu", since: $since, bucketSeconds: 3600, aggregate: SUM)
+    { value }
+} }"""
+
+
+def _read(agent: dict[str, Any]) -> dict[str, Any]:
+    since = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    return {"id": agent["id"], "since": since}
+
+
+async def _refused(api: GraphQLClient, token: str, document: str, variables: Any) -> str:
+    result = await api.execute(document, variables, token=token)
+    assert result.status == 200 and result.code == "VALIDATION_ERROR", result
+    return str(result.errors[0]["extensions"].get("field"))
+
+
+@pytest.fixture
+async def agent(api: GraphQLClient, world: World) -> dict[str, Any]:
+    return await world.spawn(api, "Limited")
+
+
+async def test_strings_past_their_limit_are_refused_naming_the_field(
+    api: GraphQLClient, world: World, agent: dict[str, Any]
+) -> None:
+    owner = world.owner["token"]
+    huge = "r" * 900_000
+    assert await _refused(api, owner, PAUSE, {"i": {"id": agent["id"], "reason": huge}}) == (
+        "input.reason"
+    )
+    longest = STRING_LIMITS["UpdateAgentStateInput.currentWorkflow"]
+    too_long = {"agentId": agent["id"], "currentWorkflow": "w" * (longest + 1)}
+    assert await _refused(api, owner, STATE, {"i": too_long}) == "input.currentWorkflow"
+    unit = [{"name": "cpu", "value": 1.0, "unit": "u" * (STRING_LIMITS["MetricInput.unit"] + 1)}]
+    assert await _refused(api, owner, RECORD, {"a": agent["id"], "m": unit}) == "metrics[0].unit"
+    # At the limit it is stored.
+    exact = {"agentId": agent["id"], "currentWorkflow": "w" * longest}
+    assert await api.ok(STATE, {"i": exact}, token=owner)
+    read = await api.ok(READ, _read(agent), token=owner)
+    assert read["agent"]["status"] == "IDLE" and read["agent"]["metrics"]["totalCount"] == 0
+
+
+async def test_surrogates_and_control_characters_are_refused(
+    api: GraphQLClient, world: World, agent: dict[str, Any]
+) -> None:
+    owner = world.owner["token"]
+    surrogate = (
+        'mutation($a: ID!) { updateAgentState(input: {agentId: $a, currentWorkflow: "x\\ud800"})'
+        " { id } }"
+    )
+    # In a literal the lexer refuses it already (a syntax error); in JSON it must be refused too.
+    assert await _refused(api, owner, surrogate, {"a": agent["id"]}) in {
+        "input.currentWorkflow", "None",
+    }  # fmt: skip
+    in_key = (
+        'mutation($a: ID!) { updateAgentState(input: {agentId: $a, workflowData: {k: "v"}}) '
+        "{ id } }"
+    )
+    assert (await api.execute(in_key, {"a": agent["id"]}, token=owner)).code is None
+    key_literal = in_key.replace("{k:", '{k: "\\udfff", j:')
+    assert await _refused(api, owner, key_literal, {"a": agent["id"]}) in {
+        "input.workflowData", "None",
+    }  # fmt: skip
+    bell = {"agentId": agent["id"], "currentWorkflow": "ring\x07"}
+    assert await _refused(api, owner, STATE, {"i": bell}) == "input.currentWorkflow"
+    # Free text keeps newlines and tabs.
+    paused = await api.ok(PAUSE, {"i": {"id": agent["id"], "reason": "a\n\tb"}}, token=owner)
+    assert paused["pauseAgent"]["agent"]["status"] == "PAUSED"
+
+
+async def test_json_too_deep_or_too_big_is_refused(
+    api: GraphQLClient, world: World, agent: dict[str, Any]
+) -> None:
+    owner = world.owner["token"]
+    deep: Any = 1
+    for _ in range(MAX_JSON_DEPTH + 2):
+        deep = {"d": deep}
+    state = {"agentId": agent["id"], "workflowData": deep}
+    assert await _refused(api, owner, STATE, {"i": state}) == "input.workflowData"
+    big = {"agentId": agent["id"], "workflowData": {"blob": ["x" * 1000] * 100}}
+    assert await _refused(api, owner, STATE, {"i": big}) == "input.workflowData"
+
+
+async def test_metric_values_are_bounded_so_aggregates_cannot_overflow(
+    api: GraphQLClient, world: World, agent: dict[str, Any]
+) -> None:
+    owner = world.owner["token"]
+    for value in (1e308, -1e308, MAX_FLOAT_MAGNITUDE * 10):
+        points = [{"name": "cpu", "value": value}]
+        assert await _refused(api, owner, RECORD, {"a": agent["id"], "m": points}) == (
+            "metrics[0].value"
+        )
+    literal = 'mutation($a: ID!) { recordMetrics(agentId: $a, metrics: [{name: "cpu", value: 1e308}]) { accepted } }'
+    assert await _refused(api, owner, literal, {"a": agent["id"]}) == "metrics[0].value"
+    points = [{"name": "cpu", "value": MAX_FLOAT_MAGNITUDE}] * 3
+    assert await api.ok(RECORD, {"a": agent["id"], "m": points}, token=owner)
+    read = (await api.ok(READ, _read(agent), token=owner))["agent"]
+    assert read["metricSummary"]["count"] == 3 and read["metricSummary"]["max"] == 1e100
+    assert read["metricSeries"][0]["value"] == pytest.approx(3e100)
+
+
+def _b64(value: Any) -> str:
+    raw = value if isinstance(value, bytes) else json.dumps(value).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+async def test_every_malformed_cursor_is_a_validation_error_on_after_or_before(
+    api: GraphQLClient, world: World, agent: dict[str, Any]
+) -> None:
+    owner = world.owner["token"]
+    await api.ok(RECORD, {"a": agent["id"], "m": [{"name": "cpu", "value": 1.0}]}, token=owner)
+    page = "query($id: ID!, $c: String) { agent(id: $id) { metrics(first: 1, after: $c) { totalCount } } }"
+    history = "query($c: String) { agents(last: 1, before: $c) { totalCount } }"
+    other = await api.ok(
+        "query($id: ID!) { agent(id: $id) { statusHistory(first: 1) { edges { cursor } } } }",
+        {"id": agent["id"]},
+        token=owner,
+    )
+    transition_cursor = other["agent"]["statusHistory"]["edges"][0]["cursor"]
+    bad = [
+        "%%%not base64", _b64(b"\xff\xfe"), _b64("a string"), _b64([]), _b64(["metric"]),
+        _b64(["metric", "yesterday", 1]), _b64(["metric", "2026-01-01T00:00:00", "x"]),
+        _b64(["metric", "2026-01-01T00:00:00", 2**70]), _b64(["nope", 1]), transition_cursor,
+        "x" * 20_000,
+    ]  # fmt: skip
+    for cursor in bad:
+        variables = {"id": agent["id"], "c": cursor}
+        result = await api.execute(page, variables, token=owner)
+        assert result.code == "VALIDATION_ERROR", (cursor, result)
+        assert result.errors[0]["extensions"]["field"] in {"after", "c"}, (cursor, result)
+    for cursor in bad[:-2]:
+        result = await api.execute(history, {"c": cursor}, token=owner)
+        assert result.code == "VALIDATION_ERROR" and result.errors[0]["extensions"]["field"] == (
+            "before"
+        ), (cursor, result)
+
+
+async def test_an_agent_token_name_is_limited_too(api: GraphQLClient, world: World) -> None:
+    agent = await world.spawn(api, "Named")
+    create = "mutation($a: ID!, $n: String) { createAgentToken(agentId: $a, name: $n) { id } }"
+    long_name = "n" * (STRING_LIMITS["Mutation.createAgentToken(name)"] + 1)
+    assert (
+        await _refused(api, world.owner["token"], create, {"a": agent["id"], "n": long_name})
+        == "name"
+    )
+    assert await factories.agent_token(api, world.owner["token"], agent["id"], name="ok")
