@@ -190,7 +190,7 @@ async def _measure_workers(bench: Bench, workdir: Path) -> list[dict[str, Any]]:
         server.stop()
     return [{
         "scenario": f"{scenario.name}_workers_{WORKERS}",
-        "label": f"{scenario.label}, {WORKERS} workers",
+        "label": f"fleet N={size:,}, {WORKERS} workers",
         "clients": 8,
         "agentgraph": figures(results[side.key], sql, f"autocannon over HTTP, serve --workers {WORKERS}"),
         "postgraphile": None, "floor": None, "ratio_vs_peer": None, "ratio_vs_floor": None,

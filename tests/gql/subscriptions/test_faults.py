@@ -1,19 +1,30 @@
-"""Harder faults while events are committed: the server's LISTEN connection terminated by the
-database, and a subscriber whose queue overflows in a burst. Either way every durable event
+"""Harder faults while events are committed: a server process killed under its subscribers,
+the server's LISTEN connection terminated by the database, and a subscriber whose queue
+overflows in a burst. Either way every durable event
 reaches the subscriber exactly once, in order — compared with a replay of the log itself."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
+from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
+from websockets.exceptions import ConnectionClosed
 
 from gql.ids import from_global_id
+from tests.conftest import TEST_SECRET
 from tests.gql.subscriptions.conftest import World
 from tests.gql.subscriptions.test_backpressure import _flood, _slow_client
+from tests.support import factories
 from tests.support.api import GraphQLClient
+from tests.support.servers import http_url, serve
 from tests.support.waiting import registered, until
 from tests.support.ws import TRANSPORT_WS, WSClient
 
@@ -136,3 +147,69 @@ async def test_an_overflowed_subscriber_resumes_from_its_cursor_with_nothing_los
     assert everything == await _replay(
         live_url, token, {"a": agent["id"], "after": joined_at}, burst
     )
+
+
+async def test_subscribers_of_a_killed_process_resume_on_another_with_nothing_lost(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with AsyncExitStack() as stack:
+        a = await stack.enter_async_context(serve(database_url, TEST_SECRET, tmp_path / "a"))
+        b = await stack.enter_async_context(serve(database_url, TEST_SECRET, tmp_path / "b"))
+        http = await stack.enter_async_context(
+            httpx.AsyncClient(base_url=http_url(b.url).removesuffix("/graphql"), timeout=30)
+        )
+        api = GraphQLClient(http)
+        admin = await factories.superuser(api, database_url)
+        type_id = await factories.create_agent_type(api, admin["token"])
+        project = await factories.create_project(api, admin["token"])
+        agent = await factories.spawn_agent(api, admin["token"], project, type_id)
+        token = admin["token"]
+        moved = 0
+
+        async def move() -> None:
+            nonlocal moved
+            await api.ok(MOVE.format(verb=VERBS[moved % 2][0]), {"id": agent}, token=token)
+            moved += 1
+
+        clients = [await WSClient.open(a.url, TRANSPORT_WS, token=token) for _ in range(3)]
+        for client in clients:
+            await client.subscribe(WATCH, {"p": project})
+        starts: list[str] = []
+        for client in clients:  # each live: it hears a move
+            for _ in range(20):
+                try:
+                    starts.append((await client.next_event("agentStateChanged", 2))["cursor"])
+                    break
+                except TimeoutError:
+                    await move()
+        assert len(starts) == 3
+        start = max(starts, key=int)
+        for client in clients:  # everyone up to the same point
+            seen = starts[clients.index(client)]
+            while int(seen) < int(start):
+                seen = (await client.next_event("agentStateChanged", 10))["cursor"]
+
+        for _ in range(5):
+            await move()
+        a.process.send_signal(signal.SIGKILL)
+        await asyncio.to_thread(a.process.wait)
+        for _ in range(10):
+            await move()
+
+        async def follow(client: WSClient) -> list[str]:
+            cursors: list[str] = []
+            while len(cursors) < 15:
+                try:
+                    cursors.append((await client.next_event("agentStateChanged", 10))["cursor"])
+                except (ConnectionClosed, AssertionError):
+                    # The process is gone: resume on the other one from the last cursor.
+                    with contextlib.suppress(Exception):
+                        await client.close()
+                    client = await WSClient.open(b.url, TRANSPORT_WS, token=token)
+                    stack.push_async_callback(client.close)
+                    await client.subscribe(WATCH, {"p": project, "after": (cursors or [start])[-1]})
+            return cursors
+
+        received = [await follow(client) for client in clients]
+        expected = await _replay(b.url, token, {"p": project, "after": start}, 15)
+        assert received == [expected] * 3
