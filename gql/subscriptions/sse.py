@@ -7,7 +7,8 @@ caps on sockets and subscriptions (usecases/live/sessions.py) and re-checked lik
 the document goes through ``AgentgraphSchema.stream`` (gql/admission.py, then the limits and
 the budget). Refusals known before the stream starts are plain JSON answers with a status:
 401 for a credential, 429 for a cap, 400 for a malformed body or Last-Event-ID, 503 when the
-database is away.
+database is away. A document refused by admission or the limits is one ``next`` carrying the
+errors (with their codes), then ``complete``, as the WebSocket protocols answer it.
 
 The stream is ``event: next`` per result and ``event: complete`` at its end. A durable event's
 ``id:`` is its cursor: a client that reconnects with ``Last-Event-ID`` resumes right after it,
@@ -30,6 +31,7 @@ from strawberry.types.execution import ExecutionResult
 
 from domain.errors import DomainError, RateLimited, Unauthenticated, Unavailable, ValidationFailed
 from gql.encoding import encode_json
+from gql.http_requests import request_error
 from gql.request_json import NotJSON, decode
 from gql.server_metrics import connection_closed, connection_opened
 from gql.subscriptions.scope import parse_cursor
@@ -105,18 +107,8 @@ class EventStreams:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         if request.method != "POST":
-            answer = JSONResponse(
-                {
-                    "errors": [
-                        {
-                            "message": "Subscribe with POST.",
-                            "extensions": {"code": "VALIDATION_ERROR"},
-                        }
-                    ]
-                },
-                status_code=405,
-                headers={"Allow": "POST"},
-            )
+            # (CheckedRequests answers first today; this holds if GET is ever let through.)
+            answer = request_error(405, "Subscribe with POST.", "method", headers={"Allow": "POST"})
             await answer(scope, receive, send)
             return
         stream = _Stream()
