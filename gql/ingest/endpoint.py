@@ -36,6 +36,7 @@ from gql.ids import from_global_id, to_global_id
 from gql.ingest import values
 from gql.ingest.shapes import Shape, shape_of
 from gql.input_guard import holds_nul
+from gql.input_limits import input_refusal
 from gql.limits import checked_cost
 from gql.request_log import note_caller, note_operation
 from gql.resolvers.telemetry_mutations import heartbeat_of, points_of
@@ -98,6 +99,9 @@ class IngestPath:
             return None
         entry = self.documents.prepare(query)
         assert entry.document is not None  # it has a shape
+        # Every argument within its stated limit (gql/input_limits.py), as the schema would check.
+        if input_refusal(self.schema, entry.document, variables) is not None:
+            return None
         cost, breaches = checked_cost(
             self.schema, entry.document, variables, operation_name, self.config.limits
         )

@@ -157,6 +157,16 @@ def _cases(f: Fleet) -> Iterator[tuple[str, str | None, dict[str, Any], bool]]:
     yield "recordMetrics, too many", f.owner, {
         "query": RECORD, "variables": {"agentId": a, "metrics": [{"name": "x", "value": 1}] * 1001},
     }, False  # fmt: skip
+    # Past the input limits (gql/input_limits.py): refused as the schema refuses them.
+    yield "recordMetrics, value past 1e100", f.owner, {
+        "query": RECORD, "variables": {"agentId": a, "metrics": [{"name": "x", "value": 1e300}]},
+    }, False  # fmt: skip
+    yield "recordMetrics, unit past its column", f.owner, {
+        "query": RECORD, "variables": {"agentId": a, "metrics": [{"name": "x", "value": 1, "unit": "u" * 51}]},
+    }, False  # fmt: skip
+    yield "heartbeat, workflow past its column", f.agent_token, {
+        "query": HEARTBEAT, "variables": {"input": {**beat, "currentWorkflow": "w" * 201}},
+    }, False  # fmt: skip
     # Other shapes: literals, aliases, more fields, a second operation.
     yield "heartbeat, literal argument", f.owner, {
         "query": f'mutation {{ heartbeat(input: {{agentId: "{a}"}}) {{ id }} }}',
