@@ -123,6 +123,8 @@ def _ours(answer: str) -> bool:
     return not answer.startswith("200 ") or '"code":"INTERNAL"' in answer
 
 
+# Longer runs get longer than the suite's per-test timeout (a second a document at most).
+@pytest.mark.timeout(max(300, EXAMPLES))
 async def test_the_compiled_path_answers_as_the_resolvers_do(paths: Both) -> None:
     world = await build_world(paths.compiled, paths.app)
     pool = CursorPool()
