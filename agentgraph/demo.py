@@ -8,7 +8,7 @@ reported errors (and was recovered in between, as the seed's error count says).
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -44,13 +44,22 @@ class _OneTransaction:
     """The Database interface over one connection: each use case becomes a savepoint of a
     single outer transaction, so the demo loads completely or not at all."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, database: Database) -> None:
         self._conn = conn
+        self._database = database
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         async with self._conn.begin_nested():
             yield self._conn
+
+    # A write of one statement (telemetry) is a savepoint here too.
+    statement = transaction
+
+    async def fetch_raw(
+        self, conn: AsyncConnection, sql: str, params: Sequence[Any]
+    ) -> list[Sequence[Any]]:
+        return await self._database.fetch_raw(conn, sql, params)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -91,7 +100,7 @@ async def load_demo_fleet(
             f"loading the demo fleet: {len(FLEET)} agent types, project '{PROJECT_SLUG}', {len(FLEET)} agents"
         )
         async with database.engine.begin() as conn:
-            await _load(_OneTransaction(conn), password, report)  # type: ignore[arg-type]
+            await _load(_OneTransaction(conn, database), password, report)  # type: ignore[arg-type]
         report(f"demo fleet loaded; sign in as {DEMO_ADMIN_EMAIL} with password {password}")
         return True
     finally:

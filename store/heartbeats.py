@@ -91,7 +91,7 @@ async def apply_heartbeats(
         conn,
         _HEARTBEATS,
         [
-            orjson.dumps(list(beats)).decode(),
+            orjson.dumps(list(beats), default=str).decode(),  # asyncpg UUIDs too
             viewer.is_superuser,
             viewer.user_id or uuid.UUID(int=0),
             viewer.agent_id or uuid.UUID(int=0),
