@@ -39,7 +39,7 @@ from gql.input_guard import holds_nul
 from gql.input_limits import input_refusal
 from gql.limits import checked_cost
 from gql.request_log import note_caller, note_operation
-from gql.resolvers.telemetry_mutations import heartbeat_of, points_of
+from gql.resolvers.telemetry_mutations import heartbeat_of
 from gql.scalars import serialize_datetime
 from gql.server_metrics import observe_operation
 from usecases import telemetry
@@ -187,7 +187,7 @@ class _RecordMetrics:
     @staticmethod
     def prepare(arguments: dict[str, Any]) -> tuple[Any, list[telemetry.MetricPoint]]:
         agent = from_global_id(values.agent_id(arguments["agentId"]), "Agent", "agentId")
-        return agent, points_of(values.metric_inputs(arguments["metrics"]))
+        return agent, values.metric_points(arguments["metrics"])
 
     @staticmethod
     async def run(

@@ -13,7 +13,8 @@ import strawberry
 from domain.errors import ValidationFailed
 from domain.metrics import MetricType
 from gql.scalars import DateTime, parse_datetime
-from gql.types.telemetry_inputs import HeartbeatInput, MetricInput
+from gql.types.telemetry_inputs import HeartbeatInput
+from usecases import telemetry
 
 _HEARTBEAT_FIELDS = frozenset(
     {"agentId", "resourceUsage", "activeWorkflows", "currentWorkflow", "at"}
@@ -95,26 +96,27 @@ def _metric_type(value: Any) -> MetricType | None:
     return MetricType[value]
 
 
-def metric_inputs(value: Any) -> list[MetricInput]:
-    """MetricInputs, as Strawberry would build them from ``value``."""
-    inputs = []
+def metric_points(value: Any) -> list[telemetry.MetricPoint]:
+    """The use case's points, as Strawberry would build MetricInputs from ``value`` and
+    ``points_of`` would turn them into points (built directly: a thousand input objects a batch
+    cost as much as the points themselves)."""
+    points = []
     for item in _list(value):
         given = _object(item, _METRIC_FIELDS)
         if "name" not in given or "value" not in given:
             raise Unusual
-        inputs.append(
-            MetricInput(
-                name=_string(given["name"], nullable=False) or "",
-                value=_float(given["value"]),
-                metric_type=(
-                    _metric_type(given["metricType"]) if "metricType" in given else MetricType.GAUGE
-                ),
-                unit=_string(given.get("unit")),
-                tags=given.get("tags"),
-                recorded_at=_datetime(given.get("recordedAt")),
+        metric_type = _metric_type(given["metricType"]) if "metricType" in given else None
+        points.append(
+            telemetry.MetricPoint(
+                _string(given["name"], nullable=False) or "",
+                _float(given["value"]),
+                metric_type or MetricType.GAUGE,
+                _string(given.get("unit")),
+                given.get("tags"),
+                _datetime(given.get("recordedAt")),
             )
         )
-    return inputs
+    return points
 
 
 def agent_id(value: Any) -> strawberry.ID:
