@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import uuid
 
 from domain.errors import ValidationFailed
@@ -13,12 +14,22 @@ def to_global_id(type_name: str, ident: uuid.UUID) -> str:
     return base64.b64encode(f"{type_name}:{ident}".encode()).decode()
 
 
+# Runtimes send the same few ids over and over (their agent's, in every heartbeat): decoding is
+# a pure function of the text, so the last ids decoded are remembered (malformed ones are not).
+_REMEMBERED_IDS = 65_536
+
+
+@functools.lru_cache(maxsize=_REMEMBERED_IDS)
+def _decoded(global_id: str) -> tuple[str, uuid.UUID]:
+    decoded = base64.b64decode(global_id.encode(), validate=True).decode()
+    type_name, _, raw = decoded.partition(":")
+    return type_name, uuid.UUID(raw)
+
+
 def split_global_id(global_id: str, field: str = "id") -> tuple[str, uuid.UUID]:
     """(type name, uuid) of a global id; VALIDATION_ERROR naming ``field`` when malformed."""
     try:
-        decoded = base64.b64decode(global_id.encode(), validate=True).decode()
-        type_name, _, raw = decoded.partition(":")
-        return type_name, uuid.UUID(raw)
+        return _decoded(global_id)
     except (binascii.Error, UnicodeDecodeError, ValueError) as error:
         raise ValidationFailed(field, f"'{global_id}' is not a valid id") from error
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -30,6 +32,7 @@ from graphql import (
     TypeInfo,
     TypeInfoVisitor,
     Undefined,
+    ValueNode,
     value_from_ast,
     visit,
 )
@@ -144,6 +147,8 @@ def _check_json(value: Any, field: str) -> None:
                 pending.append((item, depth + 1))
         elif isinstance(node, list):
             pending.extend((item, depth + 1) for item in node)
+    if _surely_small(value):
+        return
     try:
         size = len(json.dumps(value, ensure_ascii=False))
     except (TypeError, ValueError):
@@ -152,71 +157,179 @@ def _check_json(value: Any, field: str) -> None:
         raise _Refused(field, f"must be at most {MAX_JSON_CHARACTERS} characters as JSON")
 
 
-def _check_value(value: Any, type_: GraphQLInputType, field: str, limit_key: str) -> None:
-    if value is None or value is Undefined:
-        return
-    if isinstance(type_, GraphQLNonNull):
-        _check_value(value, type_.of_type, field, limit_key)
-    elif isinstance(type_, GraphQLList):
+def _surely_small(value: Any) -> bool:
+    """True when ``value`` is plainly within MAX_JSON_CHARACTERS as ``json.dumps`` writes it:
+    orjson's compact bytes are never fewer than the characters, and ``json.dumps`` adds at
+    most one character a separator and two a number (``1e+100`` for ``1e100``), so three
+    times orjson's length bounds it. Near the limit (or what orjson will not write), the
+    exact count decides."""
+    try:
+        return 3 * len(orjson.dumps(value)) <= MAX_JSON_CHARACTERS
+    except (TypeError, orjson.JSONEncodeError):
+        return False
+
+
+# A check of one input value; a refusal names the path below the value (``[2].unit``), to
+# which each enclosing check adds its own part.
+_Check = Callable[[Any], None]
+
+
+def _check_scalar(limit: int) -> _Check:
+    def check(value: Any) -> None:
+        if isinstance(value, str):
+            _check_text(value, "", limit)
+        elif isinstance(value, float):
+            _check_float(value, "")
+
+    return check
+
+
+def _check_json_value(value: Any) -> None:
+    _check_json(value, "")
+
+
+def _check_list(inner: _Check) -> _Check:
+    def check(value: Any) -> None:
         items = value if isinstance(value, list) else [value]
-        for index, item in enumerate(items):
-            _check_value(item, type_.of_type, f"{field}[{index}]", limit_key)
-    elif isinstance(type_, GraphQLInputObjectType):
+        index = 0
+        try:
+            for index, item in enumerate(items):  # noqa: B007 (named on refusal)
+                if item is not None and item is not Undefined:
+                    inner(item)
+        except _Refused as refused:
+            refused.field = f"[{index}]{refused.field}"
+            raise
+
+    return check
+
+
+def _check_object(fields: list[tuple[str, str, _Check]]) -> _Check:
+    def check(value: Any) -> None:
         if not isinstance(value, dict):
             return
-        for name, input_field in type_.fields.items():
-            key = input_field.out_name or name
-            item = value.get(key, value.get(name))
-            _check_value(item, input_field.type, f"{field}.{name}", f"{type_.name}.{name}")
-    elif isinstance(type_, GraphQLScalarType):
+        name = ""
+        try:
+            for key, name, inner in fields:
+                item = value.get(key, value.get(name))
+                if item is not None and item is not Undefined:
+                    inner(item)
+        except _Refused as refused:
+            refused.field = f".{name}{refused.field}"
+            raise
+
+    return check
+
+
+def _checker(
+    type_: GraphQLInputType, limit_key: str, built: dict[tuple[int, str], _Check | None]
+) -> _Check | None:
+    """The check of a value of ``type_`` (None: nothing of it is ever refused), built once for a
+    document's argument; ``built`` holds the checks made so far (input types may nest
+    themselves)."""
+    while isinstance(type_, GraphQLNonNull):
+        type_ = type_.of_type
+    if isinstance(type_, GraphQLList):
+        inner = _checker(type_.of_type, limit_key, built)
+        return None if inner is None else _check_list(inner)
+    if isinstance(type_, GraphQLScalarType):
         if type_.name == "JSON":
-            _check_json(value, field)
-        elif isinstance(value, str):
-            _check_text(value, field, STRING_LIMITS.get(limit_key, MAX_STRING_LENGTH))
-        elif isinstance(value, float):
-            _check_float(value, field)
+            return _check_json_value
+        return _check_scalar(STRING_LIMITS.get(limit_key, MAX_STRING_LENGTH))
+    if not isinstance(type_, GraphQLInputObjectType):
+        return None  # enums: their values are names the schema knows
+    memo = (id(type_), limit_key)
+    if memo in built:
+        return built[memo]
+    fields: list[tuple[str, str, _Check]] = []
+    check = _check_object(fields)
+    built[memo] = check  # before the fields: a field of this very type finds it
+    for name, input_field in type_.fields.items():
+        inner = _checker(input_field.type, f"{type_.name}.{name}", built)
+        if inner is not None:
+            fields.append((input_field.out_name or name, name, inner))
+    return check
+
+
+@dataclass(frozen=True)
+class _Argument:
+    """One argument of a field in the document: its value's node and its check."""
+
+    node: FieldNode
+    name: str
+    type_: GraphQLInputType
+    value: ValueNode
+    check: _Check | None
 
 
 class _Arguments(Visitor):
-    def __init__(self, type_info: TypeInfo, variables: dict[str, Any]) -> None:
+    """Every argument the schema knows, of every field of a document, in document order."""
+
+    def __init__(self, type_info: TypeInfo) -> None:
         super().__init__()
         self.type_info = type_info
-        self.variables = variables
-        self.refused: tuple[_Refused, FieldNode] | None = None
+        self.found: list[_Argument] = []
+        self._built: dict[tuple[int, str], _Check | None] = {}
 
     def enter_field(self, node: FieldNode, *_: Any) -> None:
         definition = self.type_info.get_field_def()
         parent = self.type_info.get_parent_type()
-        if self.refused is not None or definition is None or parent is None:
+        if definition is None or parent is None:
             return
         for argument in node.arguments or ():
             name = argument.name.value
             spec = definition.args.get(name)
             if spec is None:
                 continue
-            value = value_from_ast(argument.value, spec.type, self.variables)
-            try:
-                _check_value(value, spec.type, name, f"{parent.name}.{node.name.value}({name})")
-            except _Refused as refused:
-                self.refused = (refused, node)
-                return
+            limit_key = f"{parent.name}.{node.name.value}({name})"
+            check = _checker(spec.type, limit_key, self._built)
+            self.found.append(_Argument(node, name, spec.type, argument.value, check))
+
+
+class InputChecks:
+    """The arguments of each document lately checked, found once per document (the walk with
+    TypeInfo depends on the document alone); the values are checked on every request."""
+
+    def __init__(self, size: int = 1000) -> None:
+        self._size = size
+        # id(document) -> (the document, kept so that its id is not reused; its arguments).
+        self._known: dict[int, tuple[DocumentNode, list[_Argument]]] = {}
+
+    def arguments(self, schema: GraphQLSchema, document: DocumentNode) -> list[_Argument]:
+        known = self._known.get(id(document))
+        if known is not None and known[0] is document:
+            return known[1]
+        type_info = TypeInfo(schema)
+        found = _Arguments(type_info)
+        visit(document, TypeInfoVisitor(type_info, found))
+        if len(self._known) >= self._size:
+            self._known.clear()
+        self._known[id(document)] = (document, found.found)
+        return found.found
+
+
+_CHECKS = InputChecks()
 
 
 def input_refusal(
     schema: GraphQLSchema, document: DocumentNode, variables: dict[str, Any]
 ) -> GraphQLError | None:
     """The VALIDATION_ERROR for the first argument past its limit in ``document``, if any."""
-    type_info = TypeInfo(schema)
-    arguments = _Arguments(type_info, variables)
-    visit(document, TypeInfoVisitor(type_info, arguments))
-    if arguments.refused is None:
-        return None
-    refused, node = arguments.refused
-    return GraphQLError(
-        f"{refused.field}: {refused.message}",
-        [node],
-        extensions={"code": "VALIDATION_ERROR", "field": refused.field},
-    )
+    for argument in _CHECKS.arguments(schema, document):
+        if argument.check is None:
+            continue
+        value = value_from_ast(argument.value, argument.type_, variables)
+        if value is None or value is Undefined:
+            continue
+        try:
+            argument.check(value)
+        except _Refused as refused:
+            field = f"{argument.name}{refused.field}"
+            return GraphQLError(
+                f"{field}: {refused.message}",
+                [argument.node],
+                extensions={"code": "VALIDATION_ERROR", "field": field},
+            )
+    return None
 
 
 class EnforceInputLimits(SchemaExtension):

@@ -22,6 +22,11 @@ from store.eventlog import HEARTBEATS_CHANNEL
 # forward (never back), fold the reported usage into its state, and publish one NOTIFY per beat
 # (delivered on commit). A row per visible agent says whether it was applied.
 #
+# The agents are looked up through their primary key, with the ids as one array: the planner
+# cannot know how many rows jsonb_to_recordset makes (it guesses 100), and for ``IN (SELECT …)``
+# it read every agent of the database instead (a hash join) — 4 to 5 ms a single beat with
+# 10,000 agents, against 0.3 to 0.5 ms this way.
+#
 # Without STALE agents ($5 false) the statement is its own transaction and commits
 # asynchronously (synchronous_commit off, for this transaction only): commits that NOTIFY queue
 # behind one another through the WAL flush, so at one flush each, beats would be capped by the
@@ -36,7 +41,7 @@ WITH beat AS (
     SELECT DISTINCT ON (agent_id) * FROM beat ORDER BY agent_id, at DESC
 ), locked AS MATERIALIZED (
     SELECT a.id, a.reported_health FROM agents AS a JOIN projects AS p ON p.id = a.project_id
-     WHERE a.id IN (SELECT agent_id FROM latest)
+     WHERE a.id = ANY(ARRAY(SELECT agent_id FROM latest))
        AND ($2::boolean OR p.owner_id = $3::uuid OR a.id = $4::uuid)
      ORDER BY a.id
        FOR NO KEY UPDATE OF a

@@ -39,7 +39,6 @@ from gql.input_guard import holds_nul
 from gql.input_limits import input_refusal
 from gql.limits import checked_cost
 from gql.request_log import note_caller, note_operation
-from gql.resolvers.telemetry_mutations import heartbeat_of, points_of
 from gql.scalars import serialize_datetime
 from gql.server_metrics import observe_operation
 from usecases import telemetry
@@ -159,7 +158,7 @@ class _Heartbeat:
 
     @staticmethod
     def prepare(arguments: dict[str, Any]) -> list[telemetry.Heartbeat]:
-        return [heartbeat_of(values.heartbeat_input(arguments["input"]), "input")]
+        return [values.heartbeat(arguments["input"], "input")]
 
     @staticmethod
     async def run(path: IngestPath, viewer: Viewer, beats: list[telemetry.Heartbeat]) -> Any:
@@ -172,8 +171,7 @@ class _Heartbeats:
 
     @staticmethod
     def prepare(arguments: dict[str, Any]) -> list[telemetry.Heartbeat]:
-        inputs = values.heartbeat_inputs(arguments["inputs"])
-        return [heartbeat_of(value, f"inputs[{i}]") for i, value in enumerate(inputs)]
+        return values.heartbeats(arguments["inputs"])
 
     @staticmethod
     async def run(path: IngestPath, viewer: Viewer, beats: list[telemetry.Heartbeat]) -> Any:
@@ -187,7 +185,7 @@ class _RecordMetrics:
     @staticmethod
     def prepare(arguments: dict[str, Any]) -> tuple[Any, list[telemetry.MetricPoint]]:
         agent = from_global_id(values.agent_id(arguments["agentId"]), "Agent", "agentId")
-        return agent, points_of(values.metric_inputs(arguments["metrics"]))
+        return agent, values.metric_points(arguments["metrics"])
 
     @staticmethod
     async def run(

@@ -1,7 +1,8 @@
-"""The fast path's input coercion: JSON variables into the same input objects Strawberry builds
-(HeartbeatInput, MetricInput), for values the schema's coercion would accept unchanged. Any
-value it would convert, refuse or explain (an integer ID, a single object for a list, an unknown
-field, a bad date-time) is ``Unusual``: the view then answers, with its own words."""
+"""The fast path's input coercion: JSON variables straight into the use case's heartbeats and
+metric points, as Strawberry would build HeartbeatInput and MetricInput and the resolvers would
+convert them, for values the schema's coercion would accept unchanged. Any value it would
+convert, refuse or explain (an integer ID, a single object for a list, an unknown field, a bad
+date-time) is ``Unusual``: the view then answers, with its own words."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import strawberry
 
 from domain.errors import ValidationFailed
 from domain.metrics import MetricType
+from gql.ids import from_global_id
 from gql.scalars import DateTime, parse_datetime
-from gql.types.telemetry_inputs import HeartbeatInput, MetricInput
+from usecases import telemetry
 
 _HEARTBEAT_FIELDS = frozenset(
     {"agentId", "resourceUsage", "activeWorkflows", "currentWorkflow", "at"}
@@ -67,24 +69,28 @@ def _list(value: Any) -> list[Any]:
     return value
 
 
-def heartbeat_input(value: Any) -> HeartbeatInput:
-    """A HeartbeatInput, as Strawberry would build it from ``value``."""
+def heartbeat(value: Any, field: str) -> telemetry.Heartbeat:
+    """The use case's heartbeat, as Strawberry would build a HeartbeatInput from ``value`` and
+    ``heartbeat_of`` would turn it into a heartbeat (``field`` names the input in errors)."""
     given = _object(value, _HEARTBEAT_FIELDS)
     if "agentId" not in given:
         raise Unusual
-    return HeartbeatInput(
-        agent_id=strawberry.ID(_string(given["agentId"], nullable=False) or ""),
+    agent = _string(given["agentId"], nullable=False) or ""
+    has_workflow = "currentWorkflow" in given
+    workflow = _string(given["currentWorkflow"]) if has_workflow else None
+    at = _datetime(given.get("at"))
+    return telemetry.Heartbeat(
+        agent_id=from_global_id(agent, "Agent", f"{field}.agentId"),
         resource_usage=given.get("resourceUsage"),
         active_workflows=given.get("activeWorkflows"),
-        current_workflow=(
-            _string(given["currentWorkflow"]) if "currentWorkflow" in given else strawberry.UNSET
-        ),
-        at=_datetime(given.get("at")),
+        current_workflow=workflow,
+        has_workflow=has_workflow,
+        at=at,
     )
 
 
-def heartbeat_inputs(value: Any) -> list[HeartbeatInput]:
-    return [heartbeat_input(item) for item in _list(value)]
+def heartbeats(value: Any) -> list[telemetry.Heartbeat]:
+    return [heartbeat(item, f"inputs[{i}]") for i, item in enumerate(_list(value))]
 
 
 def _metric_type(value: Any) -> MetricType | None:
@@ -95,26 +101,27 @@ def _metric_type(value: Any) -> MetricType | None:
     return MetricType[value]
 
 
-def metric_inputs(value: Any) -> list[MetricInput]:
-    """MetricInputs, as Strawberry would build them from ``value``."""
-    inputs = []
+def metric_points(value: Any) -> list[telemetry.MetricPoint]:
+    """The use case's points, as Strawberry would build MetricInputs from ``value`` and
+    ``points_of`` would turn them into points (built directly: a thousand input objects a batch
+    cost as much as the points themselves)."""
+    points = []
     for item in _list(value):
         given = _object(item, _METRIC_FIELDS)
         if "name" not in given or "value" not in given:
             raise Unusual
-        inputs.append(
-            MetricInput(
-                name=_string(given["name"], nullable=False) or "",
-                value=_float(given["value"]),
-                metric_type=(
-                    _metric_type(given["metricType"]) if "metricType" in given else MetricType.GAUGE
-                ),
-                unit=_string(given.get("unit")),
-                tags=given.get("tags"),
-                recorded_at=_datetime(given.get("recordedAt")),
+        metric_type = _metric_type(given["metricType"]) if "metricType" in given else None
+        points.append(
+            telemetry.MetricPoint(
+                _string(given["name"], nullable=False) or "",
+                _float(given["value"]),
+                metric_type or MetricType.GAUGE,
+                _string(given.get("unit")),
+                given.get("tags"),
+                _datetime(given.get("recordedAt")),
             )
         )
-    return inputs
+    return points
 
 
 def agent_id(value: Any) -> strawberry.ID:

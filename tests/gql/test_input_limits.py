@@ -11,7 +11,12 @@ from typing import Any
 
 import pytest
 
-from gql.input_limits import MAX_FLOAT_MAGNITUDE, MAX_JSON_DEPTH, STRING_LIMITS
+from gql.input_limits import (
+    MAX_FLOAT_MAGNITUDE,
+    MAX_JSON_CHARACTERS,
+    MAX_JSON_DEPTH,
+    STRING_LIMITS,
+)
 from tests.gql.conftest import World
 from tests.support import factories
 from tests.support.api import GraphQLClient
@@ -105,6 +110,27 @@ async def test_json_too_deep_or_too_big_is_refused(
     assert await _refused(api, owner, STATE, {"i": state}) == "input.workflowData"
     big = {"agentId": agent["id"], "workflowData": {"blob": ["x" * 1000] * 100}}
     assert await _refused(api, owner, STATE, {"i": big}) == "input.workflowData"
+
+
+def _json_of_length(characters: int) -> dict[str, Any]:
+    """A JSON object that ``json.dumps`` writes in exactly ``characters`` characters, with
+    enough separators that its compact form is much shorter."""
+    value: dict[str, Any] = {"l": [1] * 15_000, "s": ""}
+    value["s"] = "x" * (characters - len(json.dumps(value, ensure_ascii=False)))
+    assert len(json.dumps(value, ensure_ascii=False)) == characters
+    return value
+
+
+async def test_json_size_is_counted_as_json_dumps_writes_it(
+    api: GraphQLClient, world: World, agent: dict[str, Any]
+) -> None:
+    owner = world.owner["token"]
+    at_limit = {"agentId": agent["id"], "workflowData": _json_of_length(MAX_JSON_CHARACTERS)}
+    assert await api.ok(STATE, {"i": at_limit}, token=owner)
+    past = {"agentId": agent["id"], "workflowData": _json_of_length(MAX_JSON_CHARACTERS + 1)}
+    assert await _refused(api, owner, STATE, {"i": past}) == "input.workflowData"
+    nested = {"blob": [{"k": "é" * 500, "n": 1e100}] * 10}  # plainly small: 10,000-odd bytes
+    assert await api.ok(STATE, {"i": {"agentId": agent["id"], "workflowData": nested}}, token=owner)
 
 
 async def test_metric_values_are_bounded_so_aggregates_cannot_overflow(
