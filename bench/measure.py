@@ -42,6 +42,7 @@ class Plan:
     count_requests: int  # single requests per side whose statements are counted
     quick: bool
     fanout: list[int]  # subscriber counts of the fan-out scenario
+    idle: int  # idle subscriptions one server process holds at once
 
 
 @dataclass

@@ -60,6 +60,14 @@ def _live(live: dict[str, Any]) -> list[str]:
                 f"{f['p50_ms']:>8.1f} {f['p99_ms']:>8.1f} {f['kb_per_idle_subscription']:>12.1f} "
                 f"{f['open_s']:>7.1f}"
             )
+    if live.get("idle"):
+        i = live["idle"]
+        lines += [
+            "",
+            f"idle subscriptions held by one process: {i['held']:,} of {i['subscriptions']:,}; "
+            f"RSS {i['rss_before_mb']:.0f} -> {i['rss_after_mb']:.0f} MB, "
+            f"{i['kb_per_subscription']:.1f} KB each (opened in {i['open_s']:.1f} s)",
+        ]
     if live.get("cold_start"):
         lines += ["", f"cold start (serve to the first answer): {live['cold_start']['seconds']} s"]
     return lines
