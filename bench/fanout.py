@@ -80,7 +80,7 @@ class Subscribers:
             await self.process.wait()
 
 
-def _percentile(values: list[float], fraction: float) -> float:
+def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     if not ordered:
         return 0.0
@@ -104,7 +104,7 @@ class AgentMover:
         self.moved += 1
 
 
-async def _open_live(
+async def open_live(
     bench: Bench, subscribers: Subscribers, count: int, project: str, mover: AgentMover
 ) -> tuple[float, int]:
     """Open ``count`` subscriptions and move the agent until each has heard a move (every
@@ -138,7 +138,7 @@ async def measure_fanout(
     before_mb = rss_mb(bench.ours.pid)
     subscribers = await Subscribers.start()
     try:
-        opened_s, live = await _open_live(bench, subscribers, count, project, mover)
+        opened_s, live = await open_live(bench, subscribers, count, project, mover)
         if live != count:
             raise RuntimeError(f"only {live} of {count} subscribers heard a move")
         await asyncio.sleep(1)
@@ -158,8 +158,8 @@ async def measure_fanout(
         "expected": expected,
         "lost": expected - (report["received"] - report["duplicated"]),
         "duplicated": report["duplicated"],
-        "p50_ms": round(_percentile(latencies, 0.50), 1),
-        "p99_ms": round(_percentile(latencies, 0.99), 1),
+        "p50_ms": round(percentile(latencies, 0.50), 1),
+        "p99_ms": round(percentile(latencies, 0.99), 1),
         "open_s": round(opened_s, 2),
         "kb_per_idle_subscription": round((idle_mb - before_mb) * 1024 / count, 1),
         "via": "graphql-transport-ws clients in a process of their own",
@@ -172,7 +172,7 @@ async def measure_idle(bench: Bench, count: int, project: str, mover: AgentMover
     before_mb = rss_mb(bench.ours.pid)
     subscribers = await Subscribers.start()
     try:
-        opened_s, held = await _open_live(bench, subscribers, count, project, mover)
+        opened_s, held = await open_live(bench, subscribers, count, project, mover)
         await asyncio.sleep(1)
         idle_mb = rss_mb(bench.ours.pid)
     finally:

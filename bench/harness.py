@@ -53,7 +53,7 @@ from bench.load import (
     ensure_autocannon,
     node_binary,
 )
-from bench.measure import Bench, Plan, figures, in_turns, log, measure_scenario, server_side
+from bench.measure import Bench, Load, Plan, figures, in_turns, log, measure_scenario, server_side
 from bench.peer import (
     peer_script,
     peer_unavailable,
@@ -66,6 +66,7 @@ from bench.resources import rss_mb
 from bench.scenarios import PROJECT_BY_SLUG, Scenario, fleet_scenario, small_scenarios
 from bench.servers import ServerProcess, post, register_bench_user, start_agentgraph
 from bench.statements import count_statements
+from bench.sustained import measure_sustained
 
 GROUPS = ("reads", "workers", "ingest", "fanout", "coldstart")
 WORKERS = 2
@@ -79,6 +80,7 @@ QUICK = Plan(
     quick=True,
     fanout=[100, 1000],
     idle=2000,
+    sustained=Load(rate=100, seconds=5, subscribers=200),
 )
 FULL = Plan(
     sizes=[10, 100, 1000],
@@ -90,6 +92,7 @@ FULL = Plan(
     quick=False,
     fanout=[100, 1000],
     idle=10_000,
+    sustained=Load(rate=1000, seconds=60, subscribers=1000),
 )
 
 
@@ -226,6 +229,11 @@ async def _measure_live(bench: Bench, groups: set[str], workdir: Path) -> dict[s
             live["fanout"].append(await measure_fanout(bench, count, project, mover))
         log(f"idle: {bench.plan.idle:,} subscriptions held by one process")
         live["idle"] = await measure_idle(bench, bench.plan.idle, project, mover)
+        load = bench.plan.sustained
+        log(
+            f"sustained: {load.rate:,} moves/s for {load.seconds} s, {load.subscribers:,} subscribers"
+        )
+        live["sustained"] = await measure_sustained(bench, load)
     if "coldstart" in groups:
         live["cold_start"] = await measure_cold_start(bench, workdir)
     return live

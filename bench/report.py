@@ -68,6 +68,15 @@ def _live(live: dict[str, Any]) -> list[str]:
             f"RSS {i['rss_before_mb']:.0f} -> {i['rss_after_mb']:.0f} MB, "
             f"{i['kb_per_subscription']:.1f} KB each (opened in {i['open_s']:.1f} s)",
         ]
+    if live.get("sustained"):
+        u = live["sustained"]
+        lines += [
+            "",
+            f"sustained durable load: {u['moves_per_s']:,.0f} moves/s (asked {u['rate']:,}) for "
+            f"{u['seconds']} s, {u['subscribers']:,} subscribers: {u['delivered']:,}/"
+            f"{u['expected']:,} delivered, {u['lost']} lost, {u['duplicated']} duplicated, "
+            f"p50 {u['p50_ms']:.1f} ms, p99 {u['p99_ms']:.1f} ms",
+        ]
     if live.get("cold_start"):
         lines += ["", f"cold start (serve to the first answer): {live['cold_start']['seconds']} s"]
     return lines
