@@ -139,6 +139,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         ws_ping_interval=settings.ws_keepalive_s,
         ws_ping_timeout=settings.ws_keepalive_s,
         ws_max_size=settings.max_body_bytes,
+        ws_per_message_deflate=settings.ws_compression,
         timeout_graceful_shutdown=settings.shutdown_grace_s,
     )
     GracefulServer(config, app.state.services.hub.sessions).run()

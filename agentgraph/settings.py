@@ -61,6 +61,9 @@ class Settings(BaseSettings):
 
     ws_init_timeout_s: float = 10.0
     ws_keepalive_s: float = 15.0
+    # permessage-deflate costs each socket a zlib state (~40 KB) and a compression per frame;
+    # live events are a few hundred bytes, so it is off unless asked for.
+    ws_compression: bool = False
     subscriber_queue_size: int = 1000
     ws_max_sockets_per_caller: int = 64
     ws_max_subscriptions_per_caller: int = 256

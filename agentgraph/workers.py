@@ -63,4 +63,5 @@ def serve_workers(settings: Settings, url: str, host: str, port: int, workers: i
         ws_ping_interval=settings.ws_keepalive_s,
         ws_ping_timeout=settings.ws_keepalive_s,
         ws_max_size=settings.max_body_bytes,
+        ws_per_message_deflate=settings.ws_compression,
     )

@@ -80,7 +80,7 @@ class Subscribers:
             await self.process.wait()
 
 
-def _percentile(values: list[float], fraction: float) -> float:
+def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     if not ordered:
         return 0.0
@@ -104,12 +104,33 @@ class AgentMover:
         self.moved += 1
 
 
+async def open_live(
+    bench: Bench, subscribers: Subscribers, count: int, project: str, mover: AgentMover
+) -> tuple[float, int]:
+    """Open ``count`` subscriptions and move the agent until each has heard a move (every
+    subscription is then live): seconds it took to open them, and how many are live."""
+    token = await bench.token()
+    ws_url = bench.ours.url.replace("http://", "ws://", 1)
+    started = time.monotonic()
+    await subscribers.ask(
+        {"open": {"url": ws_url, "token": token, "project": project, "count": count}}
+    )
+    opened_s = time.monotonic() - started
+    complete = 0
+    for _ in range(PROBES):
+        await mover.move(token)
+        probe = await subscribers.ask({"wait": {"events": 1, "timeout_s": 2 + count / 2000}})
+        complete = probe["complete"]
+        if complete == count:
+            break
+    return opened_s, complete
+
+
 async def measure_fanout(
     bench: Bench, count: int, project: str, mover: AgentMover
 ) -> dict[str, Any]:
     """``count`` subscribers, ``MOVES`` lifecycle moves: latencies, losses, memory."""
     token = await bench.token()
-    ws_url = bench.ours.url.replace("http://", "ws://", 1)
 
     async def move() -> None:
         await mover.move(token)
@@ -117,18 +138,9 @@ async def measure_fanout(
     before_mb = rss_mb(bench.ours.pid)
     subscribers = await Subscribers.start()
     try:
-        started = time.monotonic()
-        await subscribers.ask(
-            {"open": {"url": ws_url, "token": token, "project": project, "count": count}}
-        )
-        opened_s = time.monotonic() - started
-        for _ in range(PROBES):  # until every subscription is live
-            await move()
-            probe = await subscribers.ask({"wait": {"events": 1, "timeout_s": 2}})
-            if probe["complete"] == count:
-                break
-        else:
-            raise RuntimeError(f"only {probe['complete']} of {count} subscribers heard a move")
+        opened_s, live = await open_live(bench, subscribers, count, project, mover)
+        if live != count:
+            raise RuntimeError(f"only {live} of {count} subscribers heard a move")
         await asyncio.sleep(1)
         idle_mb = rss_mb(bench.ours.pid)
         for _ in range(MOVES):
@@ -146,10 +158,33 @@ async def measure_fanout(
         "expected": expected,
         "lost": expected - (report["received"] - report["duplicated"]),
         "duplicated": report["duplicated"],
-        "p50_ms": round(_percentile(latencies, 0.50), 1),
-        "p99_ms": round(_percentile(latencies, 0.99), 1),
+        "p50_ms": round(percentile(latencies, 0.50), 1),
+        "p99_ms": round(percentile(latencies, 0.99), 1),
         "open_s": round(opened_s, 2),
         "kb_per_idle_subscription": round((idle_mb - before_mb) * 1024 / count, 1),
+        "via": "graphql-transport-ws clients in a process of their own",
+    }
+
+
+async def measure_idle(bench: Bench, count: int, project: str, mover: AgentMover) -> dict[str, Any]:
+    """``count`` idle subscriptions on one server process: how many it holds (each heard a
+    move), and its resident memory before and after, per subscription."""
+    before_mb = rss_mb(bench.ours.pid)
+    subscribers = await Subscribers.start()
+    try:
+        opened_s, held = await open_live(bench, subscribers, count, project, mover)
+        await asyncio.sleep(1)
+        idle_mb = rss_mb(bench.ours.pid)
+    finally:
+        await subscribers.stop()
+    log(f"idle: {held:,} of {count:,} held, {(idle_mb - before_mb) * 1024 / count:.1f} KB each")
+    return {
+        "subscriptions": count,
+        "held": held,
+        "rss_before_mb": round(before_mb, 1),
+        "rss_after_mb": round(idle_mb, 1),
+        "kb_per_subscription": round((idle_mb - before_mb) * 1024 / count, 1),
+        "open_s": round(opened_s, 2),
         "via": "graphql-transport-ws clients in a process of their own",
     }
 

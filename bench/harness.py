@@ -2,7 +2,8 @@
 bench's own — the fleet query at N = 10, 100 and 1,000 agents, `{ __typename }`, a signed-in
 one-row read, and the hand-written SQL floor, each at 1 and 8 clients after a warm-up; then
 what runtimes send (heartbeats, batches, metric ingest: bench/ingest.py), live fan-out to 100
-and 1,000 subscribers and the cold start (bench/fanout.py). `--only` picks groups.
+and 1,000 subscribers, idle subscriptions held by one process (2,000 quick, 10,000 full) and
+the cold start (bench/fanout.py). `--only` picks groups.
 
 Prints a table (stdout; progress on stderr) and writes bench/results/latest.json. Without Node
 and npm nothing can drive the load; without ../shared/peers/postgraphile it measures ours only.
@@ -34,7 +35,14 @@ from bench.answers import (
     peer_fleet,
 )
 from bench.database import start_database, stop_database
-from bench.fanout import MOVES, AgentMover, load_fanout_project, measure_cold_start, measure_fanout
+from bench.fanout import (
+    MOVES,
+    AgentMover,
+    load_fanout_project,
+    measure_cold_start,
+    measure_fanout,
+    measure_idle,
+)
 from bench.fleet_data import load_fleets, project_slug
 from bench.floor import floor_answer
 from bench.ingest import check_ingest, ingest_scenarios, load_ingest_fleet, measure_ingest
@@ -45,7 +53,7 @@ from bench.load import (
     ensure_autocannon,
     node_binary,
 )
-from bench.measure import Bench, Plan, figures, in_turns, log, measure_scenario, server_side
+from bench.measure import Bench, Load, Plan, figures, in_turns, log, measure_scenario, server_side
 from bench.peer import (
     peer_script,
     peer_unavailable,
@@ -58,6 +66,7 @@ from bench.resources import rss_mb
 from bench.scenarios import PROJECT_BY_SLUG, Scenario, fleet_scenario, small_scenarios
 from bench.servers import ServerProcess, post, register_bench_user, start_agentgraph
 from bench.statements import count_statements
+from bench.sustained import measure_sustained
 
 GROUPS = ("reads", "workers", "ingest", "fanout", "coldstart")
 WORKERS = 2
@@ -70,6 +79,8 @@ QUICK = Plan(
     count_requests=5,
     quick=True,
     fanout=[100, 1000],
+    idle=2000,
+    sustained=Load(rate=100, seconds=5, subscribers=200),
 )
 FULL = Plan(
     sizes=[10, 100, 1000],
@@ -80,6 +91,8 @@ FULL = Plan(
     count_requests=9,
     quick=False,
     fanout=[100, 1000],
+    idle=10_000,
+    sustained=Load(rate=1000, seconds=60, subscribers=1000),
 )
 
 
@@ -214,6 +227,13 @@ async def _measure_live(bench: Bench, groups: set[str], workdir: Path) -> dict[s
         for count in bench.plan.fanout:
             log(f"fan-out: {count:,} subscribers (a process of their own), {MOVES} moves")
             live["fanout"].append(await measure_fanout(bench, count, project, mover))
+        log(f"idle: {bench.plan.idle:,} subscriptions held by one process")
+        live["idle"] = await measure_idle(bench, bench.plan.idle, project, mover)
+        load = bench.plan.sustained
+        log(
+            f"sustained: {load.rate:,} moves/s for {load.seconds} s, {load.subscribers:,} subscribers"
+        )
+        live["sustained"] = await measure_sustained(bench, load)
     if "coldstart" in groups:
         live["cold_start"] = await measure_cold_start(bench, workdir)
     return live

@@ -33,6 +33,15 @@ def log(message: str) -> None:
 
 
 @dataclass(frozen=True)
+class Load:
+    """The sustained durable load: moves a second, for how long, with how many subscribers."""
+
+    rate: int
+    seconds: int
+    subscribers: int
+
+
+@dataclass(frozen=True)
 class Plan:
     """How much to measure."""
 
@@ -42,6 +51,8 @@ class Plan:
     count_requests: int  # single requests per side whose statements are counted
     quick: bool
     fanout: list[int]  # subscriber counts of the fan-out scenario
+    idle: int  # idle subscriptions one server process holds at once
+    sustained: Load  # the sustained durable load (bench/sustained.py)
 
 
 @dataclass

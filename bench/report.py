@@ -60,6 +60,23 @@ def _live(live: dict[str, Any]) -> list[str]:
                 f"{f['p50_ms']:>8.1f} {f['p99_ms']:>8.1f} {f['kb_per_idle_subscription']:>12.1f} "
                 f"{f['open_s']:>7.1f}"
             )
+    if live.get("idle"):
+        i = live["idle"]
+        lines += [
+            "",
+            f"idle subscriptions held by one process: {i['held']:,} of {i['subscriptions']:,}; "
+            f"RSS {i['rss_before_mb']:.0f} -> {i['rss_after_mb']:.0f} MB, "
+            f"{i['kb_per_subscription']:.1f} KB each (opened in {i['open_s']:.1f} s)",
+        ]
+    if live.get("sustained"):
+        u = live["sustained"]
+        lines += [
+            "",
+            f"sustained durable load: {u['moves_per_s']:,.0f} moves/s (asked {u['rate']:,}) for "
+            f"{u['seconds']} s, {u['subscribers']:,} subscribers: {u['delivered']:,}/"
+            f"{u['expected']:,} delivered, {u['lost']} lost, {u['duplicated']} duplicated, "
+            f"p50 {u['p50_ms']:.1f} ms, p99 {u['p99_ms']:.1f} ms",
+        ]
     if live.get("cold_start"):
         lines += ["", f"cold start (serve to the first answer): {live['cold_start']['seconds']} s"]
     return lines

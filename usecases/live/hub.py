@@ -91,6 +91,38 @@ class Listener:
             await self._ready.wait()
 
 
+class NewestCursor:
+    """Reads of the log's newest cursor, shared by the callers who asked while none had begun:
+    a caller waits for the next read that starts after it asked (never one already under way,
+    which may have read before the caller registered), so a thousand subscribers joining at
+    once cost a couple of reads, not a thousand."""
+
+    def __init__(self, read: Callable[[], Awaitable[int]]) -> None:
+        self._read = read
+        self._next: asyncio.Future[int] | None = None  # the read not yet begun
+        self._reading: asyncio.Task[None] | None = None
+        self.reads = 0
+
+    async def read(self) -> int:
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+        future = self._next
+        if self._reading is None or self._reading.done():
+            self._reading = asyncio.create_task(self._run(), name="agentgraph-newest-cursor")
+        # One caller cancelled does not cancel the read the others wait for.
+        return await asyncio.shield(future)
+
+    async def _run(self) -> None:
+        while self._next is not None:
+            future, self._next = self._next, None
+            self.reads += 1
+            try:
+                future.set_result(await self._read())
+            except Exception as error:
+                future.set_exception(error)
+                future.exception()  # retrieved: a caller that left does not leave a warning
+
+
 class EventHub:
     def __init__(
         self,
@@ -115,6 +147,7 @@ class EventHub:
         self.owners = ProjectOwners(database)
         self._tasks: list[asyncio.Task[None]] = []
         self._lock = asyncio.Lock()
+        self._newest = NewestCursor(partial(database.read_retrying, eventlog.last_seq))
 
     async def start(self) -> None:
         await self.broadcast.connect()
@@ -160,7 +193,7 @@ class EventHub:
         committed later is missed. Not ``last_seq``: that lags behind the log while no relay
         leads, and what the hub fills in later was committed before the subscriber came.
         """
-        cursor = await self.database.read_retrying(eventlog.last_seq)
+        cursor = await self._newest.read()
         self.subscriptions_started += 1
         return cursor
 
