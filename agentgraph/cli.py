@@ -86,10 +86,11 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     from agentgraph.bootstrap import create_app, trusted_documents, tune_garbage_collection
     from agentgraph.logs import configure_logging, url_password
-    from agentgraph.serving import GracefulServer
+    from agentgraph.serving import GracefulServer, raise_open_files_limit
     from agentgraph.tracing import configure_from_environment
     from gql.trusted_documents import BadManifest
 
+    raise_open_files_limit()  # before any worker starts: they inherit it
     settings = _settings()
     try:
         trusted_documents(settings)  # before anything starts: a bad manifest is one line
