@@ -23,6 +23,7 @@ from agentgraph.metrics import REFRESH_TASK, ServerMetrics
 from agentgraph.relay import Relay, redis_broadcast, uses_redis
 from agentgraph.request_logs import RequestLogging
 from agentgraph.settings import Settings
+from agentgraph.websocket_dispatch import DirectWebSockets
 from gql.app import graphql_app
 from gql.config import SurfaceConfig
 from gql.limits import QueryLimits
@@ -216,11 +217,13 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             await services.database.dispose()
             metrics.process_ended()
 
-    app = Starlette(
+    app = DirectWebSockets(
         routes=routes(services, graphql, settings, metrics),
         # Forwarded headers first, so the request log sees the client's address.
         middleware=[*_forwarded_headers(settings), Middleware(RequestLogging, traced=traced)],
         lifespan=lifespan,
+        # WebSockets to /graphql: that middleware, then the endpoint (websocket_dispatch.py).
+        websocket_endpoint=graphql,
     )
     app.state.services = services
     app.state.settings = settings
