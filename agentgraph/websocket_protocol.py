@@ -14,7 +14,11 @@ fewer, with the same behaviour on the wire and towards the ASGI app:
   upgrade request's headers (the scope's, which the app read when it began) are emptied when
   the app first reads a frame;
 - writes are coalesced: the frames a socket is sent in one loop tick go out in one
-  ``transport.write``, all sockets' pending writes flushed by one callback a tick.
+  ``transport.write``, all sockets' pending writes flushed by one callback a tick;
+- keepalive pings run on one clock per server (``_PingClock``): one timer pings every socket
+  whose ping is due and fails (1011) every socket whose pong is late, instead of a ping timer
+  and a pong timer per socket. A socket is pinged ``ws_ping_interval`` after its previous ping
+  (uvicorn's rhythm), within a quarter of that (the clock's step) late at most.
 
 Every output goes through ``_write``; before the transport closes, what is pending is flushed,
 so a close frame never overtakes the frames sent before it.
@@ -74,6 +78,7 @@ class _Server:
         "extensions",
         "flusher",
         "loop",
+        "pings",
         "tasks",
     )  # fmt: skip
 
@@ -99,6 +104,7 @@ class _Server:
                 )
             ]
         self.flusher = _Flusher(self.loop)
+        self.pings = _PingClock(self.loop, config.ws_ping_interval, config.ws_ping_timeout)
 
 
 _SERVERS: WeakKeyDictionary[ServerState, _Server] = WeakKeyDictionary()
@@ -124,6 +130,51 @@ class _Flusher:
             protocol._flush()
 
 
+class _PingClock:
+    """Keepalive for every socket of a server on one timer, ticking only while sockets are
+    open: each tick pings the sockets whose ping is due and fails those whose pong is late."""
+
+    __slots__ = ("interval", "loop", "members", "step", "timeout", "timer")
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, interval: float | None, timeout: float | None
+    ) -> None:
+        self.loop = loop
+        self.interval = interval if interval is not None and interval > 0 else None
+        self.timeout = timeout
+        bound = min(x for x in (interval, timeout) if x) if self.interval else 0.0
+        self.step = bound / 4
+        self.members: set[AgentgraphWebSocketProtocol] = set()
+        self.timer: TimerHandle | None = None
+
+    def add(self, protocol: AgentgraphWebSocketProtocol) -> None:
+        if self.interval is None:
+            return
+        protocol.ping_due = self.loop.time() + self.interval
+        self.members.add(protocol)
+        if self.timer is None:
+            self.timer = self.loop.call_later(self.step, self.tick)
+
+    def discard(self, protocol: AgentgraphWebSocketProtocol) -> None:
+        self.members.discard(protocol)
+        if not self.members and self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    def tick(self) -> None:
+        self.timer = None
+        now = self.loop.time()
+        timeout = self.timeout
+        for protocol in list(self.members):
+            if protocol.pending_ping_payload is not None and timeout is not None:
+                if now - protocol.ping_sent_at >= timeout:
+                    protocol.keepalive_timeout()
+            elif now >= protocol.ping_due:
+                protocol.send_keepalive_ping()
+        if self.members:
+            self.timer = self.loop.call_later(self.step, self.tick)
+
+
 class AgentgraphWebSocketProtocol(WebSocketsSansIOProtocol):
     __slots__ = (
         "close_sent",
@@ -139,9 +190,8 @@ class AgentgraphWebSocketProtocol(WebSocketsSansIOProtocol):
         "last_ping_rtt",
         "out",
         "pending_ping_payload",
+        "ping_due",
         "ping_sent_at",
-        "ping_timer",
-        "pong_timer",
         "read_paused",
         "response",
         "scope",
@@ -185,10 +235,9 @@ class AgentgraphWebSocketProtocol(WebSocketsSansIOProtocol):
         self.close_timer: TimerHandle | None = None
         self.frames: list[bytes] = []
         self.curr_msg_data_type = "bytes"
-        self.ping_timer: TimerHandle | None = None
-        self.pong_timer: TimerHandle | None = None
         self.pending_ping_payload: bytes | None = None
         self.ping_sent_at = 0.0
+        self.ping_due = 0.0
         self.last_ping_rtt = 0.0
 
     # What uvicorn's protocol keeps on each socket, read from what the server shares.
@@ -399,25 +448,37 @@ class AgentgraphWebSocketProtocol(WebSocketsSansIOProtocol):
         self.close_sent = True
         self._close_transport()
 
-    # Keepalive.
+    # Keepalive, on the server's clock (_PingClock).
+
+    def start_keepalive(self) -> None:
+        self.shared.pings.add(self)
+
+    def stop_keepalive(self) -> None:
+        self.shared.pings.discard(self)
+        self.pending_ping_payload = None
 
     def send_keepalive_ping(self) -> None:
-        self.ping_timer = None
         if self.close_sent or self.transport.is_closing():  # pragma: no cover
+            self.stop_keepalive()
             return
         # A random payload, so a stale or unsolicited pong is ignored (handle_pong).
         self.pending_ping_payload = struct.pack("!I", random.getrandbits(32))
-        self.ping_sent_at = self.shared.loop.time()
+        self.ping_sent_at = now = self.shared.loop.time()
+        self.ping_due = now + (self.shared.pings.interval or 0.0)
         self.conn.send_ping(self.pending_ping_payload)
         self._write_output()
-        if self.ping_timeout is not None:
-            self.pong_timer = self.shared.loop.call_later(self.ping_timeout, self.keepalive_timeout)
-        else:  # pragma: no cover
-            self.schedule_ping()
+        if self.ping_timeout is None:  # pragma: no cover - no pong awaited: ping again when due
+            self.pending_ping_payload = None
+
+    def handle_pong(self, event: Frame) -> None:
+        # A stale or unsolicited pong (not the payload of the ping in flight) is ignored.
+        if self.pending_ping_payload is None or bytes(event.data) != self.pending_ping_payload:
+            return
+        self.last_ping_rtt = self.shared.loop.time() - self.ping_sent_at
+        self.pending_ping_payload = None  # the next ping is due a ping interval after this one
 
     def keepalive_timeout(self) -> None:
-        self.pong_timer = None
-        self.pending_ping_payload = None
+        self.stop_keepalive()
         if self.close_sent or self.transport.is_closing():  # pragma: no cover
             return
         self.conn.fail(1011, "keepalive ping timeout")

@@ -1,6 +1,7 @@
-"""agentgraph/websocket_protocol.py on a real uvicorn with a real client: frames sent in one
+"""agentgraph/websocket_protocol.py on a real uvicorn with real clients: frames sent in one
 loop tick leave in one write, in order; an idle socket keeps no handshake state, no upgrade
-headers, and nothing outside its slots."""
+headers, and nothing outside its slots; keepalive pings come from one clock for every socket,
+and a socket whose pong does not come is failed (1011)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ from typing import Any
 
 import uvicorn
 from websockets.asyncio.client import connect
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
+from websockets.uri import parse_uri
 
 from agentgraph.websocket_protocol import AgentgraphWebSocketProtocol
 
@@ -50,7 +55,7 @@ async def burst_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 @asynccontextmanager
-async def served() -> AsyncIterator[tuple[str, uvicorn.Server]]:
+async def served(**options: Any) -> AsyncIterator[tuple[str, uvicorn.Server]]:
     config = uvicorn.Config(
         burst_app,
         host="127.0.0.1",
@@ -58,6 +63,7 @@ async def served() -> AsyncIterator[tuple[str, uvicorn.Server]]:
         lifespan="off",
         ws=CountingProtocol,
         log_level="warning",
+        **options,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -103,3 +109,65 @@ async def test_an_idle_socket_keeps_no_handshake_state() -> None:
         assert protocol.upgrade_headers is None
         assert protocol.gate is None and protocol.out is None
         assert vars(protocol) == {}  # every attribute in a slot
+
+
+class RawClient:
+    """A client that sees every frame, pings included, and answers pings only when told to."""
+
+    def __init__(self, url: str, *, answers_pings: bool) -> None:
+        self.uri = parse_uri(url)
+        self.protocol = ClientProtocol(self.uri)
+        self.answers_pings = answers_pings
+        self.pings = 0
+
+    async def connect(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.uri.host, self.uri.port)
+        self.protocol.send_request(self.protocol.connect())
+        self._flush()
+        while self.protocol.state is not State.OPEN:
+            self.protocol.receive_data(await asyncio.wait_for(self.reader.read(65536), 10))
+            assert self.protocol.handshake_exc is None, self.protocol.handshake_exc
+
+    def _flush(self) -> None:
+        self.writer.write(b"".join(self.protocol.data_to_send()))
+
+    async def until_closed_or(self, pings: int) -> int | None:
+        """Read until ``pings`` pings came (None) or the server closed (its close code)."""
+        while self.pings < pings:
+            data = await asyncio.wait_for(self.reader.read(65536), 10)
+            if not data:
+                return None if self.protocol.close_rcvd is None else self.protocol.close_rcvd.code
+            self.protocol.receive_data(data)
+            for event in self.protocol.events_received():
+                if isinstance(event, Frame) and event.opcode is Opcode.PING:
+                    self.pings += 1
+                if isinstance(event, Frame) and event.opcode is Opcode.CLOSE:
+                    assert self.protocol.close_rcvd is not None
+                    return self.protocol.close_rcvd.code
+            if self.answers_pings:
+                self._flush()  # the pongs websockets queued for those pings
+            else:
+                self.protocol.data_to_send()  # dropped: this client never answers
+        return None
+
+
+async def test_keepalive_pings_every_socket_on_one_clock_and_fails_a_silent_one() -> None:
+    async with served(ws_ping_interval=0.1, ws_ping_timeout=0.3) as (url, server):
+        answering = RawClient(url, answers_pings=True)
+        silent = RawClient(url, answers_pings=False)
+        await answering.connect()
+        await silent.connect()
+        while len(server.server_state.connections) < 2:
+            await asyncio.sleep(0.01)
+        protocols = set(server.server_state.connections)
+        clock = next(iter(protocols)).shared.pings  # type: ignore[attr-defined]
+        assert clock.members == protocols and clock.timer is not None
+        assert all(p.shared.pings is clock for p in protocols)  # type: ignore[attr-defined]
+        # Pings keep coming to the socket that answers them ...
+        assert await answering.until_closed_or(pings=5) is None
+        # ... while the one that stayed silent was failed once its pong was late.
+        assert await silent.until_closed_or(pings=100) == 1011
+        assert silent.pings >= 1
+        assert len(clock.members) == 1
+        answering.writer.close()
+        silent.writer.close()
