@@ -183,9 +183,10 @@ async def open_live(
 
 
 async def measure_fanout(
-    bench: Bench, count: int, project: str, mover: AgentMover
+    bench: Bench, count: int, project: str, mover: AgentMover, held_before: int = 0
 ) -> dict[str, Any]:
-    """``count`` subscribers, ``MOVES`` lifecycle moves: latencies, losses, memory."""
+    """``count`` subscribers, ``MOVES`` lifecycle moves: latencies, losses, memory (None when
+    the server held as many sockets before, ``held_before``: they would reuse that memory)."""
     token = await bench.token()
 
     async def move() -> None:
@@ -217,7 +218,9 @@ async def measure_fanout(
         "p50_ms": round(percentile(latencies, 0.50), 1),
         "p99_ms": round(percentile(latencies, 0.99), 1),
         "open_s": round(opened_s, 2),
-        "kb_per_idle_subscription": round((idle_mb - before_mb) * 1024 / count, 1),
+        "kb_per_idle_subscription": (
+            round((idle_mb - before_mb) * 1024 / count, 1) if count > held_before else None
+        ),
         "via": f"graphql-transport-ws clients in {len(subscribers.processes)} processes of their own",
     }
 
