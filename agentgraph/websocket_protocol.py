@@ -10,7 +10,8 @@ fewer, with the same behaviour on the wire and towards the ASGI app:
   awaits then (not an always-present asyncio.Event);
 - what the server shares (config, app, loop, the connection and task sets, default headers) is
   one object per server, not copied onto each socket; attributes live in ``__slots__``;
-- the handshake's request and response are dropped once the upgrade is answered, and the
+- the handshake's request and response are dropped once the upgrade is answered (the request
+  with the handshake's parser, which websockets would keep for the socket's life), and the
   upgrade request's headers (the scope's, which the app read when it began) are emptied when
   the app first reads a frame;
 - writes are coalesced: the frames a socket is sent in one loop tick go out in one
@@ -59,6 +60,7 @@ from websockets.extensions.base import ServerExtensionFactory
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 from websockets.frames import Frame
 from websockets.http11 import Request, Response
+from websockets.protocol import Protocol
 from websockets.server import ServerProtocol
 
 # uvicorn's `ws=` setting for this protocol (an import string, so worker processes load it too).
@@ -306,9 +308,13 @@ class AgentgraphWebSocketProtocol(WebSocketsSansIOProtocol):
             self.read_paused = False
             self.transport.resume_reading()
         if self.upgrade_headers is not None and self.handshake_complete:
-            # The app has read the upgrade request (it reads frames now): its headers are done.
+            # The app has read the upgrade request (it reads frames now): its headers are done,
+            # ours and the copy Starlette's Headers put in the scope alike.
             self.upgrade_headers.clear()
             self.upgrade_headers = None
+            headers = self.scope.get("headers")
+            if isinstance(headers, list):
+                headers.clear()
         return message
 
     # The transport's callbacks.
@@ -373,6 +379,13 @@ class AgentgraphWebSocketProtocol(WebSocketsSansIOProtocol):
             self._write_output()
             self._close_transport()
             return
+        conn = self.conn
+        if not conn.reader.buffer:
+            # The handshake's parser keeps the upgrade request as a local for as long as the
+            # socket lives: a parser of frames only takes over, in the state the handshake's is
+            # in when nothing is buffered (at the start of a frame), so nothing is lost.
+            conn.parser = Protocol.parse(conn)
+            next(conn.parser)
         # websockets >= 17 encodes non-ASCII header values in ISO-8859-1 (uvicorn's note).
         headers = [(k.encode("ascii"), v.encode("latin-1")) for k, v in event.headers.raw_items()]
         raw_path, _, query_string = event.path.partition("?")

@@ -104,12 +104,14 @@ class GraphQLWSHandler(BaseGraphQLWSHandler[Context, None]):
         try:
             await self.view.on_ws_connect(self.context)
         except ConnectionRejectionError as refused:
+            self.context.connection_params = None
             await self.send_message(
                 cast(OperationMessage, {"type": "connection_error", "payload": refused.payload})
             )
             code = refused.close_code if isinstance(refused, SocketRefused) else CREDENTIAL_ENDED
             await self.websocket.close(code=code, reason="")
             return
+        self.context.connection_params = None  # read (its token kept by the session)
         await self.send_message(cast(OperationMessage, {"type": "connection_ack"}))
         self.connection_acknowledged = True
         if self.keep_alive and self.keep_alive_interval:

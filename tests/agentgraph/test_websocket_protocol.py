@@ -108,6 +108,9 @@ async def test_an_idle_socket_keeps_no_handshake_state() -> None:
         assert protocol.response is None
         assert protocol.upgrade_headers is None
         assert protocol.gate is None and protocol.out is None
+        assert protocol.scope["headers"] == []
+        # The handshake's parser (which holds the upgrade request) gave way to one of frames.
+        assert protocol.conn.parser.gi_code.co_qualname == "Protocol.parse"  # type: ignore[attr-defined]
         assert vars(protocol) == {}  # every attribute in a slot
 
 
