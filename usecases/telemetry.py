@@ -112,20 +112,26 @@ async def record_heartbeats(
     return outcome.applied
 
 
-def _point_values(agent_id: uuid.UUID, point: MetricPoint, field: str) -> dict[str, Any]:
+def _point_values(point: MetricPoint, field: str, now: datetime) -> dict[str, Any]:
     if not math.isfinite(point.value):
         raise ValidationFailed(f"{field}.value", "must be a finite number (not NaN or Infinity)")
-    values: dict[str, Any] = {
-        "agent_id": agent_id,
+    return {
         "name": validate_name(point.name, f"{field}.name"),
-        "value": point.value,
+        "value": float(point.value),
         "metric_type": point.metric_type.value,
         "unit": point.unit,
         "tags": {} if point.tags is None else validate_json_object(point.tags, f"{field}.tags"),
+        # Points without recorded_at get the server's clock; one instant for the whole batch.
+        "recorded_at": now if point.recorded_at is None else _in_utc(point.recorded_at),
     }
-    if point.recorded_at is not None:
-        values["recorded_at"] = point.recorded_at
-    return values
+
+
+def _in_utc(at: datetime) -> datetime:
+    """The same instant in UTC (a naive one taken as UTC, as the driver takes it): the batch
+    travels as JSON text, and an offset of seconds would not survive it."""
+    if at.tzinfo is UTC:
+        return at
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 async def record_metrics(
@@ -137,11 +143,8 @@ async def record_metrics(
         raise ValidationFailed(
             "metrics", f"at most {MAX_POINTS_PER_BATCH} points per call (got {len(points)})"
         )
-    rows = [_point_values(agent_id, p, f"metrics[{i}]") for i, p in enumerate(points)]
-    # Points without recorded_at get the server's now(); a multi-row INSERT needs one column set.
     now = datetime.now(UTC)
-    for row in rows:
-        row.setdefault("recorded_at", now)
+    rows = [_point_values(p, f"metrics[{i}]", now) for i, p in enumerate(points)]
     async with database.statement() as conn:
         written = await metrics.insert_points(database, conn, viewer, agent_id, rows)
     if written is None:

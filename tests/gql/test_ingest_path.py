@@ -9,16 +9,21 @@ second send answers with the same time) and metric batches answer with counts.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import httpx
+import orjson
 import pytest
 from starlette.applications import Starlette
 
+from gql.ids import from_global_id
 from gql.ingest.endpoint import IngestPath
+from tests.conftest import _asyncpg_dsn
 from tests.gql.conftest import World
 from tests.support import factories
 from tests.support.api import GraphQLClient
@@ -241,3 +246,67 @@ async def test_an_ingest_request_is_one_statement(
     answer = await _send(api, fleet.owner, body)
     assert b'"errors"' not in answer.content, answer.content
     assert sql_counter.count == 1, sql_counter.statements
+
+
+# Values that a careless encoding changes: the sign of zero, the ends of the float range, the
+# shortest and longest decimal spellings, date-times with offsets (of seconds, too) and past
+# microseconds, text that JSON must escape.
+_EDGE_POINTS = [
+    {"name": "zero", "value": -0.0, "recordedAt": "2026-03-01T10:00:00.123456+05:30"},
+    {"name": "big", "value": 1e100, "recordedAt": "2026-03-01T10:00:00Z"},
+    {"name": "small", "value": -1e100, "recordedAt": "2026-03-01T10:00:00.1234567-08:00"},
+    {"name": "tiny", "value": 5e-324, "recordedAt": "2026-03-01T10:00:00+05:30:15"},
+    {"name": "sum", "value": 0.1 + 0.2, "recordedAt": "2026-03-01T10:00:00"},
+    {"name": "int", "value": 12, "unit": "µs"},
+    {"name": ' quote " back \\ slash é 🚀 ', "value": 1 / 3, "unit": "a\tb", "tags": {
+        "k": "v\n\"w\"", "n": [1, -0.0, 1.5e-7], "é": {"deep": None},
+    }},
+]  # fmt: skip
+
+
+async def _stored(database_url: str, agent: str) -> list[tuple[Any, ...]]:
+    conn = await asyncpg.connect(_asyncpg_dsn(database_url))
+    try:
+        rows = await conn.fetch(
+            "SELECT name, value, float8send(value) AS bits, metric_type, unit, tags::text AS tags,"
+            " recorded_at FROM agent_metrics WHERE agent_id = $1 ORDER BY id",
+            from_global_id(agent, "Agent"),
+        )
+    finally:
+        await conn.close()
+    return [tuple(row) for row in rows]
+
+
+async def test_both_paths_store_the_same_values_bit_for_bit(
+    api: GraphQLClient, reference_api: GraphQLClient, app: Starlette, fleet: Fleet,
+    database_url: str,
+) -> None:  # fmt: skip
+    fast_agent, reference_agent = fleet.agents
+    path = _path(app)
+    served = path.served
+    for client, agent in ((api, fast_agent), (reference_api, reference_agent)):
+        body = {"query": RECORD, "variables": {"agentId": agent, "metrics": _EDGE_POINTS}}
+        answer = await _send(client, fleet.owner, body)
+        assert answer.json() == {"data": {"recordMetrics": {"accepted": len(_EDGE_POINTS)}}}
+    assert path.served == served + 1
+    fast, reference = (
+        await _stored(database_url, fast_agent),
+        await _stored(database_url, reference_agent),
+    )
+    # The points without recordedAt take the clock of their own request.
+    assert [row[:6] for row in fast] == [row[:6] for row in reference]
+    assert [row[6] for row in fast[:5]] == [row[6] for row in reference[:5]]
+    assert [row[2] for row in fast] == [
+        struct.pack(">d", float(p["value"]))
+        for p in _EDGE_POINTS  # type: ignore[arg-type]
+    ]
+    assert [row[6] for row in fast[:5]] == [
+        datetime(2026, 3, 1, 4, 30, 0, 123456, UTC),
+        datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC),
+        datetime(2026, 3, 1, 18, 0, 0, 123456, UTC),
+        datetime(2026, 3, 1, 4, 29, 45, tzinfo=UTC),
+        datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC),
+    ]
+    assert fast[6][0] == 'quote " back \\ slash é 🚀'
+    assert (fast[6][4], fast[5][4]) == ("a\tb", "µs")
+    assert orjson.loads(fast[6][5]) == _EDGE_POINTS[6]["tags"]
