@@ -156,8 +156,9 @@ async def metrics_by_ids(conn: AsyncConnection, ids: Sequence[int]) -> list[Agen
 # parameters are the same for 1 point or 1,000 — nothing to compile or bind per row, and one
 # orjson call instead of an array a column. ``json``, not ``jsonb``: each number reaches float8's
 # input as orjson wrote it (shortest round-trip text), so -0.0 and 1e100 are stored bit for bit
-# (jsonb would pass through numeric, which has no -0). The insert's foreign key takes KEY SHARE
-# on the agent, as a row lock of a separate SELECT would: a delete waits or wins.
+# (jsonb would pass through numeric, which has no -0). The insert's check of its agent (once a
+# statement, by a trigger: migration 0006) takes KEY SHARE on the agent, as a foreign key
+# would: a delete waits or wins.
 _INSERT_POINTS = """
 WITH agent AS (
     SELECT a.id FROM agents AS a JOIN projects AS p ON p.id = a.project_id

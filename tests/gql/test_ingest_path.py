@@ -310,3 +310,21 @@ async def test_both_paths_store_the_same_values_bit_for_bit(
     assert fast[6][0] == 'quote " back \\ slash é 🚀'
     assert (fast[6][4], fast[5][4]) == ("a\tb", "µs")
     assert orjson.loads(fast[6][5]) == _EDGE_POINTS[6]["tags"]
+
+
+async def test_points_for_a_deleted_agent_are_not_found_on_both_paths(
+    api: GraphQLClient, reference_api: GraphQLClient, fleet: Fleet
+) -> None:
+    gone = fleet.agents[1]
+    await api.ok(
+        "mutation($a: ID!) { pauseAgent(input: {id: $a}) { agent { id } } }", {"a": gone},
+        token=fleet.owner,
+    )  # fmt: skip
+    await api.ok("mutation($a: ID!) { deleteAgent(id: $a) { id } }", {"a": gone}, token=fleet.owner)
+    body = {"query": RECORD, "variables": {"agentId": gone, "metrics": [{"name": "x", "value": 1}]}}
+    fast, reference = (
+        await _send(api, fleet.owner, body),
+        await _send(reference_api, fleet.owner, body),
+    )
+    assert (fast.status_code, fast.content) == (reference.status_code, reference.content)
+    assert fast.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
