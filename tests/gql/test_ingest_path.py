@@ -75,6 +75,10 @@ def _at(seconds_ago: float = 1.0) -> str:
     return (datetime.now(UTC) - timedelta(seconds=seconds_ago)).isoformat()
 
 
+def _nested(depth: int) -> Any:
+    return [1] if depth == 0 else [_nested(depth - 1)]
+
+
 def _cases(f: Fleet) -> Iterator[tuple[str, str | None, dict[str, Any], bool]]:
     """(name, token, body, whether the fast path answers it)."""
     a, b = f.agents
@@ -169,6 +173,16 @@ def _cases(f: Fleet) -> Iterator[tuple[str, str | None, dict[str, Any], bool]]:
     yield "recordMetrics, unit past its column", f.owner, {
         "query": RECORD, "variables": {"agentId": a, "metrics": [{"name": "x", "value": 1, "unit": "u" * 51}]},
     }, False  # fmt: skip
+    for what, point in (
+        ("a control character in a tag", {"name": "x", "value": 1, "tags": {"k": "v\x01"}}),
+        ("DEL in a name", {"name": "a\x7f", "value": 1}),
+        ("a tag past 1e100", {"name": "x", "value": 1, "tags": {"k": 1e300}}),
+        ("a tag too deep", {"name": "x", "value": 1, "tags": {"k": _nested(40)}}),
+        ("a control character in recordedAt", {"name": "x", "value": 1, "recordedAt": "2026\x0c"}),
+    ):
+        yield f"recordMetrics, {what}", f.owner, {
+            "query": RECORD, "variables": {"agentId": a, "metrics": [points[0], point]},
+        }, False  # fmt: skip
     yield "heartbeat, workflow past its column", f.agent_token, {
         "query": HEARTBEAT, "variables": {"input": {**beat, "currentWorkflow": "w" * 201}},
     }, False  # fmt: skip
