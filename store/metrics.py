@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -165,8 +165,8 @@ WITH agent AS (
      WHERE a.id = $1::uuid AND ($2::boolean OR p.owner_id = $3::uuid OR a.id = $4::uuid)
 ), written AS (
     INSERT INTO agent_metrics (agent_id, name, value, metric_type, unit, tags, recorded_at)
-    SELECT agent.id, point.name, point.value, point.metric_type, point.unit, point.tags,
-           point.recorded_at
+    SELECT agent.id, point.name, point.value, point.metric_type, point.unit,
+           coalesce(point.tags, '{}'), coalesce(point.recorded_at, $6::timestamptz)
       FROM agent,
            json_to_recordset($5::json) AS point(
                name text, value float8, metric_type text, unit text, tags jsonb,
@@ -183,12 +183,14 @@ async def insert_points(
     conn: DatabaseConnection,
     viewer: Viewer,
     agent_id: uuid.UUID,
-    points: Sequence[Mapping[str, Any]],
+    points: Sequence[Any],
+    now: datetime,
 ) -> int | None:
     """Insert an agent's points in one statement; how many, or None when the viewer may not
-    see the agent (nothing is written then). Each point holds ``name``, ``value`` (a float),
-    ``metric_type``, ``unit``, ``tags`` (an object) and ``recorded_at`` (an aware datetime);
-    other keys are ignored."""
+    see the agent (nothing is written then). Each point is what orjson writes as an object of
+    ``name``, ``value`` (a float), ``metric_type``, ``unit``, ``tags`` (an object or None: {})
+    and ``recorded_at`` (a datetime in UTC, or None: ``now``) — a dataclass, or a dict; other
+    keys are ignored."""
     rows = await database.fetch_raw(
         conn,
         _INSERT_POINTS,
@@ -198,6 +200,7 @@ async def insert_points(
             viewer.user_id or uuid.UUID(int=0),
             viewer.agent_id or uuid.UUID(int=0),
             orjson.dumps(points).decode(),
+            now,
         ],
     )
     visible, written = rows[0]

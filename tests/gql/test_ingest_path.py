@@ -322,7 +322,8 @@ async def test_both_paths_store_the_same_values_bit_for_bit(
         datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC),
     ]
     assert fast[6][0] == 'quote " back \\ slash é 🚀'
-    assert (fast[6][4], fast[5][4]) == ("a\tb", "µs")
+    assert (fast[6][4], fast[5][4], fast[0][4]) == ("a\tb", "µs", None)
+    assert {row[5] for row in fast[:6]} == {"{}"}  # without tags: an empty object
     assert orjson.loads(fast[6][5]) == _EDGE_POINTS[6]["tags"]
 
 
