@@ -22,6 +22,7 @@ import pytest
 from starlette.applications import Starlette
 
 from gql.ids import from_global_id
+from gql.ingest import values
 from gql.ingest.endpoint import IngestPath
 from tests.conftest import _asyncpg_dsn
 from tests.gql.conftest import World
@@ -343,3 +344,29 @@ async def test_points_for_a_deleted_agent_are_not_found_on_both_paths(
     )
     assert (fast.status_code, fast.content) == (reference.status_code, reference.content)
     assert fast.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"name": "x", "value": 1.5}, {"name": "x", "value": -0.0, "unit": None, "tags": None},
+        {"name": " x ", "value": 1e308, "unit": "ms", "tags": {"a": [1]}},
+        {"name": "x", "value": 3}, {"name": "x", "value": True}, {"name": "x", "value": float("nan")},
+        {"name": "x", "value": float("inf")}, {"name": "x", "value": -float("inf")},
+        {"name": 5, "value": 1.0}, {"name": "x", "value": 1.0, "unit": 5}, {"value": 1.0},
+        {"name": "x"}, {"name": "x", "value": 1.0, "mood": "fine"}, {"name": None, "value": 1.0},
+        {"name": "x", "value": 1.0, "metricType": "COUNTER"}, {"name": "x", "value": 1.0, "metricType": None},
+        {"name": "x", "value": 1.0, "recordedAt": "2026-01-01T00:00:00+02:00"}, ["x", 1.0], None,
+    ],
+)  # fmt: skip
+def test_plain_points_are_read_as_field_by_field(item: Any) -> None:
+    """The one-test reading of a plain point (values.metric_points) gives what the reading of
+    each field gives, or leaves the item to the view just the same."""
+
+    def read(reader: Any) -> Any:
+        try:
+            return reader(item)
+        except values.Unusual:
+            return values.Unusual
+
+    assert read(lambda i: values.metric_points([i])[0]) == read(values._metric_point)
