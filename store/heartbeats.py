@@ -92,17 +92,39 @@ async def apply_heartbeats(
 ) -> HeartbeatOutcome:
     """Apply heartbeats in one statement on ``conn`` (``with_stale``: agents reported STALE
     too; the caller then records their recovery in the same transaction)."""
-    rows = await database.fetch_raw(
-        conn,
-        _HEARTBEATS,
-        [
-            orjson.dumps(list(beats), default=str).decode(),  # asyncpg UUIDs too
-            viewer.is_superuser,
-            viewer.user_id or uuid.UUID(int=0),
-            viewer.agent_id or uuid.UUID(int=0),
-            with_stale,
-        ],
-    )
+    rows = await database.fetch_raw(conn, _HEARTBEATS, _parameters(viewer, beats, with_stale))
+    return _outcome(rows)
+
+
+async def apply_heartbeats_alone(
+    database: Database, viewer: Viewer, beats: Sequence[Mapping[str, Any]]
+) -> HeartbeatOutcome:
+    """Apply heartbeats in one statement that is its own transaction, sent to the driver
+    (``Database.write_statement``); none if an agent is STALE (``apply_heartbeats`` with
+    ``with_stale`` then, in a transaction with the recovery)."""
+    parameters = _parameters(viewer, beats, False)
+    if not isinstance(database, Database):
+        # The demo loader's stand-in (agentgraph/demo.py) runs every use case in one outer
+        # transaction of its own: the statement must go there, not to a pooled connection.
+        async with database.statement() as conn:
+            return _outcome(await database.fetch_raw(conn, _HEARTBEATS, parameters))
+    return _outcome(await database.write_statement(_HEARTBEATS, parameters))
+
+
+def _parameters(viewer: Viewer, beats: Sequence[Mapping[str, Any]], with_stale: bool) -> list[Any]:
+    return [
+        orjson.dumps(list(beats), default=str).decode(),  # asyncpg UUIDs too
+        viewer.is_superuser,
+        viewer.user_id or _NOBODY,
+        viewer.agent_id or _NOBODY,
+        with_stale,
+    ]
+
+
+_NOBODY = uuid.UUID(int=0)
+
+
+def _outcome(rows: Sequence[Sequence[Any]]) -> HeartbeatOutcome:
     applied = [
         AppliedHeartbeat(
             agent_id=row[0],
