@@ -13,14 +13,15 @@ from domain.access import Viewer
 from domain.events import AgentHealth
 from domain.records import AppliedHeartbeat
 from store.database import Database, DatabaseConnection
-from store.eventlog import HEARTBEATS_CHANNEL
+from store.eventlog import BEATS_PER_NOTIFY, HEARTBEATS_CHANNEL
 
 # One statement for a whole batch, all or nothing: lock each visible agent's row in id order (so
 # two overlapping batches, or a batch and the sweeper, queue behind each other instead of
 # deadlocking); then, only when every agent named is visible — and, unless $5 allows it, none
 # is reported STALE (its recovery needs an event in the same transaction) — move each heartbeat
-# forward (never back), fold the reported usage into its state, and publish one NOTIFY per beat
-# (delivered on commit). A row per visible agent says whether it was applied.
+# forward (never back), fold the reported usage into its state, and announce the beats applied,
+# up to BEATS_PER_NOTIFY in one NOTIFY (delivered on commit; store/eventlog.parse_heartbeats
+# reads them). A row per visible agent says whether it was applied.
 #
 # The agents are looked up through their primary key, with the ids as one array: the planner
 # cannot know how many rows jsonb_to_recordset makes (it guesses 100), and for ``IN (SELECT …)``
@@ -63,12 +64,16 @@ WITH beat AS (
            updated_at = now()
       FROM latest AS l, moved AS m
      WHERE s.agent_id = l.agent_id AND m.id = l.agent_id
+), announced AS MATERIALIZED (
+    SELECT pg_notify('{HEARTBEATS_CHANNEL}', json_build_object('beats', json_agg(
+               json_build_array(n.id, n.project_id, n.last_heartbeat_at)))::text)
+      FROM (SELECT m.*, (row_number() OVER () - 1) / {BEATS_PER_NOTIFY} AS part FROM moved AS m) AS n
+     GROUP BY n.part
 )
 SELECT k.id AS agent_id, k.reported_health AS locked_health, m.id IS NOT NULL AS applied,
-       m.project_id, m.last_heartbeat_at, m.reported_health,
-       CASE WHEN m.id IS NOT NULL THEN pg_notify('{HEARTBEATS_CHANNEL}', json_build_object(
-           'agent', m.id, 'project', m.project_id, 'at', m.last_heartbeat_at)::text) END
+       m.project_id, m.last_heartbeat_at, m.reported_health
   FROM locked AS k LEFT JOIN moved AS m ON m.id = k.id
+ CROSS JOIN (SELECT count(*) FROM announced) AS announce
 """
 
 
