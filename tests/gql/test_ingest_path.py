@@ -19,6 +19,7 @@ import pytest
 from starlette.applications import Starlette
 
 from gql.ingest.endpoint import IngestPath
+from gql.limits import checked_cost
 from tests.gql.conftest import World
 from tests.support import factories
 from tests.support.api import GraphQLClient
@@ -241,3 +242,24 @@ async def test_an_ingest_request_is_one_statement(
     answer = await _send(api, fleet.owner, body)
     assert b'"errors"' not in answer.content, answer.content
     assert sql_counter.count == 1, sql_counter.statements
+
+
+async def test_a_documents_cost_is_worked_out_once_and_is_what_the_view_charges(
+    app: Starlette, fleet: Fleet
+) -> None:
+    # The fast path measures a document once, without its variables: for every case it
+    # answers, that is the cost the view measures with them (and spends from the budget).
+    path = _path(app)
+    for name, _, body, answered_here in _cases(fleet):
+        if not answered_here:
+            continue
+        known = path._known(body["query"], body.get("operationName"))
+        assert known is not None, name
+        document = path.documents.prepare(body["query"]).document
+        assert document is not None
+        with_variables = checked_cost(
+            path.schema, document, body["variables"], body.get("operationName"),
+            path.config.limits,
+        )  # fmt: skip
+        assert with_variables == (known[1], []), name
+        assert path._known(body["query"], body.get("operationName")) is known, name
