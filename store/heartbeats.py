@@ -65,10 +65,11 @@ WITH beat AS (
       FROM latest AS l, moved AS m
      WHERE s.agent_id = l.agent_id AND m.id = l.agent_id
 ), announced AS MATERIALIZED (
-    SELECT pg_notify('{HEARTBEATS_CHANNEL}', json_build_object('beats', json_agg(
-               json_build_array(n.id, n.project_id, n.last_heartbeat_at)))::text)
-      FROM (SELECT m.*, (row_number() OVER () - 1) / {BEATS_PER_NOTIFY} AS part FROM moved AS m) AS n
-     GROUP BY n.part
+    SELECT pg_notify('{HEARTBEATS_CHANNEL}',
+                     '{{"beats":' || array_to_json(b.beats[i:i + {BEATS_PER_NOTIFY} - 1]) || '}}')
+      FROM (SELECT array_agg(json_build_array(id, project_id, last_heartbeat_at)) AS beats
+              FROM moved) AS b,
+           generate_series(1, cardinality(b.beats), {BEATS_PER_NOTIFY}) AS i
 )
 SELECT k.id AS agent_id, k.reported_health AS locked_health, m.id IS NOT NULL AS applied,
        m.project_id, m.last_heartbeat_at, m.reported_health

@@ -79,10 +79,11 @@ async def test_the_longest_announcement_fits_the_payload_limit(database_url: str
     conn = await asyncpg.connect(_asyncpg_dsn(database_url))
     try:
         await conn.execute("SET timezone = 'Asia/Kathmandu'")  # +05:45
+        # As the heartbeat statement spells an announcement (store/heartbeats.py).
         payload = await conn.fetchval(
-            "SELECT json_build_object('beats', json_agg(json_build_array("
-            "gen_random_uuid(), gen_random_uuid(), timestamptz '2026-12-03 10:00:00.123456+00')))"
-            "::text FROM generate_series(1, $1)",
+            """SELECT '{"beats":' || array_to_json(array_agg(json_build_array(
+                   gen_random_uuid(), gen_random_uuid(), timestamptz '2026-12-03 10:00:00.123456+00'
+               ))) || '}' FROM generate_series(1, $1)""",
             BEATS_PER_NOTIFY,
         )
     finally:
