@@ -89,10 +89,7 @@ async def record_heartbeats(
         _beat_values(b, f"{field}[{i}]" if batch else field, now) for i, b in enumerate(beats)
     ]
     wanted = {b.agent_id for b in beats}
-    async with database.statement() as conn:
-        outcome = await heartbeats.apply_heartbeats(
-            database, conn, viewer, values, with_stale=False
-        )
+    outcome = await heartbeats.apply_heartbeats_alone(database, viewer, values)
     missing = wanted - outcome.visible
     if missing:
         raise NotFound("Agent", next(iter(missing)))

@@ -24,6 +24,7 @@ from starlette.applications import Starlette
 from gql.ids import from_global_id
 from gql.ingest import values
 from gql.ingest.endpoint import IngestPath
+from gql.limits import checked_cost
 from tests.conftest import _asyncpg_dsn
 from tests.gql.conftest import World
 from tests.support import factories
@@ -370,3 +371,24 @@ def test_plain_points_are_read_as_field_by_field(item: Any) -> None:
             return values.Unusual
 
     assert read(lambda i: values.metric_points([i])[0]) == read(values._metric_point)
+
+
+async def test_a_documents_cost_is_worked_out_once_and_is_what_the_view_charges(
+    app: Starlette, fleet: Fleet
+) -> None:
+    # The fast path measures a document once, without its variables: for every case it
+    # answers, that is the cost the view measures with them (and spends from the budget).
+    path = _path(app)
+    for name, _, body, answered_here in _cases(fleet):
+        if not answered_here:
+            continue
+        known = path._known(body["query"], body.get("operationName"))
+        assert known is not None, name
+        document = path.documents.prepare(body["query"]).document
+        assert document is not None
+        with_variables = checked_cost(
+            path.schema, document, body["variables"], body.get("operationName"),
+            path.config.limits,
+        )  # fmt: skip
+        assert with_variables == (known[1], []), name
+        assert path._known(body["query"], body.get("operationName")) is known, name
