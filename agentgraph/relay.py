@@ -37,20 +37,28 @@ def uses_redis(settings: Settings) -> bool:
     return bool(url) and urlparse(url or "").scheme in ("redis", "rediss")
 
 
+def database_name(database: Database) -> str:
+    """The PostgreSQL database's name, which Redis channel names carry."""
+    return database.engine.url.database or ""
+
+
 class RedisChannels(RedisBackend):
     """broadcaster's Redis backend (0.3.1), with two fixes.
 
     - Its listener is woken only once a subscription is in place. broadcaster wakes it before
       SUBSCRIBE is sent, and a listener that finds no subscription stops until the next one:
       a hub subscribing to both channels at once could then hear nothing but its tail check.
-    - Channel names carry the URL's database number. Redis pub/sub ignores database numbers:
+    - Channel names carry the PostgreSQL database's name and the URL's database number
+      (``agentgraph_events@<database>@<n>``). Redis pub/sub ignores database numbers, so
       deployments sharing a Redis server would hear each other's events, and a cursor of
-      another database would throw a hub's sequence off. One deployment shares one URL.
+      another database would throw a hub's sequence off. Two databases behind one Redis URL
+      (a staging and a production database, say) keep apart by the name.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, database_name: str) -> None:
         super().__init__(url)
-        self._suffix = f"@{self._conn.connection_pool.connection_kwargs.get('db', 0)}"
+        number = self._conn.connection_pool.connection_kwargs.get("db", 0)
+        self._suffix = f"@{database_name}@{number}"
 
     async def subscribe(self, channel: str) -> None:
         await self._pubsub.subscribe(channel + self._suffix)
@@ -67,9 +75,10 @@ class RedisChannels(RedisBackend):
         return Event(channel=event.channel.removesuffix(self._suffix), message=event.message)
 
 
-def redis_broadcast(url: str) -> Broadcast:
-    """Fan-out through Redis at ``url`` (see RedisChannels)."""
-    return Broadcast(backend=RedisChannels(url))
+def redis_broadcast(url: str, database_name: str) -> Broadcast:
+    """Fan-out through Redis at ``url`` for the PostgreSQL database ``database_name`` (see
+    RedisChannels)."""
+    return Broadcast(backend=RedisChannels(url, database_name))
 
 
 class Relay:
@@ -78,6 +87,7 @@ class Relay:
     def __init__(self, settings: Settings, database: Database, *, retry_s: float = 1.0) -> None:
         self.redis_url = settings.broadcast_url if uses_redis(settings) else None
         self.dsn = database.asyncpg_dsn()
+        self.database_name = database_name(database)
         self.retry_s = retry_s
         self.leading = False  # LISTEN is up and the hubs were told to catch up
 
@@ -101,7 +111,7 @@ class Relay:
     async def _relay(self, lead: Leadership) -> None:
         assert self.redis_url is not None
         source = Broadcast(backend=PostgresListenBackend(self.dsn))
-        sink = redis_broadcast(self.redis_url)
+        sink = redis_broadcast(self.redis_url, self.database_name)
         async with source, sink:
             listening = {channel: asyncio.Event() for channel in CHANNELS}
 
