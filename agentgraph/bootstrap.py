@@ -199,6 +199,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
                 services.database,
                 timedelta(seconds=settings.heartbeat_timeout_s),
                 settings.health_sweep_interval_s,
+                settings.leader_lease_s,
             ),
             name=SWEEPER_TASK,
         )

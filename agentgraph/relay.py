@@ -3,7 +3,8 @@
 Writes still NOTIFY inside their transactions (delivered only on commit) and the durable log
 stays in PostgreSQL. One process per database — the holder of an advisory lock — LISTENs and
 republishes every notification to Redis; every process's hub subscribes to Redis. If the relay
-dies, another process takes the lock. Notifications sent while no relay leads (at start-up,
+dies, another process takes the lock; if it freezes, its lease (AGENTGRAPH_LEADER_LEASE_S, see
+store/leadership.py) runs out and another process takes the lock then. Notifications sent while no relay leads (at start-up,
 during a hand-over) reach nobody, so the new leader, once its LISTEN is up, publishes a RESYNC:
 every hub then reads the log after the last cursor it delivered, at once rather than at the next
 event or its tail check, and goes on from there by seq (each event once, in order).
@@ -86,6 +87,7 @@ class Relay:
 
     def __init__(self, settings: Settings, database: Database, *, retry_s: float = 1.0) -> None:
         self.redis_url = settings.broadcast_url if uses_redis(settings) else None
+        self.lease_s = settings.leader_lease_s
         self.dsn = database.asyncpg_dsn()
         self.database_name = database_name(database)
         self.retry_s = retry_s
@@ -100,7 +102,9 @@ class Relay:
     async def run(self) -> None:
         while True:
             try:
-                async with leadership(self.dsn, RELAY_LOCK, retry_s=self.retry_s) as lead:
+                async with leadership(
+                    self.dsn, RELAY_LOCK, retry_s=self.retry_s, lease_s=self.lease_s
+                ) as lead:
                     await self._relay(lead)
             except asyncio.CancelledError:
                 raise
@@ -142,8 +146,8 @@ class Relay:
                 self.leading = True
                 logger.info("relaying NOTIFY to Redis")
                 while True:
-                    await asyncio.sleep(2.0)
-                    await lead.check()  # still the leader?
+                    await asyncio.sleep(min(2.0, self.lease_s / 4))
+                    await lead.check()  # still the leader (the lease not run out)?
                     for task in tasks:
                         if task.done():
                             task.result()
