@@ -13,12 +13,14 @@ event or its tail check, and goes on from there by seq (each event once, in orde
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 from urllib.parse import urlparse
 
 from broadcaster import Broadcast, Event
 from broadcaster._backends.redis import RedisBackend
+from redis.exceptions import RedisError
 
 from agentgraph.settings import Settings
 from store.credentials import CREDENTIALS_CHANNEL
@@ -44,7 +46,7 @@ def database_name(database: Database) -> str:
 
 
 class RedisChannels(RedisBackend):
-    """broadcaster's Redis backend (0.3.1), with two fixes.
+    """broadcaster's Redis backend (0.3.1), with three fixes.
 
     - Its listener is woken only once a subscription is in place. broadcaster wakes it before
       SUBSCRIBE is sent, and a listener that finds no subscription stops until the next one:
@@ -54,6 +56,11 @@ class RedisChannels(RedisBackend):
       deployments sharing a Redis server would hear each other's events, and a cursor of
       another database would throw a hub's sequence off. Two databases behind one Redis URL
       (a staging and a production database, say) keep apart by the name.
+    - A lost connection is survived, and said. redis-py reconnects and subscribes again, but
+      what was published meanwhile is never heard: once Redis confirms a channel subscribed
+      again, a RESYNC is queued on it (the hub then reads the log after its last cursor, as
+      after a LISTEN reconnect). broadcaster's listener ended for good once reconnecting failed
+      (Redis down for longer than redis-py's retries); this one tries again every second.
     """
 
     def __init__(self, url: str, database_name: str) -> None:
@@ -74,6 +81,28 @@ class RedisChannels(RedisBackend):
     async def next_published(self) -> Event:
         event = await super().next_published()
         return Event(channel=event.channel.removesuffix(self._suffix), message=event.message)
+
+    async def _pubsub_listener(self) -> None:
+        confirmed: set[str] = set()  # channels Redis has confirmed subscribed at least once
+        while True:
+            await self._ready.wait()
+            try:
+                async for message in self._pubsub.listen():
+                    kind = message["type"]
+                    if kind == "message":
+                        channel, data = message["channel"].decode(), message["data"].decode()
+                        await self._queue.put(Event(channel=channel, message=data))
+                    elif kind == "subscribe":
+                        channel = message["channel"].decode()
+                        if channel in confirmed:  # again, after a lost connection
+                            logger.info("Redis subscription back: catching up from the log")
+                            await self._queue.put(Event(channel=channel, message=RESYNC))
+                        confirmed.add(channel)
+            except (RedisError, OSError) as error:
+                logger.warning("Redis subscription lost: %s", type(error).__name__)
+                await asyncio.sleep(1.0)
+                continue
+            self._ready.clear()  # no channel subscribed: wait for the next one
 
 
 def redis_broadcast(url: str, database_name: str) -> Broadcast:
@@ -155,3 +184,6 @@ class Relay:
                 self.leading = False
                 for task in (ready, *tasks):
                     task.cancel()
+                for task in (ready, *tasks):
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await task

@@ -355,3 +355,64 @@ async def test_a_frozen_leader_gives_way_within_its_lease(
 
 async def _metric_at_most(server: ServeProcess, name: str, value: float) -> bool:
     return await server.metric(name) <= value
+
+
+async def _kill_redis_clients(name: str) -> int:
+    """CLIENT KILL every Redis connection named ``name`` (only this test's): returns how many."""
+    from redis import asyncio as aioredis
+
+    client = aioredis.Redis.from_url(redis_url(REDIS_DB))
+    try:
+        ids = [c["id"] for c in await client.client_list() if c.get("name") == name]
+        for ident in ids:
+            await client.client_kill_filter(_id=ident)
+        return len(ids)
+    finally:
+        await client.aclose()
+
+
+async def test_lost_redis_connections_lose_and_repeat_nothing(
+    fresh_database: str, tmp_path: Path
+) -> None:
+    # Every Redis connection of both processes (their hubs' subscriptions and the relay's) is
+    # killed by Redis (CLIENT KILL, as a Redis restart or a network cut would); the machine's
+    # Redis itself keeps running. Messages published while a hub was away are never heard:
+    # the hub reads them from the log once it has subscribed again.
+    require_redis()
+    await flush(REDIS_DB)
+    name = f"agentgraph-test-{uuid.uuid4().hex[:8]}"
+    env = {**NO_TAIL_CHECK, "AGENTGRAPH_BROADCAST_URL": f"{redis_url(REDIS_DB)}?client_name={name}"}
+    async with AsyncExitStack() as stack:
+        a = await stack.enter_async_context(
+            serve(fresh_database, TEST_SECRET, tmp_path / "a", env=env)
+        )
+        await _until(lambda: _metric_at_least(a, LEADING, 1), "A to lead the relay")
+        b = await stack.enter_async_context(
+            serve(fresh_database, TEST_SECRET, tmp_path / "b", env=env)
+        )
+        api = await stack.enter_async_context(_graphql(b))
+        token, project_id, agent_id = await _fleet_of_one(api, fresh_database)  # cursor 1
+        clients = []
+        for server in (a, b):
+            client = await WSClient.open(server.url, TRANSPORT_WS, token=token)
+            stack.push_async_callback(client.close)
+            await client.subscribe(WATCH, {"project": project_id})
+            await _until(lambda s=server: _metric_at_least(s, STARTED, 1), "a subscription")
+            clients.append(client)
+        await _moves(api, token, agent_id, 1)
+        for client in clients:
+            assert await _cursors(client, 1) == [2]
+
+        cursor = 2
+        for _ in range(3):  # more than once: every reconnection is followed as the first
+            # Both hubs' subscriptions at least (the relay's connection, and a hub's own for
+            # publishing, are back only once they next publish).
+            assert await _kill_redis_clients(name) >= 2
+            await _moves(api, token, agent_id, 3, first=cursor - 1)
+            expected = [cursor + 1, cursor + 2, cursor + 3]
+            for client in clients:
+                assert await _cursors(client, 3, timeout=30) == expected
+            cursor += 3
+        await _moves(api, token, agent_id, 1, first=cursor - 1)
+        for client in clients:
+            assert await _cursors(client, 1) == [cursor + 1], "each event once"

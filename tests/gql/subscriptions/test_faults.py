@@ -31,6 +31,7 @@ from tests.gql.subscriptions.conftest import World
 from tests.gql.subscriptions.test_backpressure import _flood, _slow_client
 from tests.support import factories
 from tests.support.api import GraphQLClient
+from tests.support.redis import flush, redis_url, require_redis
 from tests.support.servers import ServeProcess, http_url, serve
 from tests.support.waiting import registered, until
 from tests.support.ws import PROTOCOLS, TRANSPORT_WS, WSClient
@@ -43,6 +44,8 @@ subscription($p: ID!, $after: String) {
 LIGHT = "subscription($a: ID!, $after: String) { agentStateChanged(agentId: $a, after: $after) { cursor } }"
 MOVE = "mutation($id: ID!) {{ {verb}(input: {{id: $id}}) {{ agent {{ status }} }} }}"
 VERBS = (("pauseAgent", "PAUSED"), ("resumeAgent", "IDLE"))
+# The Redis database of these tests (channel names carry it and the PostgreSQL database's name).
+REDIS_DB = 11
 KILL_LISTEN = (
     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
     "WHERE application_name = 'agentgraph-listen' AND datname = current_database()"
@@ -156,12 +159,28 @@ async def test_an_overflowed_subscriber_resumes_from_its_cursor_with_nothing_los
     )
 
 
+@pytest.mark.parametrize("fanout", ["postgres", "redis"])
 async def test_subscribers_of_a_killed_process_resume_on_another_with_nothing_lost(
-    database_url: str, tmp_path: Path
+    fanout: str, database_url: str, tmp_path: Path
 ) -> None:
+    env: dict[str, str] = {}
+    if fanout == "redis":
+        # A relays for both processes: killing it kills the relay leader too, and with the
+        # tail check off only the hand-over (B's RESYNC) can bring B's hub what A never relayed.
+        require_redis()
+        await flush(REDIS_DB)
+        env = {"AGENTGRAPH_BROADCAST_URL": redis_url(REDIS_DB), "AGENTGRAPH_TAIL_CHECK_S": "3600"}
     async with AsyncExitStack() as stack:
-        a = await stack.enter_async_context(serve(database_url, TEST_SECRET, tmp_path / "a"))
-        b = await stack.enter_async_context(serve(database_url, TEST_SECRET, tmp_path / "b"))
+        a = await stack.enter_async_context(
+            serve(database_url, TEST_SECRET, tmp_path / "a", env=env)
+        )
+        if fanout == "redis":
+            await until_metric(a, "agentgraph_relay_leading", 1)
+        b = await stack.enter_async_context(
+            serve(database_url, TEST_SECRET, tmp_path / "b", env=env)
+        )
+        if fanout == "redis":
+            assert await b.metric("agentgraph_relay_leading") == 0
         http = await stack.enter_async_context(
             httpx.AsyncClient(base_url=http_url(b.url).removesuffix("/graphql"), timeout=30)
         )
