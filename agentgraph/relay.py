@@ -4,10 +4,11 @@ Writes still NOTIFY inside their transactions (delivered only on commit) and the
 stays in PostgreSQL. One process per database — the holder of an advisory lock — LISTENs and
 republishes every notification to Redis; every process's hub subscribes to Redis. If the relay
 dies, another process takes the lock; if it freezes, its lease (AGENTGRAPH_LEADER_LEASE_S, see
-store/leadership.py) runs out and another process takes the lock then. Notifications sent while no relay leads (at start-up,
-during a hand-over) reach nobody, so the new leader, once its LISTEN is up, publishes a RESYNC:
-every hub then reads the log after the last cursor it delivered, at once rather than at the next
-event or its tail check, and goes on from there by seq (each event once, in order).
+store/leadership.py) runs out and another process takes the lock then. Notifications sent while
+no relay leads (at start-up, during a hand-over) reach nobody, so the new leader, once its LISTEN
+is up, publishes a RESYNC: every hub then reads the log after the last cursor it delivered, at
+once rather than at the next event or its tail check, and goes on from there by seq (each event
+once, in order).
 """
 
 from __future__ import annotations

@@ -282,10 +282,12 @@ async def test_a_hand_over_delivers_what_was_committed_meanwhile_at_once(
 
 
 def _lock_holder(key: int) -> str:
-    """The application_name of the session holding advisory lock ``key`` (or NULL)."""
+    """The application_name of the session holding advisory lock ``key`` in this database (or
+    NULL): advisory locks are per database, and other tests' servers hold the same keys."""
     return (
         "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
-        f" WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {key >> 32}"
+        " WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        f" AND l.locktype = 'advisory' AND l.granted AND l.classid = {key >> 32}"
         f" AND l.objid = {key & 0xFFFFFFFF} AND l.objsubid = 1"
     )
 
