@@ -43,6 +43,8 @@ MAX_STATEMENTS = 500
 # Set in the ASGI scope of a request that spent its cost here before the view got it.
 BUDGET_SPENT = "agentgraph.budget_spent"
 
+_Compiled = tuple[Statement, int, str | None]  # a statement, its cost, the operation's name
+
 
 class CompiledReads:
     """ASGI: serve what compiles, hand the rest to ``view`` (the Strawberry GraphQL app)."""
@@ -59,7 +61,8 @@ class CompiledReads:
         self.served = 0  # answered here (a counter for tests and /metrics)
         # Requests seen lately (document, operation, variables, caller) → their statement, or
         # None when they take the reference path. Nothing in one depends on the time.
-        self._statements: OrderedDict[tuple[Any, ...], tuple[Statement, int] | None] = OrderedDict()
+        # With its cost and the operation's name (for the log and the metrics).
+        self._statements: OrderedDict[tuple[Any, ...], _Compiled | None] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or not json_request(scope):
@@ -111,13 +114,12 @@ class CompiledReads:
                 self._statements.popitem(last=False)
         if compiled is None:
             return None
-        statement, cost = compiled
+        statement, cost, name = compiled
         try:
             await self.services.budgets.spend(viewer, cost)
         except RateLimited:
             return None  # the view refuses it the same way (nothing was spent)
         scope[BUDGET_SPENT] = True
-        name = self._operation_name(query, operation_name)
         try:
             if self.config.traced:
                 with operation_span(name, query):
@@ -136,16 +138,11 @@ class CompiledReads:
         note_operation(name, [])
         return response
 
-    def _operation_name(self, query: str, operation_name: str | None) -> str | None:
-        document = self.documents.prepare(query).document  # cached: it compiled
-        operation = get_operation_ast(document, operation_name) if document else None
-        return operation.name.value if operation and operation.name else operation_name
-
     def _compile(
         self, query: str, operation_name: str | None, variables: dict[str, Any], viewer: Viewer
-    ) -> tuple[Statement, int] | None:
-        """The statement (and cost) of a request the compiled path may answer, or None: every
-        check the Strawberry pipeline makes, in its order, must pass."""
+    ) -> _Compiled | None:
+        """The statement, cost and operation name of a request the compiled path may answer,
+        or None: every check the Strawberry pipeline makes, in its order, must pass."""
         if holds_nul(variables):
             return None
         entry = self.documents.prepare(query)
@@ -164,7 +161,9 @@ class CompiledReads:
         plan = plan_operation(self.schema, document, operation_name, variables, viewer, self.config)
         if plan is None:
             return None
-        return compile_plan(plan, viewer, self.config.heartbeat_timeout), cost
+        operation = get_operation_ast(document, operation_name)
+        name = operation.name.value if operation and operation.name else operation_name
+        return compile_plan(plan, viewer, self.config.heartbeat_timeout), cost, name
 
     async def _viewer(self, scope: Scope) -> Viewer | None:
         token = token_of(scope)
