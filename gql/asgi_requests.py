@@ -32,7 +32,8 @@ def token_of(scope: Scope) -> str | None:
 def json_request(scope: Scope) -> bool:
     """A JSON body asking for a JSON answer (other media types are the view's)."""
     content_type = header(scope, b"content-type") or b""
-    if content_type.split(b";")[0].strip().lower() != _JSON:
+    # The common spelling by an exact compare; any other parsed.
+    if content_type != _JSON and content_type.split(b";")[0].strip().lower() != _JSON:
         return False
     accept = header(scope, b"accept")
     # Other media types (graphql-response+json, multipart, event streams) are the view's.

@@ -139,7 +139,10 @@ def _method_or_media_type(scope: Scope) -> JSONResponse | None:
             "method",
             headers={"Allow": "GET, POST"},
         )
-    media_type, _, params = _header(scope, b"content-type").partition(";")
+    content_type = _header(scope, b"content-type")
+    if content_type == "application/json":  # the common spelling, without parsing it
+        return None
+    media_type, _, params = content_type.partition(";")
     charset = params.lower().replace(" ", "").partition("charset=")[2].split(";")[0]
     if media_type.strip().lower() != "application/json" or charset not in ("", "utf-8"):
         return request_error(
