@@ -1,9 +1,10 @@
 """What the paths in front of the Strawberry view (the compiled reads, the ingest path) read of
-an ASGI request: headers, the bearer token, the whole body, and a receive that replays it."""
+an ASGI request: headers, the bearer token, the whole body, and a receive that replays it; and
+the JSON answer they write."""
 
 from __future__ import annotations
 
-from starlette.types import Message, Receive, Scope
+from starlette.types import Message, Receive, Scope, Send
 
 _JSON = b"application/json"
 
@@ -64,3 +65,18 @@ def replaying(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replay
+
+
+class JSONAnswer:
+    """A 200 response of JSON bytes: what ``Response(body, media_type="application/json")``
+    sends (the same messages and headers, in the same order), without building one."""
+
+    __slots__ = ("body",)
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(b"content-length", b"%d" % len(self.body)), (b"content-type", _JSON)]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": self.body})

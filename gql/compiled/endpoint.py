@@ -20,12 +20,11 @@ from typing import Any
 
 import orjson
 from graphql import get_operation_ast
-from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.access import Viewer
 from domain.errors import DomainError, RateLimited
-from gql.asgi_requests import json_request, read_body, replaying, token_of
+from gql.asgi_requests import JSONAnswer, json_request, read_body, replaying, token_of
 from gql.compiled.planner import plan_operation
 from gql.compiled.run import Statement, compile_plan, run_statement
 from gql.config import SurfaceConfig
@@ -77,7 +76,7 @@ class CompiledReads:
         self.served += 1
         await response(scope, receive, send)
 
-    async def _answer(self, scope: Scope, body: bytes, started: float) -> Response | None:
+    async def _answer(self, scope: Scope, body: bytes, started: float) -> JSONAnswer | None:
         try:
             request = orjson.loads(body)
         except orjson.JSONDecodeError:
@@ -132,7 +131,7 @@ class CompiledReads:
             return None
         if data is None:
             return None
-        response = Response(encode_json({"data": data}), media_type="application/json")
+        response = JSONAnswer(encode_json({"data": data}))
         observe_operation(name, "query", [], time.perf_counter() - started)
         note_caller(viewer)
         note_operation(name, [])
