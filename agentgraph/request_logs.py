@@ -56,9 +56,8 @@ class RequestLogging:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = list(message.get("headers", ()))
-                headers.append((HEADER, entry.request_id.encode()))
-                message = {**message, "headers": headers}
+                echoed = (HEADER, entry.request_id.encode())
+                message = {**message, "headers": [*message.get("headers", ()), echoed]}
             await send(message)
 
         if not self.traced:
