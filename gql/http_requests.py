@@ -36,6 +36,7 @@ from gql.request_log import note_operation
 from gql.trusted_documents import DocumentRefused, TrustedDocuments
 
 VALIDATION_ERROR = "VALIDATION_ERROR"
+_VARY = (b"vary", b"Accept")
 _MEMBERS = (
     ("variables", dict, "an object"),
     ("extensions", dict, "an object"),
@@ -118,13 +119,16 @@ def _negotiated(send: Send, *, graphql_response: bool) -> Send:
 
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
-            headers = [
-                (k, v) for k, v in message.get("headers", ())
-                if not (graphql_response and k == b"content-type" and v == b"application/json")
-            ]  # fmt: skip
-            if graphql_response and len(headers) < len(message.get("headers", ())):
-                headers.append((b"content-type", GRAPHQL_RESPONSE.encode()))
-            headers.append((b"vary", b"Accept"))
+            if not graphql_response:  # the common case: only Vary added
+                headers = [*message.get("headers", ()), _VARY]
+            else:
+                headers = [
+                    (k, v) for k, v in message.get("headers", ())
+                    if not (k == b"content-type" and v == b"application/json")
+                ]  # fmt: skip
+                if len(headers) < len(message.get("headers", ())):
+                    headers.append((b"content-type", GRAPHQL_RESPONSE.encode()))
+                headers.append(_VARY)
             message = {**message, "headers": headers}
         await send(message)
 
