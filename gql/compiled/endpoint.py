@@ -43,6 +43,7 @@ MAX_STATEMENTS = 500
 BUDGET_SPENT = "agentgraph.budget_spent"
 
 _Compiled = tuple[Statement, int, str | None]  # a statement, its cost, the operation's name
+_UNSEEN: Any = object()
 
 
 class CompiledReads:
@@ -103,9 +104,9 @@ class CompiledReads:
             )
         except TypeError:  # a number orjson cannot write: not worth remembering
             return None
-        if key in self._statements:
+        compiled = self._statements.get(key, _UNSEEN)
+        if compiled is not _UNSEEN:
             self._statements.move_to_end(key)
-            compiled = self._statements[key]
         else:
             compiled = self._compile(query, operation_name, variables, viewer)
             self._statements[key] = compiled
