@@ -18,7 +18,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from agentgraph import tracing
 from agentgraph.embedded_db import start_embedded_postgres
-from agentgraph.http import routes
+from agentgraph.http import AgentgraphApp, routes
 from agentgraph.metrics import REFRESH_TASK, ServerMetrics
 from agentgraph.relay import Relay, database_name, redis_broadcast, uses_redis
 from agentgraph.request_logs import RequestLogging
@@ -217,7 +217,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             await services.database.dispose()
             metrics.process_ended()
 
-    app = Starlette(
+    app = AgentgraphApp(
         routes=routes(services, graphql, settings, metrics),
         # Forwarded headers first, so the request log sees the client's address.
         middleware=[*_forwarded_headers(settings), Middleware(RequestLogging, traced=traced)],
