@@ -20,7 +20,7 @@ from agentgraph import tracing
 from agentgraph.embedded_db import start_embedded_postgres
 from agentgraph.http import routes
 from agentgraph.metrics import REFRESH_TASK, ServerMetrics
-from agentgraph.relay import Relay, redis_broadcast, uses_redis
+from agentgraph.relay import Relay, database_name, redis_broadcast, uses_redis
 from agentgraph.request_logs import RequestLogging
 from agentgraph.settings import Settings
 from agentgraph.websocket_dispatch import DirectWebSockets
@@ -66,7 +66,7 @@ def create_broadcast(settings: Settings, database: Database) -> Broadcast:
     """Fan-out transport: PostgreSQL LISTEN by default, or AGENTGRAPH_BROADCAST_URL (Redis)."""
     if uses_redis(settings):
         assert settings.broadcast_url is not None
-        return redis_broadcast(settings.broadcast_url)
+        return redis_broadcast(settings.broadcast_url, database_name(database))
     return Broadcast(backend=PostgresListenBackend(database.asyncpg_dsn()))
 
 
@@ -200,6 +200,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
                 services.database,
                 timedelta(seconds=settings.heartbeat_timeout_s),
                 settings.health_sweep_interval_s,
+                settings.leader_lease_s,
             ),
             name=SWEEPER_TASK,
         )
@@ -217,6 +218,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             await services.database.dispose()
             metrics.process_ended()
 
+    # AgentgraphApp (agentgraph/http.py), with WebSockets to /graphql sent straight on too.
     app = DirectWebSockets(
         routes=routes(services, graphql, settings, metrics),
         # Forwarded headers first, so the request log sees the client's address.

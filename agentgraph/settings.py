@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     broadcast_url: str | None = None
     heartbeat_timeout_s: float = 30.0
     health_sweep_interval_s: float = 5.0
+    # The sweeper's and the relay's lease (store/leadership.py): a leader that renews nothing
+    # for this long (frozen) loses its lock to another process.
+    leader_lease_s: float = Field(default=10.0, gt=0)
     tail_check_s: float = 5.0
 
     access_token_ttl_s: int = 15 * 60

@@ -228,6 +228,8 @@ def validate_text(
 def validate_json(value: object, field: str) -> object:
     """``value`` if PostgreSQL can store it as JSONB: no NUL characters (text and JSONB cannot
     hold U+0000), no NaN or Infinity (JSON has no such numbers)."""
+    if type(value) is dict and _plainly_storable(value):
+        return value
     pending: list[object] = [value]
     while pending:
         node = pending.pop()
@@ -243,6 +245,25 @@ def validate_json(value: object, field: str) -> object:
         elif isinstance(node, list):
             pending.extend(node)
     return value
+
+
+def _plainly_storable(value: dict[object, object]) -> bool:
+    """True for an object of plain entries that are plainly storable: text keys and values
+    without NUL, finite floats, other scalars (a metric point's tags, a thousand a batch);
+    False when an entry needs the full walk (nested, or not plainly storable)."""
+    for key, item in value.items():
+        if type(key) is not str or "\x00" in key:
+            return False
+        kind = type(item)
+        if kind is str:
+            if "\x00" in item:  # type: ignore[operator]
+                return False
+        elif kind is float:
+            if not math.isfinite(item):  # type: ignore[arg-type]
+                return False
+        elif kind is dict or kind is list:
+            return False
+    return True
 
 
 def validate_json_object(value: object, field: str) -> dict[str, object]:

@@ -36,6 +36,7 @@ from gql.request_log import note_operation
 from gql.trusted_documents import DocumentRefused, TrustedDocuments
 
 VALIDATION_ERROR = "VALIDATION_ERROR"
+_VARY = (b"vary", b"Accept")
 _MEMBERS = (
     ("variables", dict, "an object"),
     ("extensions", dict, "an object"),
@@ -118,13 +119,16 @@ def _negotiated(send: Send, *, graphql_response: bool) -> Send:
 
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
-            headers = [
-                (k, v) for k, v in message.get("headers", ())
-                if not (graphql_response and k == b"content-type" and v == b"application/json")
-            ]  # fmt: skip
-            if graphql_response and len(headers) < len(message.get("headers", ())):
-                headers.append((b"content-type", GRAPHQL_RESPONSE.encode()))
-            headers.append((b"vary", b"Accept"))
+            if not graphql_response:  # the common case: only Vary added
+                headers = [*message.get("headers", ()), _VARY]
+            else:
+                headers = [
+                    (k, v) for k, v in message.get("headers", ())
+                    if not (k == b"content-type" and v == b"application/json")
+                ]  # fmt: skip
+                if len(headers) < len(message.get("headers", ())):
+                    headers.append((b"content-type", GRAPHQL_RESPONSE.encode()))
+                headers.append(_VARY)
             message = {**message, "headers": headers}
         await send(message)
 
@@ -139,7 +143,10 @@ def _method_or_media_type(scope: Scope) -> JSONResponse | None:
             "method",
             headers={"Allow": "GET, POST"},
         )
-    media_type, _, params = _header(scope, b"content-type").partition(";")
+    content_type = _header(scope, b"content-type")
+    if content_type == "application/json":  # the common spelling, without parsing it
+        return None
+    media_type, _, params = content_type.partition(";")
     charset = params.lower().replace(" ", "").partition("charset=")[2].split(";")[0]
     if media_type.strip().lower() != "application/json" or charset not in ("", "utf-8"):
         return request_error(

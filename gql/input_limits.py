@@ -332,6 +332,80 @@ def input_refusal(
     return None
 
 
+_METRIC_FIELDS = frozenset({"name", "value", "metricType", "unit", "tags", "recordedAt"})
+_METRIC_NAME = STRING_LIMITS["MetricInput.name"]
+_METRIC_UNIT = STRING_LIMITS["MetricInput.unit"]
+# A flat tags object this small is plainly within MAX_JSON_CHARACTERS as json.dumps writes it:
+# an entry is a key and a value of at most _PLAIN_TAG_TEXT characters (a string at most twice as
+# long escaped, as no control character but tab, newline and carriage return passes, plus its
+# quotes; a number at most 24), ": " and ", ": 2 * (2 * 256 + 2) + 4 = 1,032 characters, so 32
+# entries and the braces 33,026.
+_PLAIN_TAGS = 32
+_PLAIN_TAG_TEXT = 256
+
+
+def plainly_within_metric_limits(points: Any, agent_id: Any) -> bool:
+    """True when ``recordMetrics``'s arguments, as the variables hold them, are by one cheap
+    pass within every limit ``input_refusal`` checks: each point an object of MetricInput's
+    fields, strings within their columns, floats finite and within ±MAX_FLOAT_MAGNITUDE, tags
+    a small flat object, and no refused character in any string (one search over all of them).
+    False says only that this pass cannot tell: ``input_refusal`` then decides, and words it."""
+    if not isinstance(points, list) or not isinstance(agent_id, str):
+        return False
+    texts = [agent_id]
+    if len(agent_id) > MAX_STRING_LENGTH:
+        return False
+    for point in points:
+        if type(point) is not dict or not _METRIC_FIELDS.issuperset(point):
+            return False
+        name = point.get("name")
+        if type(name) is not str or len(name) > _METRIC_NAME:
+            return False
+        texts.append(name)
+        value = point.get("value")
+        if type(value) is float:
+            if not -MAX_FLOAT_MAGNITUDE <= value <= MAX_FLOAT_MAGNITUDE:  # NaN fails it too
+                return False
+        elif type(value) is not int:
+            return False
+        unit = point.get("unit")
+        if unit is not None:
+            if type(unit) is not str or len(unit) > _METRIC_UNIT:
+                return False
+            texts.append(unit)
+        recorded_at = point.get("recordedAt")
+        if recorded_at is not None:
+            if type(recorded_at) is not str or len(recorded_at) > MAX_STRING_LENGTH:
+                return False
+            texts.append(recorded_at)
+        tags = point.get("tags")
+        if tags is not None and not _plain_tags(tags, texts):
+            return False
+    return _BAD_CHARACTERS.search("".join(texts)) is None
+
+
+def _plain_tags(tags: Any, texts: list[str]) -> bool:
+    if type(tags) is not dict or len(tags) > _PLAIN_TAGS:
+        return False
+    for key, item in tags.items():
+        if type(key) is not str or len(key) > _PLAIN_TAG_TEXT:
+            return False
+        texts.append(key)
+        if type(item) is str:
+            if len(item) > _PLAIN_TAG_TEXT:
+                return False
+            texts.append(item)
+        elif type(item) is float:
+            if not -MAX_FLOAT_MAGNITUDE <= item <= MAX_FLOAT_MAGNITUDE:
+                return False
+        elif type(item) is int:
+            if not -(2**63) <= item < 2**64:  # at most 20 digits and a sign
+                return False
+        elif item is not None and type(item) is not bool:
+            return False  # nested: the full walk measures it
+    return True
+
+
 class EnforceInputLimits(SchemaExtension):
     """Runs ``input_refusal`` before validation (it reads invalid documents safely: unknown
     fields and values that do not fit their type are skipped, for validation to report)."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from domain.access import Viewer
 
 
-@dataclass
+@dataclass(slots=True)
 class RequestLog:
     request_id: str
     operation: str | None = None

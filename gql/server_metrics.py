@@ -8,6 +8,9 @@ connection open (WebSocket, graphql-sse) calls ``connection_opened``/``connectio
 The metrics live in prometheus-client's default registry; with PROMETHEUS_MULTIPROC_DIR set,
 every worker process writes its own values there and /metrics adds them up
 (agentgraph/metrics.py). Gauges count live processes only ("livesum").
+
+A metric's child per label tuple is looked up once (``_Children``) and kept: ``labels()`` costs
+microseconds a call, and the tuples are few (operation names are capped, codes are ours).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client.metrics import MetricWrapperBase
 
 OPERATIONS = Counter(
     "agentgraph_graphql_operations",
@@ -40,6 +44,26 @@ CONNECTIONS = Gauge(
     ("transport",),
     multiprocess_mode="livesum",
 )
+
+
+class _Children:
+    """``metric.labels(*values)``, remembered per tuple of values."""
+
+    def __init__(self, metric: MetricWrapperBase) -> None:
+        self.metric = metric
+        self.children: dict[tuple[str, ...], Any] = {}
+
+    def __call__(self, *values: str) -> Any:
+        child = self.children.get(values)
+        if child is None:
+            child = self.children[values] = self.metric.labels(*values)
+        return child
+
+
+_operations = _Children(OPERATIONS)
+_latency = _Children(LATENCY)
+_errors = _Children(ERRORS)
+_connections = _Children(CONNECTIONS)
 
 # Operation names are the client's to choose: past this many distinct ones in a process, the
 # rest are counted as "other" so a client cannot grow the series without bound.
@@ -76,18 +100,18 @@ def observe_operation(
 ) -> None:
     """Count one operation of type ``kind`` (query, mutation, subscription, or unknown when
     the document does not say) that answered errors with ``codes`` and took ``seconds``."""
-    OPERATIONS.labels(operation_label(name), kind, "error" if codes else "ok").inc()
+    _operations(operation_label(name), kind, "error" if codes else "ok").inc()
     for code in codes:
-        ERRORS.labels(code).inc()
+        _errors(code).inc()
     if seconds is not None:
-        LATENCY.labels(kind).observe(seconds)
+        _latency(kind).observe(seconds)
 
 
 def connection_opened(transport: str) -> None:
     """A WebSocket (``graphql-transport-ws``, ``graphql-ws``) or SSE (``sse``) connection began."""
-    CONNECTIONS.labels(transport).inc()
+    _connections(transport).inc()
 
 
 def connection_closed(transport: str) -> None:
     """The connection ``connection_opened`` counted has ended."""
-    CONNECTIONS.labels(transport).dec()
+    _connections(transport).dec()

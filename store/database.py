@@ -23,6 +23,8 @@ from opentelemetry import trace
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.util import greenlet_spawn
 
 from domain.errors import LockWaitTimedOut, Timeout, Unavailable
 from store.instruments import EVENTS_APPENDED, EVENTS_PUBLISHED
@@ -41,6 +43,13 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, uuid.UUID | Decimal):
         return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _tracing() -> bool:
+    """Whether an SDK tracer provider is installed: without one a span is work for nothing."""
+    return not isinstance(
+        trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider
+    )
 
 
 def dumps(value: Any) -> str:
@@ -82,8 +91,14 @@ def is_transient(error: BaseException) -> bool:
         if isinstance(error.orig, Exception) and isinstance(error.orig.__cause__, _LOST):
             return True
         state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
-        return state in _TRANSIENT_SQLSTATES or (isinstance(state, str) and state.startswith("08"))
+        return _transient_state(state)
+    if isinstance(error, asyncpg.PostgresError):  # sent to the driver directly
+        return isinstance(error, _LOST) or _transient_state(error.sqlstate)
     return isinstance(error, _LOST)
+
+
+def _transient_state(state: object) -> bool:
+    return state in _TRANSIENT_SQLSTATES or (isinstance(state, str) and state.startswith("08"))
 
 
 # query_canceled: the statement ran past statement_timeout (we never cancel one ourselves).
@@ -124,6 +139,8 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
 
 
 def _sqlstate(error: BaseException) -> str | None:
+    if isinstance(error, asyncpg.PostgresError):  # sent to the driver directly
+        return error.sqlstate
     orig = getattr(error, "orig", None)
     return getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
 
@@ -135,7 +152,10 @@ def _unavailable_when_gone() -> Iterator[None]:
     except Exception as error:
         if is_transient(error):
             raise Unavailable() from error
-        if isinstance(error, DBAPIError) and _sqlstate(error) == _LOCK_TIMEOUT_SQLSTATE:
+        if (
+            isinstance(error, DBAPIError | asyncpg.PostgresError)
+            and _sqlstate(error) == _LOCK_TIMEOUT_SQLSTATE
+        ):
             raise LockWaitTimedOut() from error
         if is_timeout(error):
             raise Timeout() from error
@@ -243,19 +263,57 @@ class Database:
             delay = min(delay * 2, 1.0)
 
     async def fetch_row(self, sql: str, params: Sequence[Any]) -> Sequence[Any] | None:
-        """One row of a statement of our own (``store/reads``), with $n placeholders, run on the
-        pooled connection's asyncpg driver: prepared once per connection, no ORM on the way."""
+        """One row of a statement of our own (``store/reads``), with $n placeholders, run on a
+        pooled connection's asyncpg driver (as ``write_statement``): prepared once per
+        connection, no ORM on the way. Retried while the database is restarting, as ``read_retrying`` does."""
+        delay, waited = 0.05, 0.0
+        while True:
+            try:
+                rows = await self._raw(sql, params)
+                return rows[0] if rows else None
+            except Exception as error:
+                if is_timeout(error):
+                    raise Timeout() from error
+                if not is_transient(error):
+                    if isinstance(error, asyncpg.PostgresError):
+                        raise StatementFailed(type(error).__name__) from error
+                    raise
+                if waited >= self.read_patience_s:
+                    raise Unavailable() from error
+                self.retried_reads += 1
+            await asyncio.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 1.0)
 
-        async def fetch(conn: AsyncConnection) -> Sequence[Any] | None:
-            rows = await self.fetch_raw(conn, sql, params)
-            return rows[0] if rows else None
+    async def write_statement(self, sql: str, params: Sequence[Any]) -> list[Sequence[Any]]:
+        """Every row of a write that is one statement of our own, with $n placeholders: its own
+        transaction (no BEGIN or COMMIT round trips), as in ``statement()``, but sent to the
+        asyncpg driver of a connection of the engine's own pool, past SQLAlchemy's work per
+        statement (a ``Connection``, its isolation level set and reset). The session settings
+        are the pool's (timeouts); a database that went away is ``Unavailable``, a statement
+        past its timeout ``Timeout``, a lock waited for too long ``LockWaitTimedOut``; any other
+        error of the statement passes through as asyncpg raised it."""
+        with _unavailable_when_gone():
+            return await self._raw(sql, params)
 
+    async def _raw(self, sql: str, params: Sequence[Any]) -> list[Sequence[Any]]:
+        # The engine's pool, not one of our own: a process holds no more connections than that.
+        fairy = await self.engine.raw_connection()
         try:
-            return await self.read_retrying(fetch)
-        except asyncpg.PostgresError as error:
-            if is_transient(error):
-                raise
-            raise StatementFailed(type(error).__name__) from error
+            return await self._driver_fetch(fairy, sql, params)
+        except ConnectionLost as lost:
+            # The pool discards it on check-in, as SQLAlchemy does for its own statements.
+            await greenlet_spawn(fairy.invalidate, lost.__cause__)
+            raise
+        except asyncio.CancelledError:
+            # Cancelled mid-statement (a client gone, a deadline): the driver may still be
+            # waiting for the server's answer, so the next user must not get this connection.
+            await greenlet_spawn(fairy.invalidate)
+            raise
+        finally:
+            # Checked in the way SQLAlchemy does it (a connection over the pool's size is
+            # closed then, which awaits the driver).
+            await greenlet_spawn(fairy.close)
 
     @asynccontextmanager
     async def statement(self) -> AsyncIterator[DatabaseConnection]:
@@ -270,23 +328,33 @@ class Database:
     ) -> list[Sequence[Any]]:
         """Every row of a statement of our own, with $n placeholders, on ``conn``'s asyncpg
         driver (in whatever transaction ``conn`` is in): prepared once per connection."""
+        try:
+            return await self._driver_fetch(await conn.get_raw_connection(), sql, params)
+        except ConnectionLost as lost:
+            # What SQLAlchemy does for its own statements: this connection is done for.
+            await conn.invalidate(lost.__cause__)  # type: ignore[arg-type]
+            raise
+
+    async def _driver_fetch(
+        self, raw: PoolProxiedConnection, sql: str, params: Sequence[Any]
+    ) -> list[Sequence[Any]]:
         for listener in self.statement_listeners:
             listener(sql)
-        raw = await conn.get_raw_connection()
-        driver = raw.driver_connection
+        driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
         try:
+            if not _tracing():
+                rows: list[Sequence[Any]] = await driver.fetch(sql, *params)
+                return rows
             # Past SQLAlchemy, so past its instrumentation: the statement's span is ours.
             with _tracer.start_as_current_span(
                 sql.split(None, 1)[0].upper() if sql.strip() else "SQL",
                 kind=trace.SpanKind.CLIENT,
                 attributes={"db.system": "postgresql", "db.statement": sql},
             ):
-                rows: list[Sequence[Any]] = await driver.fetch(sql, *params)  # type: ignore[union-attr]
+                rows = await driver.fetch(sql, *params)
+                return rows
         except (OSError, *_LOST) as error:
-            # What SQLAlchemy does for its own statements: this connection is done for.
-            await conn.invalidate(error)
-            raise ConnectionLost(str(error)) from error
-        return rows
+            raise ConnectionLost(str(error)) from error  # the caller invalidates the connection
 
     def asyncpg_dsn(self) -> str:
         """The URL in the form asyncpg's own ``connect()`` understands (for the LISTEN connection)."""

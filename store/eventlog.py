@@ -31,6 +31,10 @@ from store.tables import events, transitions
 
 EVENTS_CHANNEL = "agentgraph_events"
 HEARTBEATS_CHANNEL = "agentgraph_heartbeats"
+# Beats announced in one NOTIFY on HEARTBEATS_CHANNEL: {"beats": [[agent, project, at], ...]}.
+# A beat takes at most 120 bytes of the payload (two UUIDs, a timestamp with its offset, JSON
+# punctuation): 50 stay well inside PostgreSQL's 8,000-byte limit on a payload.
+BEATS_PER_NOTIFY = 50
 # Any constant works; every process appending events must use the same one.
 EVENT_APPEND_LOCK = 7_301_845_113
 
@@ -142,6 +146,23 @@ async def append(conn: AsyncConnection, new_events: Sequence[NewEvent]) -> Appen
     await conn.execute(_NOTIFY_ALL, {"channel": EVENTS_CHANNEL, "payloads": payloads})
     conn.info[EVENTS_APPENDED] = conn.info.get(EVENTS_APPENDED, 0) + len(inserted)
     return Appended(seqs=seqs, transitions=recorded)
+
+
+def parse_heartbeats(payload: str) -> list[LiveEvent]:
+    """The heartbeats a NOTIFY payload on HEARTBEATS_CHANNEL announces: a batch of them (see
+    BEATS_PER_NOTIFY), or one (how a process of an earlier version announces each)."""
+    raw = json.loads(payload)
+    if "beats" not in raw:
+        return [parse_notification(payload)]
+    return [
+        LiveEvent(
+            kind=EventKind.HEARTBEAT,
+            agent_id=uuid.UUID(agent),
+            project_id=uuid.UUID(project),
+            at=datetime.fromisoformat(at),
+        )
+        for agent, project, at in raw["beats"]
+    ]
 
 
 def parse_notification(payload: str) -> LiveEvent:

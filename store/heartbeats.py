@@ -13,14 +13,15 @@ from domain.access import Viewer
 from domain.events import AgentHealth
 from domain.records import AppliedHeartbeat
 from store.database import Database, DatabaseConnection
-from store.eventlog import HEARTBEATS_CHANNEL
+from store.eventlog import BEATS_PER_NOTIFY, HEARTBEATS_CHANNEL
 
 # One statement for a whole batch, all or nothing: lock each visible agent's row in id order (so
 # two overlapping batches, or a batch and the sweeper, queue behind each other instead of
 # deadlocking); then, only when every agent named is visible — and, unless $5 allows it, none
 # is reported STALE (its recovery needs an event in the same transaction) — move each heartbeat
-# forward (never back), fold the reported usage into its state, and publish one NOTIFY per beat
-# (delivered on commit). A row per visible agent says whether it was applied.
+# forward (never back), fold the reported usage into its state, and announce the beats applied,
+# up to BEATS_PER_NOTIFY in one NOTIFY (delivered on commit; store/eventlog.parse_heartbeats
+# reads them). A row per visible agent says whether it was applied.
 #
 # The agents are looked up through their primary key, with the ids as one array: the planner
 # cannot know how many rows jsonb_to_recordset makes (it guesses 100), and for ``IN (SELECT …)``
@@ -63,12 +64,17 @@ WITH beat AS (
            updated_at = now()
       FROM latest AS l, moved AS m
      WHERE s.agent_id = l.agent_id AND m.id = l.agent_id
+), announced AS MATERIALIZED (
+    SELECT pg_notify('{HEARTBEATS_CHANNEL}',
+                     '{{"beats":' || array_to_json(b.beats[i:i + {BEATS_PER_NOTIFY} - 1]) || '}}')
+      FROM (SELECT array_agg(json_build_array(id, project_id, last_heartbeat_at)) AS beats
+              FROM moved) AS b,
+           generate_series(1, cardinality(b.beats), {BEATS_PER_NOTIFY}) AS i
 )
 SELECT k.id AS agent_id, k.reported_health AS locked_health, m.id IS NOT NULL AS applied,
-       m.project_id, m.last_heartbeat_at, m.reported_health,
-       CASE WHEN m.id IS NOT NULL THEN pg_notify('{HEARTBEATS_CHANNEL}', json_build_object(
-           'agent', m.id, 'project', m.project_id, 'at', m.last_heartbeat_at)::text) END
+       m.project_id, m.last_heartbeat_at, m.reported_health
   FROM locked AS k LEFT JOIN moved AS m ON m.id = k.id
+ CROSS JOIN (SELECT count(*) FROM announced) AS announce
 """
 
 
@@ -92,17 +98,39 @@ async def apply_heartbeats(
 ) -> HeartbeatOutcome:
     """Apply heartbeats in one statement on ``conn`` (``with_stale``: agents reported STALE
     too; the caller then records their recovery in the same transaction)."""
-    rows = await database.fetch_raw(
-        conn,
-        _HEARTBEATS,
-        [
-            orjson.dumps(list(beats), default=str).decode(),  # asyncpg UUIDs too
-            viewer.is_superuser,
-            viewer.user_id or uuid.UUID(int=0),
-            viewer.agent_id or uuid.UUID(int=0),
-            with_stale,
-        ],
-    )
+    rows = await database.fetch_raw(conn, _HEARTBEATS, _parameters(viewer, beats, with_stale))
+    return _outcome(rows)
+
+
+async def apply_heartbeats_alone(
+    database: Database, viewer: Viewer, beats: Sequence[Mapping[str, Any]]
+) -> HeartbeatOutcome:
+    """Apply heartbeats in one statement that is its own transaction, sent to the driver
+    (``Database.write_statement``); none if an agent is STALE (``apply_heartbeats`` with
+    ``with_stale`` then, in a transaction with the recovery)."""
+    parameters = _parameters(viewer, beats, False)
+    if not isinstance(database, Database):
+        # The demo loader's stand-in (agentgraph/demo.py) runs every use case in one outer
+        # transaction of its own: the statement must go there, not to a pooled connection.
+        async with database.statement() as conn:
+            return _outcome(await database.fetch_raw(conn, _HEARTBEATS, parameters))
+    return _outcome(await database.write_statement(_HEARTBEATS, parameters))
+
+
+def _parameters(viewer: Viewer, beats: Sequence[Mapping[str, Any]], with_stale: bool) -> list[Any]:
+    return [
+        orjson.dumps(list(beats), default=str).decode(),  # asyncpg UUIDs too
+        viewer.is_superuser,
+        viewer.user_id or _NOBODY,
+        viewer.agent_id or _NOBODY,
+        with_stale,
+    ]
+
+
+_NOBODY = uuid.UUID(int=0)
+
+
+def _outcome(rows: Sequence[Sequence[Any]]) -> HeartbeatOutcome:
     applied = [
         AppliedHeartbeat(
             agent_id=row[0],

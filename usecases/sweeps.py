@@ -3,7 +3,8 @@ HEALTH_CHANGED event); pending approvals past their expiry count as rejected (th
 the execution fails, the agent goes back to IDLE), as if someone had decided them.
 
 One sweeper per database: each process tries a session-level advisory lock on a connection of
-its own; the holder sweeps, the others wait to take over if it goes away.
+its own; the holder sweeps, the others wait to take over if it goes away, or once its lease
+runs out if it freezes (store/leadership.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from domain.errors import DomainError, Unavailable
 from domain.events import AgentHealth
 from store import eventlog, sweeps
 from store.database import Database
-from store.leadership import leadership
+from store.leadership import LEASE_S, leadership
 from usecases.approvals import expire_approval
 
 logger = logging.getLogger("agentgraph.health")
@@ -49,16 +50,20 @@ async def expire_overdue_approvals(database: Database) -> int:
     return expired
 
 
-async def run_sweeper(database: Database, timeout: timedelta, interval_s: float) -> None:
+async def run_sweeper(
+    database: Database, timeout: timedelta, interval_s: float, lease_s: float = LEASE_S
+) -> None:
     """Forever: hold the sweeper lock (or wait for it), sweep every ``interval_s``."""
     while True:
         try:
-            async with leadership(database.asyncpg_dsn(), SWEEPER_LOCK, retry_s=interval_s) as lead:
+            async with leadership(
+                database.asyncpg_dsn(), SWEEPER_LOCK, retry_s=interval_s, lease_s=lease_s
+            ) as lead:
                 while True:
+                    await lead.check()  # still the leader (the lease not run out)?
                     await sweep_once(database, timeout)
                     await expire_overdue_approvals(database)
                     await asyncio.sleep(interval_s)
-                    await lead.check()
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a database restart: lead again once it is back

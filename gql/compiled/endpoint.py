@@ -20,12 +20,11 @@ from typing import Any
 
 import orjson
 from graphql import get_operation_ast
-from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.access import Viewer
 from domain.errors import DomainError, RateLimited
-from gql.asgi_requests import json_request, read_body, replaying, token_of
+from gql.asgi_requests import JSONAnswer, json_request, read_body, replaying, token_of
 from gql.compiled.planner import plan_operation
 from gql.compiled.run import Statement, compile_plan, run_statement
 from gql.config import SurfaceConfig
@@ -43,6 +42,9 @@ MAX_STATEMENTS = 500
 # Set in the ASGI scope of a request that spent its cost here before the view got it.
 BUDGET_SPENT = "agentgraph.budget_spent"
 
+_Compiled = tuple[Statement, int, str | None]  # a statement, its cost, the operation's name
+_UNSEEN: Any = object()
+
 
 class CompiledReads:
     """ASGI: serve what compiles, hand the rest to ``view`` (the Strawberry GraphQL app)."""
@@ -59,7 +61,8 @@ class CompiledReads:
         self.served = 0  # answered here (a counter for tests and /metrics)
         # Requests seen lately (document, operation, variables, caller) → their statement, or
         # None when they take the reference path. Nothing in one depends on the time.
-        self._statements: OrderedDict[tuple[Any, ...], tuple[Statement, int] | None] = OrderedDict()
+        # With its cost and the operation's name (for the log and the metrics).
+        self._statements: OrderedDict[tuple[Any, ...], _Compiled | None] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or not json_request(scope):
@@ -74,7 +77,7 @@ class CompiledReads:
         self.served += 1
         await response(scope, receive, send)
 
-    async def _answer(self, scope: Scope, body: bytes, started: float) -> Response | None:
+    async def _answer(self, scope: Scope, body: bytes, started: float) -> JSONAnswer | None:
         try:
             request = orjson.loads(body)
         except orjson.JSONDecodeError:
@@ -101,9 +104,9 @@ class CompiledReads:
             )
         except TypeError:  # a number orjson cannot write: not worth remembering
             return None
-        if key in self._statements:
+        compiled = self._statements.get(key, _UNSEEN)
+        if compiled is not _UNSEEN:
             self._statements.move_to_end(key)
-            compiled = self._statements[key]
         else:
             compiled = self._compile(query, operation_name, variables, viewer)
             self._statements[key] = compiled
@@ -111,13 +114,12 @@ class CompiledReads:
                 self._statements.popitem(last=False)
         if compiled is None:
             return None
-        statement, cost = compiled
+        statement, cost, name = compiled
         try:
             await self.services.budgets.spend(viewer, cost)
         except RateLimited:
             return None  # the view refuses it the same way (nothing was spent)
         scope[BUDGET_SPENT] = True
-        name = self._operation_name(query, operation_name)
         try:
             if self.config.traced:
                 with operation_span(name, query):
@@ -130,22 +132,17 @@ class CompiledReads:
             return None
         if data is None:
             return None
-        response = Response(encode_json({"data": data}), media_type="application/json")
+        response = JSONAnswer(encode_json({"data": data}))
         observe_operation(name, "query", [], time.perf_counter() - started)
         note_caller(viewer)
         note_operation(name, [])
         return response
 
-    def _operation_name(self, query: str, operation_name: str | None) -> str | None:
-        document = self.documents.prepare(query).document  # cached: it compiled
-        operation = get_operation_ast(document, operation_name) if document else None
-        return operation.name.value if operation and operation.name else operation_name
-
     def _compile(
         self, query: str, operation_name: str | None, variables: dict[str, Any], viewer: Viewer
-    ) -> tuple[Statement, int] | None:
-        """The statement (and cost) of a request the compiled path may answer, or None: every
-        check the Strawberry pipeline makes, in its order, must pass."""
+    ) -> _Compiled | None:
+        """The statement, cost and operation name of a request the compiled path may answer,
+        or None: every check the Strawberry pipeline makes, in its order, must pass."""
         if holds_nul(variables):
             return None
         entry = self.documents.prepare(query)
@@ -164,7 +161,9 @@ class CompiledReads:
         plan = plan_operation(self.schema, document, operation_name, variables, viewer, self.config)
         if plan is None:
             return None
-        return compile_plan(plan, viewer, self.config.heartbeat_timeout), cost
+        operation = get_operation_ast(document, operation_name)
+        name = operation.name.value if operation and operation.name else operation_name
+        return compile_plan(plan, viewer, self.config.heartbeat_timeout), cost, name
 
     async def _viewer(self, scope: Scope) -> Viewer | None:
         token = token_of(scope)

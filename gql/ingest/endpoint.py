@@ -36,7 +36,7 @@ from gql.ids import from_global_id, to_global_id
 from gql.ingest import values
 from gql.ingest.shapes import Shape, shape_of
 from gql.input_guard import holds_nul
-from gql.input_limits import input_refusal
+from gql.input_limits import input_refusal, plainly_within_metric_limits
 from gql.limits import checked_cost
 from gql.request_log import note_caller, note_operation
 from gql.scalars import serialize_datetime
@@ -44,7 +44,7 @@ from gql.server_metrics import observe_operation
 from usecases import telemetry
 from usecases.services import Services
 
-_KNOWN = 200  # document texts whose shape is remembered
+_KNOWN = 200  # document texts whose shape and cost are remembered
 
 
 class IngestPath:
@@ -60,7 +60,7 @@ class IngestPath:
         self.documents = documents
         self.schema = schema
         self.served = 0  # answered here (a counter for tests)
-        self._shapes: dict[tuple[str, str | None], Shape | None] = {}
+        self._shapes: dict[tuple[str, str | None], tuple[Shape, int] | None] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or not json_request(scope):
@@ -90,21 +90,22 @@ class IngestPath:
             return None
         if not isinstance(variables, dict):
             return None
-        shape = self._shape(query, operation_name)
-        if shape is None or set(variables) != set(shape.variables.values()):
+        known = self._known(query, operation_name)
+        if known is None:
+            return None
+        shape, cost = known
+        if set(variables) != set(shape.variables.values()):
             return None
         # A NUL in a JSON string is spelled \u0000 (raw control characters are not JSON).
         if b"\\u0000" in body and holds_nul(variables):
             return None
         entry = self.documents.prepare(query)
         assert entry.document is not None  # it has a shape
-        # Every argument within its stated limit (gql/input_limits.py), as the schema would check.
-        if input_refusal(self.schema, entry.document, variables) is not None:
-            return None
-        cost, breaches = checked_cost(
-            self.schema, entry.document, variables, operation_name, self.config.limits
-        )
-        if breaches:
+        # Every argument within its stated limit (gql/input_limits.py), as the schema would check;
+        # a metric batch plainly within them needs no walk of every field.
+        if not _plainly_within_limits(shape, variables) and (
+            input_refusal(self.schema, entry.document, variables) is not None
+        ):
             return None
         viewer = await self._viewer(scope)
         if viewer is None or not viewer.may(Capability.AGENT_RUNTIME):
@@ -131,20 +132,28 @@ class IngestPath:
         note_operation(shape.operation, [])
         return response
 
-    def _shape(self, query: str, operation_name: str | None) -> Shape | None:
+    def _known(self, query: str, operation_name: str | None) -> tuple[Shape, int] | None:
+        """The document's shape and cost, or None when the view answers it; worked out once
+        per document text. The cost does not depend on the variables: a shape selects no
+        connection or ``nodes(ids:)`` (the only costs that read arguments), so a shape whose
+        cost breaches a limit (none does at the default limits) is left to the view."""
         key = (query, operation_name)
         if key in self._shapes:
             return self._shapes[key]
         entry = self.documents.prepare(query)
-        shape = None
+        known = None
         if entry.document is not None and entry.nul_literal is None:
-            found = shape_of(entry.document, operation_name)
-            if found is not None and not entry.validation_errors():
-                shape = found
+            shape = shape_of(entry.document, operation_name)
+            if shape is not None and not entry.validation_errors():
+                cost, breaches = checked_cost(
+                    self.schema, entry.document, None, operation_name, self.config.limits
+                )
+                if not breaches:
+                    known = (shape, cost)
         if len(self._shapes) >= _KNOWN:
             self._shapes.clear()
-        self._shapes[key] = shape
-        return shape
+        self._shapes[key] = known
+        return known
 
     async def _viewer(self, scope: Scope) -> Viewer | None:
         try:
@@ -194,6 +203,13 @@ class _RecordMetrics:
         agent, points = prepared
         accepted = await telemetry.record_metrics(path.services.database, viewer, agent, points)
         return {"accepted": accepted}
+
+
+def _plainly_within_limits(shape: Shape, variables: dict[str, Any]) -> bool:
+    if shape.field != "recordMetrics":
+        return False
+    given = shape.variables
+    return plainly_within_metric_limits(variables[given["metrics"]], variables[given["agentId"]])
 
 
 _WRITES: dict[str, Any] = {

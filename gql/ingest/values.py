@@ -21,6 +21,7 @@ _HEARTBEAT_FIELDS = frozenset(
     {"agentId", "resourceUsage", "activeWorkflows", "currentWorkflow", "at"}
 )
 _METRIC_FIELDS = frozenset({"name", "value", "metricType", "unit", "tags", "recordedAt"})
+_PLAIN_METRIC_FIELDS = frozenset({"name", "value", "unit", "tags"})
 
 
 class Unusual(Exception):
@@ -106,22 +107,37 @@ def metric_points(value: Any) -> list[telemetry.MetricPoint]:
     ``points_of`` would turn them into points (built directly: a thousand input objects a batch
     cost as much as the points themselves)."""
     points = []
+    gauge = MetricType.GAUGE
     for item in _list(value):
-        given = _object(item, _METRIC_FIELDS)
-        if "name" not in given or "value" not in given:
-            raise Unusual
-        metric_type = _metric_type(given["metricType"]) if "metricType" in given else None
-        points.append(
-            telemetry.MetricPoint(
-                _string(given["name"], nullable=False) or "",
-                _float(given["value"]),
-                metric_type or MetricType.GAUGE,
-                _string(given.get("unit")),
-                given.get("tags"),
-                _datetime(given.get("recordedAt")),
-            )
-        )
+        # What runtimes send most, taken in one test: a name, a finite float, a unit or none,
+        # tags or none, no type and no time. Anything else is read field by field.
+        if type(item) is dict and _PLAIN_METRIC_FIELDS.issuperset(item):
+            name, number, unit = item.get("name"), item.get("value"), item.get("unit")
+            if (
+                type(name) is str
+                and type(number) is float
+                and -math.inf < number < math.inf
+                and (unit is None or type(unit) is str)
+            ):
+                points.append(telemetry.MetricPoint(name, number, gauge, unit, item.get("tags")))
+                continue
+        points.append(_metric_point(item))
     return points
+
+
+def _metric_point(item: Any) -> telemetry.MetricPoint:
+    given = _object(item, _METRIC_FIELDS)
+    if "name" not in given or "value" not in given:
+        raise Unusual
+    metric_type = _metric_type(given["metricType"]) if "metricType" in given else None
+    return telemetry.MetricPoint(
+        _string(given["name"], nullable=False) or "",
+        _float(given["value"]),
+        metric_type or MetricType.GAUGE,
+        _string(given.get("unit")),
+        given.get("tags"),
+        _datetime(given.get("recordedAt")),
+    )
 
 
 def agent_id(value: Any) -> strawberry.ID:

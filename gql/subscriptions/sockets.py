@@ -7,6 +7,8 @@ object with a string ``type``, or an operation message whose ``id`` is not a str
 ``payload`` is not an object, is the protocol's error. What the payload holds (``query``,
 ``variables``, ``operationName``) is checked by ``gql/admission.py``, as for every transport.
 
+A message sent on a socket that is already closed is dropped quietly (``SocketFrames``).
+
 Each operation started on a socket first checks its session again (``LiveSessions.check``): a
 credential that ended ends the socket (close 4403 with the reason), before anything runs.
 
@@ -196,9 +198,19 @@ class SocketFrames(ASGIWebSocketAdapter):
                     raise NonJsonMessageReceived from error
 
     async def send_json(self, message: Mapping[str, object]) -> None:
+        """Send, or drop the message quietly once the socket is closed (by this side, or the
+        peer gone while a burst was being sent): the socket's operations are being ended by
+        then, and a raise from one of their tasks would only leave a traceback behind."""
         if self.ws.application_state == WebSocketState.DISCONNECTED:
-            raise WebSocketDisconnected  # closed here already: nothing more is sent
-        await super().send_json(message)
+            return
+        try:
+            await super().send_json(message)
+        except (WebSocketDisconnected, WebSocketDisconnect, OSError):
+            return  # the peer went away during the send
+        except RuntimeError as error:
+            if "websocket.close" not in str(error):
+                raise
+            # uvicorn closed the socket itself (a keepalive ping unanswered) before this send
 
     async def close(self, code: int, reason: str) -> None:
         if self.ws.application_state == WebSocketState.DISCONNECTED:

@@ -82,7 +82,7 @@ class Agent(Base):
         ),
         CheckConstraint("revision >= 1", name="revision_positive"),
         Index("ix_agents_project_id_created_at", "project_id", "created_at", "id"),
-        Index("ix_agents_last_heartbeat_at", "last_heartbeat_at"),
+        # No index on last_heartbeat_at: heartbeats stay HOT updates (migration 0007).
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

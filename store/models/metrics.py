@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, CheckConstraint, Double, Identity, Index, String
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.metrics import MetricType
-from store.models.base import Base, agent_fk, created_at, jsonb, one_of
+from store.models.base import Base, created_at, jsonb, one_of
 
 
 class AgentMetric(Base):
@@ -33,7 +34,9 @@ class AgentMetric(Base):
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
-    agent_id: Mapped[uuid.UUID] = agent_fk()
+    # The agent's, without a foreign key: triggers check the agents once per statement, lock
+    # them as a foreign key would, and delete the points with their agent (migration 0006).
+    agent_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     value: Mapped[float] = mapped_column(Double, nullable=False)
     metric_type: Mapped[str] = mapped_column(String(16), nullable=False, server_default="gauge")

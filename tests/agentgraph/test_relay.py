@@ -1,4 +1,5 @@
-"""The Redis channels behind AGENTGRAPH_BROADCAST_URL=redis://…, against a real Redis."""
+"""The Redis channels behind AGENTGRAPH_BROADCAST_URL=redis://…, against a real Redis: one
+deployment hears only its own Redis database number and its own PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from store.eventlog import EVENTS_CHANNEL, HEARTBEATS_CHANNEL
 from tests.support.redis import redis_url, require_redis
 
 OWN_DB, OTHER_DB = 11, 12
+OWN_DATABASE, OTHER_DATABASE = "agentgraph_relay_own", "agentgraph_relay_other"
 
 
 @pytest.fixture(autouse=True)
@@ -22,8 +24,8 @@ def _redis() -> None:
 
 
 @contextlib.asynccontextmanager
-async def _connected(db: int) -> AsyncIterator[Broadcast]:
-    broadcast = redis_broadcast(redis_url(db))
+async def _connected(db: int, database: str = OWN_DATABASE) -> AsyncIterator[Broadcast]:
+    broadcast = redis_broadcast(redis_url(db), database)
     async with broadcast:
         yield broadcast
 
@@ -57,6 +59,25 @@ async def test_another_redis_database_is_not_heard() -> None:
     async with (
         _connected(OWN_DB) as hub,
         _connected(OTHER_DB) as other,
+        _connected(OWN_DB) as own,
+        hub.subscribe(EVENTS_CHANNEL) as subscriber,
+        hub.subscribe(HEARTBEATS_CHANNEL),
+    ):
+        received: list[str] = []
+        while "own" not in received:
+            await other.publish(EVENTS_CHANNEL, "other")
+            await own.publish(EVENTS_CHANNEL, "own")
+            with contextlib.suppress(TimeoutError):
+                received.append((await asyncio.wait_for(subscriber.get(), 0.1)).message)
+        assert set(received) == {"own"}
+
+
+async def test_another_postgresql_database_is_not_heard() -> None:
+    # Two PostgreSQL databases behind one Redis URL: their cursors are unrelated, so one hub
+    # hearing the other's events would deliver or skip the wrong ones.
+    async with (
+        _connected(OWN_DB) as hub,
+        _connected(OWN_DB, OTHER_DATABASE) as other,
         _connected(OWN_DB) as own,
         hub.subscribe(EVENTS_CHANNEL) as subscriber,
         hub.subscribe(HEARTBEATS_CHANNEL),

@@ -158,6 +158,15 @@ def test_validate_json_refuses_what_jsonb_cannot_hold() -> None:
     for bad in (math.nan, {"a": [math.inf]}, {"k\x00": 1}, ["\x00"], {"a": {"b": -math.inf}}):
         with pytest.raises(ValidationFailed):
             validate_json(bad, "input.result")
+    # Flat objects (a metric point's tags) take a shortcut: it refuses what the walk refuses.
+    flat_bad = ({"k": "a\x00"}, {"k\x00": "a"}, {"k": math.nan}, {"k": -math.inf},
+                {1: "\x00"}, {"k": 1, "n": {"m": "\x00"}}, {"k": ["\x00"]})  # fmt: skip
+    for bad in flat_bad:
+        with pytest.raises(ValidationFailed) as refused:
+            validate_json(bad, "metrics[0].tags")
+        assert refused.value.field == "metrics[0].tags"
+    plain = {"region": "eu", "n": 1, "x": -0.0, "b": True, "z": None, 2: "two"}
+    assert validate_json(plain, "f") is plain
     deep: object = 1
     for _ in range(5000):  # iterative: nesting cannot exhaust the stack
         deep = [deep]

@@ -114,3 +114,33 @@ async def test_a_mutation_over_get_is_405_and_changes_nothing(
     agents = "query($id: ID!) { project(id: $id) { agents { totalCount } } }"
     listed = await api.ok(agents, {"id": world.project_id}, token=world.owner["token"])
     assert listed["project"]["agents"]["totalCount"] == 0
+
+
+@pytest.mark.parametrize(
+    ("content_type", "status"),
+    [
+        ("application/json", 200),
+        ("Application/JSON", 200),
+        ("application/json; charset=utf-8", 200),
+        ("application/json;charset=UTF-8", 200),
+        (" application/json ", 200),
+        ("application/json; charset=latin-1", 415),
+        ("application/jsonx", 415),
+        ("application/json-seq", 415),
+        ("text/json", 415),
+    ],
+)
+async def test_json_is_recognised_however_it_is_spelled(
+    api: GraphQLClient, app: Starlette, content_type: str, status: int
+) -> None:
+    compiled = _compiled(app)
+    served = compiled.served
+    response = await api.http.post(
+        "/graphql", content=b'{"query": "{ __typename }"}', headers={"Content-Type": content_type}
+    )
+    assert response.status_code == status, response.text
+    if status == 200:
+        assert response.json() == {"data": {"__typename": "Query"}}
+        assert compiled.served == served + 1  # the compiled path knows it for JSON too
+    else:
+        assert response.json()["errors"][0]["extensions"]["field"] == "body"

@@ -9,16 +9,23 @@ second send answers with the same time) and metric batches answer with counts.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import httpx
+import orjson
 import pytest
 from starlette.applications import Starlette
 
+from gql.ids import from_global_id
+from gql.ingest import values
 from gql.ingest.endpoint import IngestPath
+from gql.limits import checked_cost
+from tests.conftest import _asyncpg_dsn
 from tests.gql.conftest import World
 from tests.support import factories
 from tests.support.api import GraphQLClient
@@ -68,6 +75,10 @@ def _path(app: Starlette) -> IngestPath:
 
 def _at(seconds_ago: float = 1.0) -> str:
     return (datetime.now(UTC) - timedelta(seconds=seconds_ago)).isoformat()
+
+
+def _nested(depth: int) -> Any:
+    return [1] if depth == 0 else [_nested(depth - 1)]
 
 
 def _cases(f: Fleet) -> Iterator[tuple[str, str | None, dict[str, Any], bool]]:
@@ -164,6 +175,16 @@ def _cases(f: Fleet) -> Iterator[tuple[str, str | None, dict[str, Any], bool]]:
     yield "recordMetrics, unit past its column", f.owner, {
         "query": RECORD, "variables": {"agentId": a, "metrics": [{"name": "x", "value": 1, "unit": "u" * 51}]},
     }, False  # fmt: skip
+    for what, point in (
+        ("a control character in a tag", {"name": "x", "value": 1, "tags": {"k": "v\x01"}}),
+        ("DEL in a name", {"name": "a\x7f", "value": 1}),
+        ("a tag past 1e100", {"name": "x", "value": 1, "tags": {"k": 1e300}}),
+        ("a tag too deep", {"name": "x", "value": 1, "tags": {"k": _nested(40)}}),
+        ("a control character in recordedAt", {"name": "x", "value": 1, "recordedAt": "2026\x0c"}),
+    ):
+        yield f"recordMetrics, {what}", f.owner, {
+            "query": RECORD, "variables": {"agentId": a, "metrics": [points[0], point]},
+        }, False  # fmt: skip
     yield "heartbeat, workflow past its column", f.agent_token, {
         "query": HEARTBEAT, "variables": {"input": {**beat, "currentWorkflow": "w" * 201}},
     }, False  # fmt: skip
@@ -241,3 +262,133 @@ async def test_an_ingest_request_is_one_statement(
     answer = await _send(api, fleet.owner, body)
     assert b'"errors"' not in answer.content, answer.content
     assert sql_counter.count == 1, sql_counter.statements
+
+
+# Values that a careless encoding changes: the sign of zero, the ends of the float range, the
+# shortest and longest decimal spellings, date-times with offsets (of seconds, too) and past
+# microseconds, text that JSON must escape.
+_EDGE_POINTS = [
+    {"name": "zero", "value": -0.0, "recordedAt": "2026-03-01T10:00:00.123456+05:30"},
+    {"name": "big", "value": 1e100, "recordedAt": "2026-03-01T10:00:00Z"},
+    {"name": "small", "value": -1e100, "recordedAt": "2026-03-01T10:00:00.1234567-08:00"},
+    {"name": "tiny", "value": 5e-324, "recordedAt": "2026-03-01T10:00:00+05:30:15"},
+    {"name": "sum", "value": 0.1 + 0.2, "recordedAt": "2026-03-01T10:00:00"},
+    {"name": "int", "value": 12, "unit": "µs"},
+    {"name": ' quote " back \\ slash é 🚀 ', "value": 1 / 3, "unit": "a\tb", "tags": {
+        "k": "v\n\"w\"", "n": [1, -0.0, 1.5e-7], "é": {"deep": None},
+    }},
+]  # fmt: skip
+
+
+async def _stored(database_url: str, agent: str) -> list[tuple[Any, ...]]:
+    conn = await asyncpg.connect(_asyncpg_dsn(database_url))
+    try:
+        rows = await conn.fetch(
+            "SELECT name, value, float8send(value) AS bits, metric_type, unit, tags::text AS tags,"
+            " recorded_at FROM agent_metrics WHERE agent_id = $1 ORDER BY id",
+            from_global_id(agent, "Agent"),
+        )
+    finally:
+        await conn.close()
+    return [tuple(row) for row in rows]
+
+
+async def test_both_paths_store_the_same_values_bit_for_bit(
+    api: GraphQLClient, reference_api: GraphQLClient, app: Starlette, fleet: Fleet,
+    database_url: str,
+) -> None:  # fmt: skip
+    fast_agent, reference_agent = fleet.agents
+    path = _path(app)
+    served = path.served
+    for client, agent in ((api, fast_agent), (reference_api, reference_agent)):
+        body = {"query": RECORD, "variables": {"agentId": agent, "metrics": _EDGE_POINTS}}
+        answer = await _send(client, fleet.owner, body)
+        assert answer.json() == {"data": {"recordMetrics": {"accepted": len(_EDGE_POINTS)}}}
+    assert path.served == served + 1
+    fast, reference = (
+        await _stored(database_url, fast_agent),
+        await _stored(database_url, reference_agent),
+    )
+    # The points without recordedAt take the clock of their own request.
+    assert [row[:6] for row in fast] == [row[:6] for row in reference]
+    assert [row[6] for row in fast[:5]] == [row[6] for row in reference[:5]]
+    assert [row[2] for row in fast] == [
+        struct.pack(">d", float(p["value"]))
+        for p in _EDGE_POINTS  # type: ignore[arg-type]
+    ]
+    assert [row[6] for row in fast[:5]] == [
+        datetime(2026, 3, 1, 4, 30, 0, 123456, UTC),
+        datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC),
+        datetime(2026, 3, 1, 18, 0, 0, 123456, UTC),
+        datetime(2026, 3, 1, 4, 29, 45, tzinfo=UTC),
+        datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC),
+    ]
+    assert fast[6][0] == 'quote " back \\ slash é 🚀'
+    assert (fast[6][4], fast[5][4], fast[0][4]) == ("a\tb", "µs", None)
+    assert {row[5] for row in fast[:6]} == {"{}"}  # without tags: an empty object
+    assert orjson.loads(fast[6][5]) == _EDGE_POINTS[6]["tags"]
+
+
+async def test_points_for_a_deleted_agent_are_not_found_on_both_paths(
+    api: GraphQLClient, reference_api: GraphQLClient, fleet: Fleet
+) -> None:
+    gone = fleet.agents[1]
+    await api.ok(
+        "mutation($a: ID!) { pauseAgent(input: {id: $a}) { agent { id } } }", {"a": gone},
+        token=fleet.owner,
+    )  # fmt: skip
+    await api.ok("mutation($a: ID!) { deleteAgent(id: $a) { id } }", {"a": gone}, token=fleet.owner)
+    body = {"query": RECORD, "variables": {"agentId": gone, "metrics": [{"name": "x", "value": 1}]}}
+    fast, reference = (
+        await _send(api, fleet.owner, body),
+        await _send(reference_api, fleet.owner, body),
+    )
+    assert (fast.status_code, fast.content) == (reference.status_code, reference.content)
+    assert fast.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"name": "x", "value": 1.5}, {"name": "x", "value": -0.0, "unit": None, "tags": None},
+        {"name": " x ", "value": 1e308, "unit": "ms", "tags": {"a": [1]}},
+        {"name": "x", "value": 3}, {"name": "x", "value": True}, {"name": "x", "value": float("nan")},
+        {"name": "x", "value": float("inf")}, {"name": "x", "value": -float("inf")},
+        {"name": 5, "value": 1.0}, {"name": "x", "value": 1.0, "unit": 5}, {"value": 1.0},
+        {"name": "x"}, {"name": "x", "value": 1.0, "mood": "fine"}, {"name": None, "value": 1.0},
+        {"name": "x", "value": 1.0, "metricType": "COUNTER"}, {"name": "x", "value": 1.0, "metricType": None},
+        {"name": "x", "value": 1.0, "recordedAt": "2026-01-01T00:00:00+02:00"}, ["x", 1.0], None,
+    ],
+)  # fmt: skip
+def test_plain_points_are_read_as_field_by_field(item: Any) -> None:
+    """The one-test reading of a plain point (values.metric_points) gives what the reading of
+    each field gives, or leaves the item to the view just the same."""
+
+    def read(reader: Any) -> Any:
+        try:
+            return reader(item)
+        except values.Unusual:
+            return values.Unusual
+
+    assert read(lambda i: values.metric_points([i])[0]) == read(values._metric_point)
+
+
+async def test_a_documents_cost_is_worked_out_once_and_is_what_the_view_charges(
+    app: Starlette, fleet: Fleet
+) -> None:
+    # The fast path measures a document once, without its variables: for every case it
+    # answers, that is the cost the view measures with them (and spends from the budget).
+    path = _path(app)
+    for name, _, body, answered_here in _cases(fleet):
+        if not answered_here:
+            continue
+        known = path._known(body["query"], body.get("operationName"))
+        assert known is not None, name
+        document = path.documents.prepare(body["query"]).document
+        assert document is not None
+        with_variables = checked_cost(
+            path.schema, document, body["variables"], body.get("operationName"),
+            path.config.limits,
+        )  # fmt: skip
+        assert with_variables == (known[1], []), name
+        assert path._known(body["query"], body.get("operationName")) is known, name

@@ -5,18 +5,24 @@ are VALIDATION_ERROR naming the field, and nothing is written."""
 from __future__ import annotations
 
 import base64
+import functools
 import json
+import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from bench.ingest import metric_points
 from gql.input_limits import (
     MAX_FLOAT_MAGNITUDE,
     MAX_JSON_CHARACTERS,
     MAX_JSON_DEPTH,
     STRING_LIMITS,
+    input_refusal,
+    plainly_within_metric_limits,
 )
+from gql.schema import build_schema
 from tests.gql.conftest import World
 from tests.support import factories
 from tests.support.api import GraphQLClient
@@ -196,3 +202,89 @@ async def test_an_agent_token_name_is_limited_too(api: GraphQLClient, world: Wor
         == "name"
     )
     assert await factories.agent_token(api, world.owner["token"], agent["id"], name="ok")
+
+
+# The ingest path's shortcut (plainly_within_metric_limits) against the full walk: whenever it
+# says a batch is plainly within the limits, input_refusal finds nothing; it says so for the
+# batches runtimes send; and each way past a limit makes it defer to the walk.
+_SCHEMA = build_schema()
+_RECORD_DOCUMENT = _SCHEMA.documents.prepare(RECORD).document
+_AGENT = "QWdlbnQ6MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAx"
+
+
+def _refusal(points: Any, agent_id: Any = _AGENT) -> Any:
+    assert _RECORD_DOCUMENT is not None
+    return input_refusal(_SCHEMA._schema, _RECORD_DOCUMENT, {"a": agent_id, "m": points})
+
+
+_PLAIN_BATCHES = [
+    metric_points(1000),
+    [{"name": "x", "value": v} for v in (-0.0, 1e100, -1e100, 5e-324, 0, 2**70)],
+    [{"name": "n" * 200, "value": 1.5, "unit": "u" * 50, "metricType": "COUNTER",
+      "recordedAt": "2026-01-01T00:00:00+05:30", "tags": None}],
+    [{"name": "tab\there", "value": 1, "unit": None, "tags": {"é": "line\nbreak\r", "n": 1e100,
+      "i": -(2**63), "b": True, "z": None}}],
+    [{"name": "x", "value": 1, "tags": {f'{i:03d}"' * 64: "\\" * 256 for i in range(32)}}],
+    [],
+]  # fmt: skip
+
+_PAST_A_LIMIT = [
+    ([{"name": "n" * 201, "value": 1}], _AGENT),
+    ([{"name": "a\x01", "value": 1}], _AGENT),
+    ([{"name": "a\x7f", "value": 1}], _AGENT),
+    ([{"name": "a\ud800", "value": 1}], _AGENT),
+    ([{"name": "x", "value": 1, "unit": "u" * 51}], _AGENT),
+    ([{"name": "x", "value": 1, "unit": "\x0b"}], _AGENT),
+    ([{"name": "x", "value": 1e101}], _AGENT),
+    ([{"name": "x", "value": -1e101}], _AGENT),
+    ([{"name": "x", "value": float("nan")}], _AGENT),
+    ([{"name": "x", "value": float("inf")}], _AGENT),
+    ([{"name": "x", "value": 1, "recordedAt": "2026\x01"}], _AGENT),
+    ([{"name": "x", "value": 1, "recordedAt": "r" * 10_001}], _AGENT),
+    ([{"name": "x", "value": 1, "tags": {"k": "v\x01"}}], _AGENT),
+    ([{"name": "x", "value": 1, "tags": {"k\x1f": "v"}}], _AGENT),
+    ([{"name": "x", "value": 1, "tags": {"k": "\ud800"}}], _AGENT),
+    ([{"name": "x", "value": 1, "tags": {"k": 1e300}}], _AGENT),
+    ([{"name": "x", "value": 1, "tags": {"k": "v" * (MAX_JSON_CHARACTERS + 1)}}], _AGENT),
+    ([{"name": "x", "value": 1, "tags": {"k": [1e300]}}], _AGENT),
+    ([{"name": "x", "value": 1, "tags": functools.reduce(lambda t, _: {"k": t}, range(40), {})}], _AGENT),
+    ([{"name": "x", "value": 1}], "a\x01"),
+    ([{"name": "x", "value": 1}], "a" * 10_001),
+]  # fmt: skip
+
+
+def test_the_metric_shortcut_proves_plain_batches_and_defers_the_rest() -> None:
+    for points in _PLAIN_BATCHES:
+        assert plainly_within_metric_limits(points, _AGENT), points
+        assert _refusal(points) is None
+    for points, agent_id in _PAST_A_LIMIT:
+        assert _refusal(points, agent_id) is not None, points
+        assert not plainly_within_metric_limits(points, agent_id), points
+
+
+def test_the_metric_shortcut_never_passes_what_the_walk_refuses() -> None:
+    rng = random.Random(14)
+    texts = ["", "x", "\t\n\r", "é🚀", '"\\', "\x7f", "\x01", "\ud800", "\x0c"]
+    numbers = [0, -0.0, 1.5, 1e100, -1e100, 1.0000000000000002e100, 1e300, float("nan"), 2**64]
+
+    def text(limit: int) -> str:
+        return rng.choice(texts) + "a" * rng.choice([0, limit - 2, limit - 1, limit, limit + 1])
+
+    def tags() -> Any:
+        size = rng.choice([0, 1, 32, 33])
+        return {text(256): rng.choice([text(256), rng.choice(numbers), None, [1], True])
+                for _ in range(size)}  # fmt: skip
+
+    for _ in range(400):
+        point: dict[str, Any] = {"name": text(200), "value": rng.choice(numbers)}
+        for field, make in (
+            ("unit", lambda: text(50)),
+            ("tags", tags),
+            ("recordedAt", lambda: text(40)),
+            ("metricType", lambda: "GAUGE"),
+        ):
+            if rng.random() < 0.5:
+                point[field] = rng.choice([None, make()])
+        points = [point] * rng.choice([1, 3])
+        if plainly_within_metric_limits(points, _AGENT):
+            assert _refusal(points) is None, points

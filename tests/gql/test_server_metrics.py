@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import asyncpg
@@ -15,6 +16,7 @@ from starlette.applications import Starlette
 from agentgraph.bootstrap import create_app
 from agentgraph.settings import Settings
 from domain.events import EventKind, LiveEvent
+from gql.compiled.endpoint import CompiledReads
 from tests.conftest import TEST_SECRET, _asyncpg_dsn
 from tests.gql.conftest import World
 from tests.support.api import GraphQLClient
@@ -153,6 +155,33 @@ async def test_a_lost_listen_connection_counts_a_reconnect(
         await admin.close()
     await until(lambda: backend.reconnects > reconnects, "the LISTEN connection came back", 30)
     assert value(await _scrape(api), "agentgraph_listen_reconnects_total") == before + 1
+
+
+async def test_the_compiled_path_names_the_operation_it_ran(
+    api: GraphQLClient, world: World, app: Starlette
+) -> None:
+    route: Any = next(r for r in app.routes if getattr(r, "path", "") == "/graphql")
+    compiled = route.app
+    while not isinstance(compiled, CompiledReads):
+        compiled = compiled.app
+    document = "query First { __typename } query Second { me { email } }"
+    before, served = await _scrape(api), compiled.served
+    for chosen in ("Second", "Second", "First"):
+        answer = await api.http.post(
+            "/graphql",
+            json={"query": document, "operationName": chosen},
+            headers={"Authorization": f"Bearer {world.owner['token']}"},
+        )
+        assert answer.status_code == 200 and "errors" not in answer.json()
+    after = await _scrape(api)
+    assert compiled.served == served + 3  # all three answered by the compiled path
+
+    def grew(operation: str) -> float:
+        labels = {"operation": operation, "type": "query", "outcome": "ok"}
+        name = "agentgraph_graphql_operations_total"
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert (grew("Second"), grew("First"), grew("anonymous")) == (2, 1, 0)
 
 
 async def test_the_token_guards_metrics(

@@ -22,7 +22,7 @@ from tests.agentgraph.test_cli import _run
 from tests.gql.conftest import World
 from tests.support.api import GraphQLClient
 from tests.support.servers import http_url, serving
-from tests.support.waiting import registered
+from tests.support.waiting import started
 from tests.support.ws import PROTOCOLS, WSClient
 
 ME = "query Me { me { id } }"
@@ -124,10 +124,12 @@ async def test_websockets_run_only_trusted_documents(
                 "PERSISTED_QUERY_NOT_FOUND" if op == "unknown" else "TRUSTED_DOCUMENT_REQUIRED"
             )
             assert error["extensions"]["code"] == expected
-        async with registered(trusted.app):
+        # Started, not only registered: a spawn committed before the subscription's starting
+        # cursor was read would be before its start (this test lost its event under load).
+        async with started(trusted.app):
             await client.send({"id": "ok", "type": kind, "payload": {"documentId": sha(SPAWNED)}})
         await world.spawn(api, "Watched")
-        event = await client.next_event("agentEvents")
+        event = await client.next_event("agentEvents", timeout=30)
         assert event["kind"] == "STATUS_CHANGED"
     finally:
         await client.close()

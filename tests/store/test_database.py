@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import socket
 
+import asyncpg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
-from domain.errors import Unavailable
-from store.database import Database
+from domain.errors import LockWaitTimedOut, Timeout, Unavailable
+from store.database import Database, StatementFailed
+from tests.conftest import _asyncpg_dsn
 
 
 def _closed_port() -> int:
@@ -58,5 +60,103 @@ async def test_an_error_of_the_query_itself_passes_through(database_url: str) ->
                 await conn.execute(text("SELECT * FROM no_such_table"))
         with pytest.raises(ProgrammingError):
             await database.read_retrying(lambda conn: conn.execute(text("SELEC 1")))
+    finally:
+        await database.dispose()
+
+
+# write_statement: one statement on the driver of a connection of the engine's own pool.
+
+
+async def test_a_write_statement_uses_the_engines_own_pool(database_url: str) -> None:
+    database = Database(database_url, pool_size=1, max_overflow=0)
+    told: list[str] = []
+    database.statement_listeners.append(told.append)
+    try:
+        [[first]] = await database.write_statement("SELECT pg_backend_pid()", [])
+        async with database.read() as conn:
+            through_sqlalchemy = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar()
+        [[again]] = await database.write_statement("SELECT pg_backend_pid()", [])
+        row = await database.fetch_row("SELECT pg_backend_pid()", [])
+        # A pool of one: every way in shares its only connection, none opens another.
+        assert first == through_sqlalchemy == again == (row and row[0])
+        assert database.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+        assert told == ["SELECT pg_backend_pid()"] * 3
+    finally:
+        await database.dispose()
+
+
+async def test_a_write_statement_keeps_the_sessions_settings(database_url: str) -> None:
+    database = Database(database_url, pool_size=1, statement_timeout_ms=1234, lock_timeout_ms=567)
+    try:
+        [[statement_timeout, lock_timeout]] = await database.write_statement(
+            "SELECT current_setting('statement_timeout'), current_setting('lock_timeout')", []
+        )
+        assert (statement_timeout, lock_timeout) == ("1234ms", "567ms")
+        # A setting local to the statement's transaction (the heartbeat's synchronous_commit
+        # off) ends with it: the next statement on the same connection commits synchronously.
+        await database.write_statement("SELECT set_config('synchronous_commit', 'off', true)", [])
+        [[after]] = await database.write_statement("SHOW synchronous_commit", [])
+        assert after == "on"
+    finally:
+        await database.dispose()
+
+
+async def test_a_write_statement_past_its_timeouts_is_timeout_or_lock_wait(
+    database_url: str,
+) -> None:
+    database = Database(database_url, pool_size=1, statement_timeout_ms=200, lock_timeout_ms=100)
+    holder = await asyncpg.connect(_asyncpg_dsn(database_url))
+    try:
+        with pytest.raises(Timeout):
+            await database.write_statement("SELECT pg_sleep(5)", [])
+        await holder.execute("CREATE TABLE IF NOT EXISTS test_write_locks (id int)")
+        await holder.execute("BEGIN")
+        await holder.execute("LOCK TABLE test_write_locks IN ACCESS EXCLUSIVE MODE")
+        with pytest.raises(LockWaitTimedOut):
+            await database.write_statement("INSERT INTO test_write_locks VALUES (1)", [])
+        await holder.execute("ROLLBACK")
+        # The connection that timed out is fine: the same pool's only one answers again.
+        assert await database.write_statement("SELECT 1", []) == [(1,)]
+    finally:
+        await holder.execute("DROP TABLE IF EXISTS test_write_locks")
+        await holder.close()
+        await database.dispose()
+
+
+async def test_a_write_statement_of_an_unreachable_database_is_unavailable(
+    unreachable: Database,
+) -> None:
+    with pytest.raises(Unavailable) as raised:
+        await unreachable.write_statement("SELECT 1", [])
+    assert isinstance(raised.value.__cause__, OSError)
+    await unreachable.dispose()
+
+
+async def test_a_write_statement_on_a_connection_that_died_is_unavailable_then_works(
+    database_url: str,
+) -> None:
+    database = Database(database_url, pool_size=1, max_overflow=0)
+    admin = await asyncpg.connect(_asyncpg_dsn(database_url))
+    try:
+        [[pid]] = await database.write_statement("SELECT pg_backend_pid()", [])
+        await admin.execute("SELECT pg_terminate_backend($1)", pid)
+        with pytest.raises(Unavailable):
+            await database.write_statement("SELECT pg_backend_pid()", [])
+        # The dead one was discarded, not handed out again.
+        [[other]] = await database.write_statement("SELECT pg_backend_pid()", [])
+        assert other != pid
+    finally:
+        await admin.close()
+        await database.dispose()
+
+
+async def test_an_error_of_a_write_statement_itself_passes_through(database_url: str) -> None:
+    database = Database(database_url, pool_size=1)
+    try:
+        with pytest.raises(asyncpg.UndefinedTableError):
+            await database.write_statement("UPDATE no_such_table SET x = 1", [])
+        with pytest.raises(StatementFailed):
+            await database.fetch_row("SELEC 1", [])
+        assert await database.write_statement("SELECT $1::int + 1", [41]) == [(42,)]
     finally:
         await database.dispose()

@@ -32,3 +32,21 @@ async def registered(app: Starlette, listeners: int = 1) -> AsyncIterator[None]:
     known = set(hub.listeners)
     yield
     await until(lambda: len(hub.listeners - known) >= listeners, f"{listeners} new listener(s)")
+
+
+@asynccontextmanager
+async def started(app: Starlette, subscriptions: int = 1) -> AsyncIterator[None]:
+    """Subscribe without `after` inside the block; leaving it waits until the server has fixed
+    where ``subscriptions`` new subscriptions start (listener registered, then the log's newest
+    cursor read), from which point every event committed reaches them.
+
+    (``registered`` is not enough for these: an event committed between the registration and
+    that read is before their start, so it never reaches them — a test that committed right
+    after ``registered`` lost its event whenever the server was slow to read the cursor.)"""
+    hub = app.state.services.hub
+    known = hub.subscriptions_started
+    yield
+    await until(
+        lambda: hub.subscriptions_started >= known + subscriptions,
+        f"{subscriptions} new subscription(s) started",
+    )

@@ -27,7 +27,7 @@ from domain.events import LiveEvent
 from store import eventlog
 from store.credentials import CREDENTIALS_CHANNEL, parse_credential_change
 from store.database import Database
-from store.eventlog import EVENTS_CHANNEL, HEARTBEATS_CHANNEL, parse_notification
+from store.eventlog import EVENTS_CHANNEL, HEARTBEATS_CHANNEL, parse_heartbeats, parse_notification
 from usecases.instruments import EVENTS_DELIVERED, EVENTS_DROPPED
 from usecases.live.owners import ProjectOwners
 from usecases.live.sessions import RECHECK_TASK, LiveSessions
@@ -217,7 +217,8 @@ class EventHub:
     async def _on_heartbeat(self, payload: str) -> None:
         if not self.listeners or _is_resync(payload):
             return  # nobody to tell: a fleet's beats are not parsed for nothing
-        self._dispatch(parse_notification(payload))
+        for beat in parse_heartbeats(payload):  # a statement's beats, up to 50 a payload
+            self._dispatch(beat)
 
     async def _on_durable(self, payload: str) -> None:
         async with self._lock:

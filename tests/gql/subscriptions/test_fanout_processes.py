@@ -29,6 +29,7 @@ from tests.support.api import GraphQLClient
 from tests.support.redis import flush, redis_url, require_redis
 from tests.support.servers import ServeProcess, http_url, serve
 from tests.support.ws import TRANSPORT_WS, WSClient
+from usecases.sweeps import SWEEPER_LOCK
 
 # This module's own Redis database: Redis pub/sub ignores db numbers, Agentgraph's channel names
 # do not (see agentgraph/relay.py), so other runs on the same Redis are not heard here.
@@ -278,3 +279,142 @@ async def test_a_hand_over_delivers_what_was_committed_meanwhile_at_once(
             f" ({arrival[0] - took_over:+.3f} s from B's gauge reading 1, polled every 20 ms)",
             file=sys.stderr,
         )
+
+
+def _lock_holder(key: int) -> str:
+    """The application_name of the session holding advisory lock ``key`` in this database (or
+    NULL): advisory locks are per database, and other tests' servers hold the same keys."""
+    return (
+        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
+        " WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        f" AND l.locktype = 'advisory' AND l.granted AND l.classid = {key >> 32}"
+        f" AND l.objid = {key & 0xFFFFFFFF} AND l.objsubid = 1"
+    )
+
+
+async def test_a_frozen_leader_gives_way_within_its_lease(
+    fresh_database: str, tmp_path: Path
+) -> None:
+    # SIGSTOP keeps the leader's connections open (the kernel still answers for it): only the
+    # lease, which PostgreSQL ends once the leader has renewed nothing for 2 s, frees its locks.
+    require_redis()
+    await flush(REDIS_DB)
+    env = {**_fanout_env("redis"), "AGENTGRAPH_LEADER_LEASE_S": "2"}
+    async with AsyncExitStack() as stack:
+        watch = await asyncpg.connect(_dsn(fresh_database))
+        stack.push_async_callback(watch.close)
+
+        async def holder(key: int) -> str | None:
+            return await watch.fetchval(_lock_holder(key))  # type: ignore[no-any-return]
+
+        a = await stack.enter_async_context(
+            serve(fresh_database, TEST_SECRET, tmp_path / "a", env=env)
+        )
+        a_name = f"agentgraph-leader {a.process.pid}"
+
+        async def a_leads() -> bool:
+            return await holder(RELAY_LOCK) == a_name and await holder(SWEEPER_LOCK) == a_name
+
+        await _until(a_leads, "A to lead the relay and the sweeper")
+        b = await stack.enter_async_context(
+            serve(fresh_database, TEST_SECRET, tmp_path / "b", env=env)
+        )
+        b_name = f"agentgraph-leader {b.process.pid}"
+        api = await stack.enter_async_context(_graphql(b))
+        token, project_id, agent_id = await _fleet_of_one(api, fresh_database)  # cursor 1
+        on_a = await WSClient.open(a.url, TRANSPORT_WS, token=token)
+        on_b = await WSClient.open(b.url, TRANSPORT_WS, token=token)
+        for client, server in ((on_a, a), (on_b, b)):
+            stack.push_async_callback(client.close)
+            await client.subscribe(WATCH, {"project": project_id})
+            await _until(lambda s=server: _metric_at_least(s, STARTED, 1), "a subscription")
+        await _moves(api, token, agent_id, 1)
+        assert await _cursors(on_a, 1) == [2]
+        assert await _cursors(on_b, 1) == [2]  # relayed by A
+
+        a.process.send_signal(signal.SIGSTOP)
+        stack.callback(a.process.send_signal, signal.SIGCONT)  # never left frozen
+        await _moves(api, token, agent_id, 3, first=1)  # cursors 3-5, while A is frozen
+
+        async def b_leads() -> bool:
+            return await holder(RELAY_LOCK) == b_name and await holder(SWEEPER_LOCK) == b_name
+
+        await _until(b_leads, "B to take the relay and the sweeper over", patience_s=60)
+        await _until(lambda: _metric_at_least(b, LEADING, 1), "B's relay to be up")
+        assert await _cursors(on_b, 3, timeout=30) == [3, 4, 5]
+
+        # A wakes: it leads nothing now, and its subscriber catches up, each event once.
+        a.process.send_signal(signal.SIGCONT)
+        await _until(lambda: _metric_at_most(a, LEADING, 0), "A to see it leads no more")
+        await _moves(api, token, agent_id, 2, first=4)  # cursors 6-7
+        assert await _cursors(on_b, 2, timeout=30) == [6, 7]
+        assert await _cursors(on_a, 5, timeout=30) == [3, 4, 5, 6, 7]
+        assert await holder(RELAY_LOCK) == b_name
+        await _moves(api, token, agent_id, 1, first=6)
+        assert await _cursors(on_a, 1) == [8], "each event once: the next one is the new one"
+        assert await _cursors(on_b, 1) == [8]
+
+
+async def _metric_at_most(server: ServeProcess, name: str, value: float) -> bool:
+    return await server.metric(name) <= value
+
+
+async def _kill_redis_clients(name: str) -> int:
+    """CLIENT KILL every Redis connection named ``name`` (only this test's): returns how many."""
+    from redis import asyncio as aioredis
+
+    client = aioredis.Redis.from_url(redis_url(REDIS_DB))
+    try:
+        ids = [c["id"] for c in await client.client_list() if c.get("name") == name]
+        for ident in ids:
+            await client.client_kill_filter(_id=ident)
+        return len(ids)
+    finally:
+        await client.aclose()
+
+
+async def test_lost_redis_connections_lose_and_repeat_nothing(
+    fresh_database: str, tmp_path: Path
+) -> None:
+    # Every Redis connection of both processes (their hubs' subscriptions and the relay's) is
+    # killed by Redis (CLIENT KILL, as a Redis restart or a network cut would); the machine's
+    # Redis itself keeps running. Messages published while a hub was away are never heard:
+    # the hub reads them from the log once it has subscribed again.
+    require_redis()
+    await flush(REDIS_DB)
+    name = f"agentgraph-test-{uuid.uuid4().hex[:8]}"
+    env = {**NO_TAIL_CHECK, "AGENTGRAPH_BROADCAST_URL": f"{redis_url(REDIS_DB)}?client_name={name}"}
+    async with AsyncExitStack() as stack:
+        a = await stack.enter_async_context(
+            serve(fresh_database, TEST_SECRET, tmp_path / "a", env=env)
+        )
+        await _until(lambda: _metric_at_least(a, LEADING, 1), "A to lead the relay")
+        b = await stack.enter_async_context(
+            serve(fresh_database, TEST_SECRET, tmp_path / "b", env=env)
+        )
+        api = await stack.enter_async_context(_graphql(b))
+        token, project_id, agent_id = await _fleet_of_one(api, fresh_database)  # cursor 1
+        clients = []
+        for server in (a, b):
+            client = await WSClient.open(server.url, TRANSPORT_WS, token=token)
+            stack.push_async_callback(client.close)
+            await client.subscribe(WATCH, {"project": project_id})
+            await _until(lambda s=server: _metric_at_least(s, STARTED, 1), "a subscription")
+            clients.append(client)
+        await _moves(api, token, agent_id, 1)
+        for client in clients:
+            assert await _cursors(client, 1) == [2]
+
+        cursor = 2
+        for _ in range(3):  # more than once: every reconnection is followed as the first
+            # Both hubs' subscriptions at least (the relay's connection, and a hub's own for
+            # publishing, are back only once they next publish).
+            assert await _kill_redis_clients(name) >= 2
+            await _moves(api, token, agent_id, 3, first=cursor - 1)
+            expected = [cursor + 1, cursor + 2, cursor + 3]
+            for client in clients:
+                assert await _cursors(client, 3, timeout=30) == expected
+            cursor += 3
+        await _moves(api, token, agent_id, 1, first=cursor - 1)
+        for client in clients:
+            assert await _cursors(client, 1) == [cursor + 1], "each event once"

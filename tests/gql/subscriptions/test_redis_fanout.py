@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 from broadcaster._backends.redis import RedisBackend
@@ -13,12 +12,12 @@ from agentgraph.settings import Settings
 from tests.conftest import TEST_SECRET
 from tests.gql.subscriptions.conftest import World
 from tests.support.api import GraphQLClient
-from tests.support.requirements import require
+from tests.support.redis import redis_url, require_redis
 from tests.support.servers import serving
 from tests.support.waiting import registered
 from tests.support.ws import TRANSPORT_WS, WSClient
 
-REDIS = ("127.0.0.1", 6379)
+REDIS_DB = 11
 EVENTS = """
 subscription($a: ID!) { agentEvents(agentId: $a, kinds: [HEARTBEAT, STATUS_CHANGED]) { kind } }
 """
@@ -26,24 +25,15 @@ BEAT = "mutation($a: ID!) { heartbeat(input: {agentId: $a}) { id } }"
 PAUSE = "mutation($a: ID!) { pauseAgent(input: {id: $a}) { agent { id } } }"
 
 
-def _redis_answers() -> bool:
-    try:
-        with socket.create_connection(REDIS, timeout=0.5) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
 async def test_events_reach_subscribers_through_redis(
     api: GraphQLClient, world: World, database_url: str, tmp_path: Path
 ) -> None:
-    require(_redis_answers(), f"no Redis at {REDIS[0]}:{REDIS[1]}")
+    require_redis()
     settings = Settings(
         database_url=database_url,
         data_dir=tmp_path,
         secret_key=TEST_SECRET,
-        broadcast_url=f"redis://{REDIS[0]}:{REDIS[1]}/0",
+        broadcast_url=redis_url(REDIS_DB),
     )
     app: Starlette = create_app(settings, database_url=database_url)
     agent = await world.spawn(api, "Relayed")
