@@ -7,7 +7,8 @@ A request is answered here only when every check the Strawberry pipeline makes p
 way — a JSON object with a string ``query``, a document within the limits, valid, without NUL
 characters, of a shape in ``shapes.py``, variables Strawberry would take as they are
 (``values.py``), a caller the field's permission admits, a budget that can pay — and the use
-case succeeds. Anything else goes on to ``app`` with the body as it arrived, and the resolvers
+case succeeds. The body's JSON is CheckedRequests' (gql/http_requests.py), decoded once for both.
+Anything else goes on to ``app`` with the body as it arrived, and the resolvers
 answer: they are the reference these answers must match (tests/gql/test_ingest_path.py). A
 use case that refused rolled back, so the reference runs it again from nothing and words the
 error itself. A request handed on after paying is marked, so it pays once.
@@ -27,7 +28,7 @@ from domain.access import Capability, Viewer
 from domain.errors import DomainError, RateLimited
 from domain.events import health_of
 from domain.records import AppliedHeartbeat
-from gql.asgi_requests import json_request, read_body, replaying, token_of
+from gql.asgi_requests import decoded, json_request, read_body, replaying, token_of
 from gql.compiled.endpoint import BUDGET_SPENT
 from gql.config import SurfaceConfig
 from gql.documents import Documents
@@ -78,10 +79,10 @@ class IngestPath:
     async def _answer(self, scope: Scope, body: bytes, started: float) -> Response | None:
         if b"mutation" not in body:  # cheap: reads never come this way
             return None
-        try:
-            request = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return None
+        # Decoded once, by CheckedRequests in front (a body that did not pass it is not here).
+        request = decoded(scope, body)
+        if request is None:
+            request = _decode(body)
         if not isinstance(request, dict) or request.get("extensions"):
             return None
         query, variables = request.get("query"), request.get("variables")
@@ -203,6 +204,14 @@ class _RecordMetrics:
         agent, points = prepared
         accepted = await telemetry.record_metrics(path.services.database, viewer, agent, points)
         return {"accepted": accepted}
+
+
+def _decode(body: bytes) -> Any:
+    """The body's JSON, when no layer in front decoded it (None: not JSON)."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
 
 
 def _plainly_within_limits(shape: Shape, variables: dict[str, Any]) -> bool:

@@ -22,7 +22,7 @@ import pytest
 from starlette.applications import Starlette
 
 from gql.ids import from_global_id
-from gql.ingest import values
+from gql.ingest import endpoint, values
 from gql.ingest.endpoint import IngestPath
 from gql.limits import checked_cost
 from tests.conftest import _asyncpg_dsn
@@ -262,6 +262,31 @@ async def test_an_ingest_request_is_one_statement(
     answer = await _send(api, fleet.owner, body)
     assert b'"errors"' not in answer.content, answer.content
     assert sql_counter.count == 1, sql_counter.statements
+
+
+async def test_the_fast_path_takes_the_body_as_checked_requests_decoded_it(
+    api: GraphQLClient, app: Starlette, fleet: Fleet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoded_here: list[bytes] = []
+    decode = endpoint._decode
+
+    def counted(body: bytes) -> Any:
+        decoded_here.append(body)
+        return decode(body)
+
+    monkeypatch.setattr(endpoint, "_decode", counted)
+    path = _path(app)
+    served = path.served
+    a, b = fleet.agents
+    for body in (
+        {"query": HEARTBEAT_SDK, "variables": {"input": {"agentId": a}}},
+        {"query": HEARTBEATS, "variables": {"inputs": [{"agentId": a}, {"agentId": b}]}},
+        {"query": RECORD, "variables": {"agentId": a, "metrics": [{"name": "x", "value": 1.0}]}},
+    ):
+        answer = await _send(api, fleet.owner, body)
+        assert b'"errors"' not in answer.content, answer.content
+    assert path.served == served + 3
+    assert decoded_here == []
 
 
 # Values that a careless encoding changes: the sign of zero, the ends of the float range, the
