@@ -37,7 +37,11 @@ from gql.ids import from_global_id, to_global_id
 from gql.ingest import values
 from gql.ingest.shapes import Shape, shape_of
 from gql.input_guard import holds_nul
-from gql.input_limits import input_refusal, plainly_within_metric_limits
+from gql.input_limits import (
+    input_refusal,
+    plainly_within_heartbeat_limits,
+    plainly_within_metric_limits,
+)
 from gql.limits import checked_cost
 from gql.request_log import note_caller, note_operation
 from gql.scalars import serialize_datetime
@@ -103,7 +107,9 @@ class IngestPath:
         entry = self.documents.prepare(query)
         assert entry.document is not None  # it has a shape
         # Every argument within its stated limit (gql/input_limits.py), as the schema would check;
-        # a metric batch plainly within them needs no walk of every field.
+        # a batch plainly within them needs no walk of every field. Either way each beat's JSON
+        # values are then held to rules that include the use case's (domain.values.validate_json:
+        # no NUL, finite numbers), so it checks only their kinds (json_checked).
         if not _plainly_within_limits(shape, variables) and (
             input_refusal(self.schema, entry.document, variables) is not None
         ):
@@ -172,7 +178,9 @@ class _Heartbeat:
 
     @staticmethod
     async def run(path: IngestPath, viewer: Viewer, beats: list[telemetry.Heartbeat]) -> Any:
-        applied = await telemetry.record_heartbeats(path.services.database, viewer, beats, "input")
+        applied = await telemetry.record_heartbeats(
+            path.services.database, viewer, beats, "input", json_checked=True
+        )
         return applied[0]
 
 
@@ -185,7 +193,9 @@ class _Heartbeats:
 
     @staticmethod
     async def run(path: IngestPath, viewer: Viewer, beats: list[telemetry.Heartbeat]) -> Any:
-        applied = await telemetry.record_heartbeats(path.services.database, viewer, beats, "inputs")
+        applied = await telemetry.record_heartbeats(
+            path.services.database, viewer, beats, "inputs", json_checked=True
+        )
         return {"accepted": len(beats) if applied else 0}
 
 
@@ -215,9 +225,11 @@ def _decode(body: bytes) -> Any:
 
 
 def _plainly_within_limits(shape: Shape, variables: dict[str, Any]) -> bool:
-    if shape.field != "recordMetrics":
-        return False
     given = shape.variables
+    if shape.field == "heartbeats":
+        return plainly_within_heartbeat_limits(variables[given["inputs"]])
+    if shape.field == "heartbeat":
+        return plainly_within_heartbeat_limits([variables[given["input"]]])
     return plainly_within_metric_limits(variables[given["metrics"]], variables[given["agentId"]])
 
 
