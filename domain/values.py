@@ -266,19 +266,24 @@ def _plainly_storable(value: dict[object, object]) -> bool:
     return True
 
 
-def validate_json_object(value: object, field: str) -> dict[str, object]:
-    """``value`` if it is a JSON object (a ``dict``) PostgreSQL can store."""
+def validate_json_object(value: object, field: str, *, checked: bool = False) -> dict[str, object]:
+    """``value`` if it is a JSON object (a ``dict``) PostgreSQL can store. ``checked``: the
+    caller has already held every string, key and number in it to rules that include
+    validate_json's (no NUL, finite floats), so only its kind is checked."""
     if not isinstance(value, dict):
         raise ValidationFailed(field, "must be a JSON object")
-    validate_json(value, field)
+    if not checked:
+        validate_json(value, field)
     return value
 
 
-def validate_json_array(value: object, field: str) -> list[object]:
-    """``value`` if it is a JSON array (a ``list``) PostgreSQL can store."""
+def validate_json_array(value: object, field: str, *, checked: bool = False) -> list[object]:
+    """``value`` if it is a JSON array (a ``list``) PostgreSQL can store (``checked``: as for
+    validate_json_object)."""
     if not isinstance(value, list):
         raise ValidationFailed(field, "must be a JSON array")
-    validate_json(value, field)
+    if not checked:
+        validate_json(value, field)
     return value
 
 

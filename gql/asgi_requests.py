@@ -1,12 +1,17 @@
 """What the paths in front of the Strawberry view (the compiled reads, the ingest path) read of
-an ASGI request: headers, the bearer token, the whole body, and a receive that replays it; and
-the JSON answer they write."""
+an ASGI request: headers, the bearer token, the whole body (and its JSON, when CheckedRequests
+decoded it already), and a receive that replays it; and the JSON answer they write."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from starlette.types import Message, Receive, Scope, Send
 
 _JSON = b"application/json"
+# The scope's (body, request) of a request CheckedRequests took (gql/http_requests.py): the
+# body it hands on and that body's JSON object, decoded once for every layer behind it.
+DECODED = "agentgraph.decoded"
 
 
 def bearer(value: str) -> str | None:
@@ -41,7 +46,19 @@ def json_request(scope: Scope) -> bool:
     return accept is None or accept.strip() in (b"", b"*/*", _JSON)
 
 
+def decoded(scope: Scope, body: bytes) -> dict[str, Any] | None:
+    """The JSON object of ``body`` as CheckedRequests decoded it, if that is the very body it
+    handed on (a layer between that swapped the body leaves it to be decoded again)."""
+    stashed = scope.get(DECODED)
+    if stashed is not None and stashed[0] is body:
+        request: dict[str, Any] = stashed[1]
+        return request
+    return None
+
+
 async def read_body(receive: Receive) -> bytes:
+    """The whole body; a body in one message is that message's very bytes (so that
+    ``decoded`` knows it)."""
     chunks = []
     while True:
         message = await receive()
@@ -50,6 +67,8 @@ async def read_body(receive: Receive) -> bytes:
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             break
+    if len(chunks) == 1 and type(chunks[0]) is bytes:
+        return chunks[0]
     return b"".join(chunks)
 
 

@@ -12,17 +12,21 @@ Anything else is answered here, with a GraphQL error body and no token needed to
   object (a string, number, null, or an array: batches are not enabled), or whose ``query`` is
   missing or not a string, ``variables`` or ``extensions`` not an object, ``operationName`` not
   a string: 400, ``VALIDATION_ERROR`` naming the member in ``extensions.field``.
-The body (within the limit RequestBodyLimit keeps, outside this) is then handed on as it came.
+The body (within the limit RequestBodyLimit keeps, outside this) is then handed on as it came,
+with its JSON object in the scope (``gql.asgi_requests.DECODED``): the layers behind (the ingest
+path) read it from there instead of decoding the body again.
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from graphql import OperationType, get_operation_ast
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gql.asgi_requests import DECODED
 from gql.documents import Documents
 from gql.graphql_over_http import (
     GRAPHQL_RESPONSE,
@@ -86,19 +90,21 @@ class CheckedRequests:
             body = await _body(receive) if refused is None else b""
         if refused is None and self.trusted is not None:
             body, refused = _trusted(body, self.trusted)
-        refused = refused or _body_problem(body)
-        if refused is None and over_get and self._is_mutation(body):
+        request: dict[str, Any] = {}
+        if refused is None:
+            request, refused = _checked(body)
+        if refused is None and over_get and self._is_mutation(request):
             refused = request_error(
                 405, "Mutations are POSTed: GET runs queries only.", "method",
                 headers={"Allow": "POST"},
             )  # fmt: skip
         if refused is None:
+            scope[DECODED] = (body, request)
             await self.app(scope, _replaying(body, receive), send)
             return
         await refused(scope, receive, send)
 
-    def _is_mutation(self, body: bytes) -> bool:
-        request = decode(body)
+    def _is_mutation(self, request: dict[str, Any]) -> bool:
         document = self.documents.prepare(request["query"]).document
         if document is None:
             return False  # the pipeline reports why
@@ -160,7 +166,7 @@ def _method_or_media_type(scope: Scope) -> JSONResponse | None:
 
 def _trusted(body: bytes, trusted: TrustedDocuments) -> tuple[bytes, JSONResponse | None]:
     """The body with its document id swapped for the trusted document (or why not); a body
-    that is not a JSON object is left for _body_problem to refuse."""
+    that is not a JSON object is left for _checked to refuse."""
     try:
         request = decode(body)
     except NotJSON:
@@ -176,18 +182,23 @@ def _trusted(body: bytes, trusted: TrustedDocuments) -> tuple[bytes, JSONRespons
     return json.dumps(resolved).encode(), None
 
 
-def _body_problem(body: bytes) -> JSONResponse | None:
+def _checked(body: bytes) -> tuple[dict[str, Any], JSONResponse | None]:
+    """The body's JSON object (decoded once, here), or why the body is refused."""
     try:
         request = decode(body)
     except NotJSON as error:
-        return request_error(400, error.reason, "body")
+        return {}, request_error(400, error.reason, "body")
     if not isinstance(request, dict):
-        return request_error(
+        return {}, request_error(
             400,
             'The body must be a JSON object: {"query": "…", "variables": {…}} '
             "(batches of requests are not enabled).",
             "body",
         )
+    return request, _request_problem(request)
+
+
+def _request_problem(request: dict[str, Any]) -> JSONResponse | None:
     query = request.get("query")
     if query is None:
         return request_error(400, "No GraphQL query found in the request.", "query")

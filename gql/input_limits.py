@@ -406,6 +406,95 @@ def _plain_tags(tags: Any, texts: list[str]) -> bool:
     return True
 
 
+_HEARTBEAT_FIELDS = frozenset(
+    {"agentId", "resourceUsage", "activeWorkflows", "currentWorkflow", "at"}
+)
+_WORKFLOW = STRING_LIMITS["HeartbeatInput.currentWorkflow"]
+
+
+def plainly_within_heartbeat_limits(beats: Any) -> bool:
+    """True when ``heartbeats``'s ``inputs`` (or ``heartbeat``'s ``input`` in a list), as the
+    variables hold them, are by one pass within every limit ``input_refusal`` checks: each beat
+    an object of HeartbeatInput's fields, strings within their columns, ``resourceUsage`` and
+    ``activeWorkflows`` JSON values within MAX_JSON_DEPTH levels and MAX_JSON_CHARACTERS, every
+    string and key in them within its length, floats within ±MAX_FLOAT_MAGNITUDE, and no
+    refused character in any string or key (one search over all of them). So it holds them to
+    domain.values.validate_json's rules too (no NUL, no NaN or Infinity): what passes needs
+    neither walk again. False says only that this pass cannot tell: ``input_refusal`` then
+    decides, and words it."""
+    if type(beats) is not list:
+        return False
+    texts: list[str] = []
+    for beat in beats:
+        if type(beat) is not dict or not _HEARTBEAT_FIELDS.issuperset(beat):
+            return False
+        agent = beat.get("agentId")
+        if type(agent) is not str or len(agent) > MAX_STRING_LENGTH:
+            return False
+        texts.append(agent)
+        workflow = beat.get("currentWorkflow")
+        if workflow is not None:
+            if type(workflow) is not str or len(workflow) > _WORKFLOW:
+                return False
+            texts.append(workflow)
+        at = beat.get("at")
+        if at is not None:
+            if type(at) is not str or len(at) > MAX_STRING_LENGTH:
+                return False
+            texts.append(at)
+        for name in ("resourceUsage", "activeWorkflows"):
+            value = beat.get(name)
+            if value is not None and not _plain_json(value, texts):
+                return False
+    return _BAD_CHARACTERS.search("".join(texts)) is None
+
+
+def _plain_json(value: Any, texts: list[str]) -> bool:
+    """``_check_json``'s rules but the refused characters (its strings and keys are added to
+    ``texts``, for the caller's one search); False as soon as one is not met, or the value
+    holds what JSON does not."""
+    return _plain_node(value, 0, texts) and (_surely_small(value) or _json_size_within(value))
+
+
+def _json_size_within(value: Any) -> bool:
+    """At most MAX_JSON_CHARACTERS as ``json.dumps`` writes it: the exact count."""
+    try:
+        return len(json.dumps(value, ensure_ascii=False)) <= MAX_JSON_CHARACTERS
+    except (TypeError, ValueError):
+        return False
+
+
+def _plain_node(node: Any, depth: int, texts: list[str]) -> bool:
+    """``node`` (at ``depth``: the value itself is at 0) and all below it; recursive, as it goes
+    at most MAX_JSON_DEPTH + 1 calls deep (a scalar inside a container is taken in place)."""
+    kind = type(node)
+    if kind is dict:
+        if node and depth >= MAX_JSON_DEPTH:  # its entries would be past the limit
+            return False
+        for key, item in node.items():
+            if type(key) is not str or len(key) > MAX_STRING_LENGTH:
+                return False
+            texts.append(key)
+            if type(item) is float:
+                if not -MAX_FLOAT_MAGNITUDE <= item <= MAX_FLOAT_MAGNITUDE:  # NaN fails it too
+                    return False
+            elif not _plain_node(item, depth + 1, texts):
+                return False
+        return True
+    if kind is list:
+        if node and depth >= MAX_JSON_DEPTH:
+            return False
+        return all(_plain_node(item, depth + 1, texts) for item in node)
+    if kind is str:
+        if len(node) > MAX_JSON_CHARACTERS:
+            return False
+        texts.append(node)
+        return True
+    if kind is float:
+        return -MAX_FLOAT_MAGNITUDE <= node <= MAX_FLOAT_MAGNITUDE
+    return kind is int or kind is bool or node is None
+
+
 class EnforceInputLimits(SchemaExtension):
     """Runs ``input_refusal`` before validation (it reads invalid documents safely: unknown
     fields and values that do not fit their type are skipped, for validation to report)."""

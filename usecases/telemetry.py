@@ -52,7 +52,7 @@ class MetricPoint:
     recorded_at: datetime | None = None
 
 
-def _beat_values(beat: Heartbeat, field: str, now: datetime) -> dict[str, Any]:
+def _beat_values(beat: Heartbeat, field: str, now: datetime, checked: bool) -> dict[str, Any]:
     at = beat.at or now
     if at - now > MAX_CLOCK_SKEW:
         raise ValidationFailed(f"{field}.at", "is in the future")
@@ -61,19 +61,26 @@ def _beat_values(beat: Heartbeat, field: str, now: datetime) -> dict[str, Any]:
         "at": at,
         "resource_usage": None
         if beat.resource_usage is None
-        else validate_json_object(beat.resource_usage, f"{field}.resourceUsage"),
+        else validate_json_object(beat.resource_usage, f"{field}.resourceUsage", checked=checked),
         "active_workflows": None
         if beat.active_workflows is None
-        else validate_json_array(beat.active_workflows, f"{field}.activeWorkflows"),
+        else validate_json_array(
+            beat.active_workflows, f"{field}.activeWorkflows", checked=checked
+        ),
         "current_workflow": beat.current_workflow,
         "has_workflow": beat.has_workflow,
     }
 
 
 async def record_heartbeats(
-    database: Database, viewer: Viewer, beats: Sequence[Heartbeat], field: str
-) -> list[AppliedHeartbeat]:
+    database: Database, viewer: Viewer, beats: Sequence[Heartbeat], field: str,
+    *, json_checked: bool = False,
+) -> list[AppliedHeartbeat]:  # fmt: skip
     """Apply a batch of heartbeats in one statement; NOT_FOUND (nothing applied) if any agent is not visible.
+
+    ``json_checked``: the caller has already held every string and number of the beats' JSON
+    values to rules that include validate_json's (the ingest path: gql/input_limits.py's, no
+    control character nor a float past ±1e100), so only their kinds are checked here.
 
     An agent that was STALE becomes HEALTHY again with a durable HEALTH_CHANGED event, in the
     same transaction. Beats of agents that are not STALE — nearly all — need no event: their
@@ -86,7 +93,8 @@ async def record_heartbeats(
     # A batch names each item (inputs[3].at); a single heartbeat names its input (input.at).
     batch = field == "inputs"
     values = [
-        _beat_values(b, f"{field}[{i}]" if batch else field, now) for i, b in enumerate(beats)
+        _beat_values(b, f"{field}[{i}]" if batch else field, now, json_checked)
+        for i, b in enumerate(beats)
     ]
     wanted = {b.agent_id for b in beats}
     outcome = await heartbeats.apply_heartbeats_alone(database, viewer, values)

@@ -7,7 +7,8 @@ A request is answered here only when every check the Strawberry pipeline makes p
 way — a JSON object with a string ``query``, a document within the limits, valid, without NUL
 characters, of a shape in ``shapes.py``, variables Strawberry would take as they are
 (``values.py``), a caller the field's permission admits, a budget that can pay — and the use
-case succeeds. Anything else goes on to ``app`` with the body as it arrived, and the resolvers
+case succeeds. The body's JSON is CheckedRequests' (gql/http_requests.py), decoded once for both.
+Anything else goes on to ``app`` with the body as it arrived, and the resolvers
 answer: they are the reference these answers must match (tests/gql/test_ingest_path.py). A
 use case that refused rolled back, so the reference runs it again from nothing and words the
 error itself. A request handed on after paying is marked, so it pays once.
@@ -27,7 +28,7 @@ from domain.access import Capability, Viewer
 from domain.errors import DomainError, RateLimited
 from domain.events import health_of
 from domain.records import AppliedHeartbeat
-from gql.asgi_requests import json_request, read_body, replaying, token_of
+from gql.asgi_requests import decoded, json_request, read_body, replaying, token_of
 from gql.compiled.endpoint import BUDGET_SPENT
 from gql.config import SurfaceConfig
 from gql.documents import Documents
@@ -36,7 +37,11 @@ from gql.ids import from_global_id, to_global_id
 from gql.ingest import values
 from gql.ingest.shapes import Shape, shape_of
 from gql.input_guard import holds_nul
-from gql.input_limits import input_refusal, plainly_within_metric_limits
+from gql.input_limits import (
+    input_refusal,
+    plainly_within_heartbeat_limits,
+    plainly_within_metric_limits,
+)
 from gql.limits import checked_cost
 from gql.request_log import note_caller, note_operation
 from gql.scalars import serialize_datetime
@@ -78,10 +83,10 @@ class IngestPath:
     async def _answer(self, scope: Scope, body: bytes, started: float) -> Response | None:
         if b"mutation" not in body:  # cheap: reads never come this way
             return None
-        try:
-            request = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            return None
+        # Decoded once, by CheckedRequests in front (a body that did not pass it is not here).
+        request = decoded(scope, body)
+        if request is None:
+            request = _decode(body)
         if not isinstance(request, dict) or request.get("extensions"):
             return None
         query, variables = request.get("query"), request.get("variables")
@@ -102,7 +107,9 @@ class IngestPath:
         entry = self.documents.prepare(query)
         assert entry.document is not None  # it has a shape
         # Every argument within its stated limit (gql/input_limits.py), as the schema would check;
-        # a metric batch plainly within them needs no walk of every field.
+        # a batch plainly within them needs no walk of every field. Either way each beat's JSON
+        # values are then held to rules that include the use case's (domain.values.validate_json:
+        # no NUL, finite numbers), so it checks only their kinds (json_checked).
         if not _plainly_within_limits(shape, variables) and (
             input_refusal(self.schema, entry.document, variables) is not None
         ):
@@ -171,7 +178,9 @@ class _Heartbeat:
 
     @staticmethod
     async def run(path: IngestPath, viewer: Viewer, beats: list[telemetry.Heartbeat]) -> Any:
-        applied = await telemetry.record_heartbeats(path.services.database, viewer, beats, "input")
+        applied = await telemetry.record_heartbeats(
+            path.services.database, viewer, beats, "input", json_checked=True
+        )
         return applied[0]
 
 
@@ -184,7 +193,9 @@ class _Heartbeats:
 
     @staticmethod
     async def run(path: IngestPath, viewer: Viewer, beats: list[telemetry.Heartbeat]) -> Any:
-        applied = await telemetry.record_heartbeats(path.services.database, viewer, beats, "inputs")
+        applied = await telemetry.record_heartbeats(
+            path.services.database, viewer, beats, "inputs", json_checked=True
+        )
         return {"accepted": len(beats) if applied else 0}
 
 
@@ -205,10 +216,20 @@ class _RecordMetrics:
         return {"accepted": accepted}
 
 
+def _decode(body: bytes) -> Any:
+    """The body's JSON, when no layer in front decoded it (None: not JSON)."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+
+
 def _plainly_within_limits(shape: Shape, variables: dict[str, Any]) -> bool:
-    if shape.field != "recordMetrics":
-        return False
     given = shape.variables
+    if shape.field == "heartbeats":
+        return plainly_within_heartbeat_limits(variables[given["inputs"]])
+    if shape.field == "heartbeat":
+        return plainly_within_heartbeat_limits([variables[given["input"]]])
     return plainly_within_metric_limits(variables[given["metrics"]], variables[given["agentId"]])
 
 

@@ -432,6 +432,30 @@ def test_json_array_rejects(value: object) -> None:
     assert caught.value.field == "locks"
 
 
+@pytest.mark.parametrize("value", [[], "text", 1, None, 1.5, True])
+def test_a_checked_json_object_is_still_held_to_its_kind(value: object) -> None:
+    # ``checked``: the caller held the contents to stricter rules; the kind is still this one's,
+    # refused in the same words.
+    for checked in (False, True):
+        with pytest.raises(ValidationFailed) as caught:
+            validate_json_object(value, "inputs[0].resourceUsage", checked=checked)
+        assert (caught.value.field, caught.value.reason) == (
+            "inputs[0].resourceUsage",
+            "must be a JSON object",
+        )
+
+
+@pytest.mark.parametrize("value", [{}, "[]", 1, None, {"a": [1]}])
+def test_a_checked_json_array_is_still_held_to_its_kind(value: object) -> None:
+    for checked in (False, True):
+        with pytest.raises(ValidationFailed) as caught:
+            validate_json_array(value, "input.activeWorkflows", checked=checked)
+        assert (caught.value.field, caught.value.reason) == (
+            "input.activeWorkflows",
+            "must be a JSON array",
+        )
+
+
 def test_semver_order_follows_precedence() -> None:
     from domain.values import semver_order
 

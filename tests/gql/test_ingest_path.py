@@ -22,7 +22,7 @@ import pytest
 from starlette.applications import Starlette
 
 from gql.ids import from_global_id
-from gql.ingest import values
+from gql.ingest import endpoint, values
 from gql.ingest.endpoint import IngestPath
 from gql.limits import checked_cost
 from tests.conftest import _asyncpg_dsn
@@ -185,6 +185,47 @@ def _cases(f: Fleet) -> Iterator[tuple[str, str | None, dict[str, Any], bool]]:
         yield f"recordMetrics, {what}", f.owner, {
             "query": RECORD, "variables": {"agentId": a, "metrics": [points[0], point]},
         }, False  # fmt: skip
+    # A beat's JSON values are checked once on this path (plainly_within_heartbeat_limits, or
+    # the walk it defers to): every limit still holds, and the use case's rules with it.
+    yield "heartbeat, JSON values at their limits", f.owner, {
+        "query": HEARTBEAT, "variables": {"input": {**beat, "resourceUsage": {
+            "d": _nested(30), "t": "tab\there\nnl\r", "n": [1e100, -1e100, -0.0, 5e-324],
+            "e": "é🚀 \"\\", "b": True, "z": None, "k" * 10_000: {},
+        }, "activeWorkflows": [{"id": "wf", "steps": [[], {}]}, _nested(30)]}},
+    }, True  # fmt: skip
+    yield "heartbeat, usage near the JSON size limit", f.owner, {
+        "query": HEARTBEAT, "variables": {"input": {**beat, "resourceUsage": {"k": "x" * 65_000}}},
+    }, True  # fmt: skip
+    yield "heartbeats, fifty plain beats", f.owner, {
+        "query": HEARTBEATS, "variables": {"inputs": [
+            {"agentId": agent, "at": _at(), "resourceUsage": {"cpu": 0.5}} for agent in (a, b)
+        ] * 25},
+    }, True  # fmt: skip
+    for what, value in (
+        ("a control character", {"k": "v\x01"}),
+        ("a control character in a key", {"k\x1f": 1}),
+        ("DEL deep inside", {"k": [{"j": "\x7f"}]}),
+        ("NUL in a key", {"k\x00": 1}),
+        ("a number past 1e100", {"k": 1e300}),
+        ("a number deep past -1e100", {"k": [[-1e101]]}),
+        ("too deep", {"d": _nested(31)}),
+        ("a key past 10,000 characters", {"k" * 10_001: 1}),
+        ("a string past 65,536 characters", {"k": "v" * 65_537}),
+        ("past 65,536 characters as JSON", {"k": "v" * 65_530}),
+        ("past 65,536 characters once escaped", {"k": '"' * 33_000}),
+    ):
+        yield f"heartbeat, usage with {what}", f.owner, {
+            "query": HEARTBEAT, "variables": {"input": {**beat, "resourceUsage": value}},
+        }, False  # fmt: skip
+        yield f"heartbeats, workflows with {what} in the last beat", f.owner, {
+            "query": HEARTBEATS, "variables": {"inputs": [{"agentId": a, "at": _at()}] * 9
+                + [{"agentId": b, "at": _at(), "activeWorkflows": [value]}]},
+        }, False  # fmt: skip
+    yield "heartbeats, workflows an object", f.owner, {
+        "query": HEARTBEATS, "variables": {"inputs": [
+            {"agentId": a, "at": _at()}, {"agentId": b, "activeWorkflows": {"wf": 1}},
+        ]},
+    }, False  # fmt: skip
     yield "heartbeat, workflow past its column", f.agent_token, {
         "query": HEARTBEAT, "variables": {"input": {**beat, "currentWorkflow": "w" * 201}},
     }, False  # fmt: skip
@@ -262,6 +303,31 @@ async def test_an_ingest_request_is_one_statement(
     answer = await _send(api, fleet.owner, body)
     assert b'"errors"' not in answer.content, answer.content
     assert sql_counter.count == 1, sql_counter.statements
+
+
+async def test_the_fast_path_takes_the_body_as_checked_requests_decoded_it(
+    api: GraphQLClient, app: Starlette, fleet: Fleet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decoded_here: list[bytes] = []
+    decode = endpoint._decode
+
+    def counted(body: bytes) -> Any:
+        decoded_here.append(body)
+        return decode(body)
+
+    monkeypatch.setattr(endpoint, "_decode", counted)
+    path = _path(app)
+    served = path.served
+    a, b = fleet.agents
+    for body in (
+        {"query": HEARTBEAT_SDK, "variables": {"input": {"agentId": a}}},
+        {"query": HEARTBEATS, "variables": {"inputs": [{"agentId": a}, {"agentId": b}]}},
+        {"query": RECORD, "variables": {"agentId": a, "metrics": [{"name": "x", "value": 1.0}]}},
+    ):
+        answer = await _send(api, fleet.owner, body)
+        assert b'"errors"' not in answer.content, answer.content
+    assert path.served == served + 3
+    assert decoded_here == []
 
 
 # Values that a careless encoding changes: the sign of zero, the ends of the float range, the

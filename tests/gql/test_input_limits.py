@@ -14,12 +14,15 @@ from typing import Any
 import pytest
 
 from bench.ingest import metric_points
+from domain.errors import ValidationFailed
+from domain.values import validate_json
 from gql.input_limits import (
     MAX_FLOAT_MAGNITUDE,
     MAX_JSON_CHARACTERS,
     MAX_JSON_DEPTH,
     STRING_LIMITS,
     input_refusal,
+    plainly_within_heartbeat_limits,
     plainly_within_metric_limits,
 )
 from gql.schema import build_schema
@@ -288,3 +291,129 @@ def test_the_metric_shortcut_never_passes_what_the_walk_refuses() -> None:
         points = [point] * rng.choice([1, 3])
         if plainly_within_metric_limits(points, _AGENT):
             assert _refusal(points) is None, points
+
+
+# The same for heartbeats (plainly_within_heartbeat_limits), and what lets the use case check
+# only the kinds of a beat's JSON values on the ingest path (json_checked): whatever passes the
+# shortcut, or the walk it defers to, passes domain.values.validate_json too.
+_HEARTBEATS = "mutation($i: [HeartbeatInput!]!) { heartbeats(inputs: $i) { accepted } }"
+_HEARTBEATS_DOCUMENT = _SCHEMA.documents.prepare(_HEARTBEATS).document
+
+
+def _beats_refusal(beats: Any) -> Any:
+    assert _HEARTBEATS_DOCUMENT is not None
+    return input_refusal(_SCHEMA._schema, _HEARTBEATS_DOCUMENT, {"i": beats})
+
+
+def _storable(beats: list[dict[str, Any]]) -> bool:
+    try:
+        for beat in beats:
+            for name in ("resourceUsage", "activeWorkflows"):
+                validate_json(beat.get(name), name)
+    except ValidationFailed:
+        return False
+    return True
+
+
+def _deep(levels: int) -> Any:
+    """A JSON value whose innermost node is ``levels`` below the value itself."""
+    return functools.reduce(lambda inner, _: {"d": inner}, range(levels), 1)
+
+
+_PLAIN_BEATS = [
+    [{"agentId": _AGENT, "resourceUsage": {"cpu": 0.5}}] * 100,
+    [{"agentId": _AGENT, "resourceUsage": None, "activeWorkflows": None, "currentWorkflow": None,
+      "at": None}],
+    [{"agentId": _AGENT, "currentWorkflow": "w" * 200, "at": "2026-01-01T00:00:00+05:30",
+      "resourceUsage": {"é": "line\nbreak\r\t", "n": [1e100, -1e100, -0.0, 5e-324, -(2**63), 2**70],
+                        "b": True, "z": None, "o": {}, "l": []},
+      "activeWorkflows": [{"id": "wf", "steps": [[], {}]}, "x" * 1000, 12]}],
+    [{"agentId": _AGENT, "resourceUsage": {"d": _deep(MAX_JSON_DEPTH - 1)},
+      "activeWorkflows": [_deep(MAX_JSON_DEPTH - 1)]}],
+    [{"agentId": _AGENT, "resourceUsage": {"k" * 10_000: "v" * 20_000}}],
+    [{"agentId": _AGENT, "resourceUsage": _json_of_length(MAX_JSON_CHARACTERS)}],
+    [],
+]  # fmt: skip
+
+_JSON_PAST_A_LIMIT = [
+    {"k": "v\x01"}, {"k\x1f": "v"}, {"k": "a\x00b"}, {"k\x00": 1}, {"k": "\x7f"},
+    {"k": "\ud800"}, {"\udfff": 1}, {"k": ["ok", ["\x0b"]]}, {"k": 1e300}, {"k": [-1e101]},
+    {"k": float("nan")}, {"k": [float("inf")]}, {"k": {"j": -float("inf")}},
+    {"d": _deep(MAX_JSON_DEPTH)}, {"d": [_deep(MAX_JSON_DEPTH - 1)]},
+    {"k": "v" * (MAX_JSON_CHARACTERS + 1)}, {"k" * 10_001: 1},
+    _json_of_length(MAX_JSON_CHARACTERS + 1),
+    {"k": "v" * (MAX_JSON_CHARACTERS - 8)},  # each string within, the whole past it
+    {"k": '"' * 33_000},  # within, until escaped
+    {"blob": ["x" * 1000] * 100},
+]  # fmt: skip
+
+_BEATS_PAST_A_LIMIT = [
+    *([{"agentId": _AGENT, "resourceUsage": value}] for value in _JSON_PAST_A_LIMIT),
+    *([{"agentId": _AGENT, "activeWorkflows": [value]}] for value in _JSON_PAST_A_LIMIT),
+    # Only the last beat of a batch past a limit.
+    [{"agentId": _AGENT, "resourceUsage": {"cpu": 0.5}}] * 99
+    + [{"agentId": _AGENT, "activeWorkflows": [{"k": "\x01"}]}],
+    [{"agentId": "a\x01"}],
+    [{"agentId": "a" * 10_001}],
+    [{"agentId": _AGENT, "currentWorkflow": "w" * 201}],
+    [{"agentId": _AGENT, "currentWorkflow": "ring\x07"}],
+    [{"agentId": _AGENT, "at": "2026\x0c"}],
+    [{"agentId": _AGENT, "at": "t" * 10_001}],
+]
+
+
+def test_the_heartbeat_shortcut_proves_plain_batches_and_defers_the_rest() -> None:
+    for beats in _PLAIN_BEATS:
+        assert plainly_within_heartbeat_limits(beats), beats
+        assert _beats_refusal(beats) is None
+        assert _storable(beats)
+    for beats in _BEATS_PAST_A_LIMIT:
+        assert _beats_refusal(beats) is not None, beats
+        assert not plainly_within_heartbeat_limits(beats), beats
+
+
+def test_what_the_use_case_no_longer_walks_is_refused_before_it() -> None:
+    # Every value validate_json refuses (a NUL, NaN, ±Infinity, anywhere) is refused by the
+    # walk too, so a beat the ingest path lets through is storable either way.
+    for value in ({"k": "a\x00b"}, {"k\x00": 1}, {"k": [float("nan")]}, {"k": {"j": float("inf")}}):
+        assert not _storable([{"resourceUsage": value}])
+        assert _beats_refusal([{"agentId": _AGENT, "resourceUsage": value}]) is not None
+
+
+def test_the_heartbeat_shortcut_and_the_walk_never_pass_what_the_use_case_refuses() -> None:
+    rng = random.Random(14)
+    texts = ["", "x", "\t\n\r", "é🚀", '"\\', "\x7f", "\x01", "\x00", "\ud800", "\x0c"]
+    numbers = [0, -0.0, 1.5, 1e100, -1e100, 1.0000000000000002e100, 1e300, float("nan"),
+               float("inf"), -float("inf"), 2**64, True, None]  # fmt: skip
+
+    def text(limit: int) -> str:
+        return rng.choice(texts) + "a" * rng.choice([0, limit - 2, limit - 1, limit, limit + 1])
+
+    def json_value(depth: int) -> Any:
+        kind = rng.random()
+        if depth <= 0 or kind < 0.3:
+            return rng.choice([text(64), rng.choice(numbers)])
+        if kind < 0.65:
+            return [json_value(depth - 1) for _ in range(rng.choice([0, 1, 3]))]
+        return {text(8): json_value(depth - 1) for _ in range(rng.choice([0, 1, 3]))}
+
+    def nested(value: Any, levels: int) -> Any:
+        for _ in range(levels):
+            value = [value]
+        return value
+
+    for _ in range(400):
+        beat: dict[str, Any] = {"agentId": text(64)}
+        for field, make in (
+            ("resourceUsage", lambda: {"u": nested(json_value(3), rng.choice([0, 27, 28, 29]))}),
+            ("activeWorkflows", lambda: [json_value(4)]),
+            ("currentWorkflow", lambda: text(200)),
+            ("at", lambda: text(40)),
+        ):
+            if rng.random() < 0.6:
+                beat[field] = rng.choice([None, make()])
+        beats = [beat] * rng.choice([1, 3])
+        if plainly_within_heartbeat_limits(beats):
+            assert _beats_refusal(beats) is None, beats
+        if _beats_refusal(beats) is None:
+            assert _storable(beats), beats
