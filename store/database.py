@@ -94,7 +94,13 @@ def is_transient(error: BaseException) -> bool:
         return _transient_state(state)
     if isinstance(error, asyncpg.PostgresError):  # sent to the driver directly
         return isinstance(error, _LOST) or _transient_state(error.sqlstate)
-    return isinstance(error, _LOST)
+    if isinstance(error, _LOST):
+        return True
+    # A connection the pool could not open (``engine.raw_connection()``): SQLAlchemy's adapted
+    # DBAPI error, unwrapped, with the driver's error as its cause ("the database system is
+    # starting up", a refused connection).
+    cause = error.__cause__
+    return cause is not None and cause is not error and is_transient(cause)
 
 
 def _transient_state(state: object) -> bool:

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
 from domain.errors import LockWaitTimedOut, Timeout, Unavailable
-from store.database import Database, StatementFailed
+from store.database import Database, StatementFailed, is_transient
 from tests.conftest import _asyncpg_dsn
 
 
@@ -160,3 +160,30 @@ async def test_an_error_of_a_write_statement_itself_passes_through(database_url:
         assert await database.write_statement("SELECT $1::int + 1", [41]) == [(42,)]
     finally:
         await database.dispose()
+
+
+def _as_the_pool_raises_it(error: Exception) -> BaseException:
+    """``error`` as ``engine.raw_connection()`` raises it when a connection cannot be opened:
+    SQLAlchemy's adapted DBAPI error, not wrapped in a ``DBAPIError``, the driver's as cause."""
+    from sqlalchemy.dialects.postgresql.asyncpg import (
+        AsyncAdapt_asyncpg_connection,
+        AsyncAdapt_asyncpg_dbapi,
+    )
+
+    try:
+        AsyncAdapt_asyncpg_connection._handle_exception_no_connection(
+            AsyncAdapt_asyncpg_dbapi(asyncpg), error
+        )
+    except Exception as translated:
+        return translated
+    raise AssertionError("SQLAlchemy raised nothing")
+
+
+def test_a_connection_refused_while_the_database_starts_up_is_retried() -> None:
+    # The full suite once met it: a read arriving while PostgreSQL was starting got a 500.
+    starting = _as_the_pool_raises_it(
+        asyncpg.CannotConnectNowError("the database system is starting up")
+    )
+    assert is_transient(starting)
+    wrong_password = _as_the_pool_raises_it(asyncpg.InvalidPasswordError("bad password"))
+    assert not is_transient(wrong_password)
