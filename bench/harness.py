@@ -56,6 +56,7 @@ from bench.load import (
 )
 from bench.measure import Bench, Load, Plan, figures, in_turns, log, measure_scenario, server_side
 from bench.peer import (
+    describe_trigger_relations,
     peer_script,
     peer_unavailable,
     postgraphile_ready,
@@ -265,6 +266,7 @@ async def run(plan: Plan, with_peer: bool, groups: set[str] | None = None) -> di
         credentials = await register_bench_user(ours.url)
         if reason is None:
             log(f"starting PostGraphile v5 ({peer_script()}; its first run installs it)")
+            await describe_trigger_relations(database.dsn)
             peer = spawn_postgraphile(database.dsn, workdir)
         sizes = plan.sizes if groups & {"reads", "workers"} else []
         log(f"loading fleets of {', '.join(map(str, sizes))} agents "

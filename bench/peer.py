@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import asyncpg
 import httpx
 
 from bench.load import peers_home
@@ -41,6 +42,23 @@ def peer_unavailable() -> str | None:
     if missing:
         return f"{' and '.join(missing)} not found"
     return None
+
+
+# Relations PostgreSQL enforces with triggers, not a constraint PostGraphile could read
+# (migration 0006: a metric point's agent is checked once per statement), told to it with its
+# `@foreignKey` smart tag, so it offers the same relation as before.
+TRIGGER_ENFORCED = {"agent_metrics": "@foreignKey (agent_id) references agents (id)"}
+
+
+async def describe_trigger_relations(dsn: str) -> None:
+    """Smart tags for ``TRIGGER_ENFORCED`` on the bench database (migrated, before the peer
+    reads its schema)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        for table, tag in TRIGGER_ENFORCED.items():
+            await conn.execute(f"COMMENT ON TABLE {table} IS '{tag}'")
+    finally:
+        await conn.close()
 
 
 def spawn_postgraphile(dsn: str, workdir: Path) -> ServerProcess:
