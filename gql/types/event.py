@@ -53,7 +53,11 @@ class AgentEvent:
     async def _transition(self, info: Info) -> records.StatusTransition | None:
         if self.kind is not EventKind.STATUS_CHANGED or self.seq is None:
             return None
-        return await info.context.loaders.transition_by_seq.load(self.seq)
+        loader = info.context.loaders.transition_by_seq
+        burst, info.context.burst_transitions = info.context.burst_transitions, []
+        if burst:
+            await loader.load_many(burst)  # the whole burst's, in one read
+        return await loader.load(self.seq)
 
     @strawberry.field(description="STATUS_CHANGED: the status before (null for a spawn).")
     async def from_status(self, info: Info) -> AgentStatus | None:

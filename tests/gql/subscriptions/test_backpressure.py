@@ -44,13 +44,15 @@ async def _slow_client(url: str, token: str) -> WSClient:
     return client
 
 
-async def _flood(app: Starlette, agent_pk: Any, project_pk: Any, count: int) -> None:
+async def _flood(
+    app: Starlette, agent_pk: Any, project_pk: Any, count: int, per_transaction: int = 500
+) -> None:
     """Commit ``count`` durable events for the agent (load generation, in batches)."""
     database = app.state.services.database
-    for start in range(0, count, 500):
+    for start in range(0, count, per_transaction):
         batch = [
             NewEvent(EventKind.STATE_UPDATED, agent_pk, project_pk, {"n": n})
-            for n in range(start, min(start + 500, count))
+            for n in range(start, min(start + per_transaction, count))
         ]
         async with database.transaction() as conn:
             await eventlog.append(conn, batch)
