@@ -70,8 +70,8 @@ async def _deliverable(
     """The events of a burst as the subscriber will see them, in order, without those it may
     not see (or no longer can). The burst is resolved against current data with one fresh set
     of loaders: its agents are read at once here (which primes the loader each payload's
-    `agent` field uses), the transitions of its STATUS_CHANGED events at once by the first
-    payload that asks for one. (Loaders retry reads while the database restarts, so a
+    `agent` field uses), the transitions of its STATUS_CHANGED events that their NOTIFY did not
+    carry at once by the first payload that asks for one. (Loaders retry reads while the database restarts, so a
     subscription open for days rides restarts out.)"""
     owners = context.services.hub.owners
     visible = [event for event in burst if await owners.may_see(scope.viewer, event)]
@@ -86,7 +86,9 @@ async def _deliverable(
     context.burst_transitions = [
         event.seq
         for event in visible
-        if event.kind is EventKind.STATUS_CHANGED and event.seq is not None
+        if event.kind is EventKind.STATUS_CHANGED
+        and event.seq is not None
+        and event.transition is None
     ]
     return [(event, AgentEvent.from_live(event)) for event in visible]
 

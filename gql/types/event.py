@@ -28,6 +28,8 @@ class AgentEvent:
     seq: strawberry.Private[int | None]
     agent_pk: strawberry.Private[uuid.UUID]
     data: strawberry.Private[dict[str, Any]]
+    # STATUS_CHANGED: the transition, when the event's NOTIFY carried it (else read by seq).
+    move: strawberry.Private[records.StatusTransition | None]
     cursor: str | None = strawberry.field(
         description="Position in the durable log; pass as `after` to resume after this event."
     )
@@ -40,6 +42,7 @@ class AgentEvent:
             seq=event.seq,
             agent_pk=event.agent_id,
             data=event.data,
+            move=event.transition,
             cursor=str(event.seq) if event.seq is not None else None,
             kind=event.kind,
             at=event.at,
@@ -53,6 +56,8 @@ class AgentEvent:
     async def _transition(self, info: Info) -> records.StatusTransition | None:
         if self.kind is not EventKind.STATUS_CHANGED or self.seq is None:
             return None
+        if self.move is not None:
+            return self.move
         loader = info.context.loaders.transition_by_seq
         burst, info.context.burst_transitions = info.context.burst_transitions, []
         if burst:
