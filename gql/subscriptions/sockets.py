@@ -146,6 +146,15 @@ class SocketFrames(ASGIWebSocketAdapter):
                 raise
             # uvicorn closed the socket itself (a keepalive ping unanswered) before this send
 
+    async def send_text(self, text: str) -> None:
+        """An already encoded message (a cohort's shared frame), as ``send_json`` sends one."""
+        if self.ws.application_state == WebSocketState.DISCONNECTED:
+            raise WebSocketDisconnected
+        try:
+            await self.ws.send_text(text)
+        except WebSocketDisconnect as error:
+            raise WebSocketDisconnected from error
+
     async def close(self, code: int, reason: str) -> None:
         if self.ws.application_state == WebSocketState.DISCONNECTED:
             return  # the first close wins
