@@ -18,11 +18,12 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from agentgraph import tracing
 from agentgraph.embedded_db import start_embedded_postgres
-from agentgraph.http import AgentgraphApp, routes
+from agentgraph.http import routes
 from agentgraph.metrics import REFRESH_TASK, ServerMetrics
 from agentgraph.relay import Relay, database_name, redis_broadcast, uses_redis
 from agentgraph.request_logs import RequestLogging
 from agentgraph.settings import Settings
+from agentgraph.websocket_dispatch import DirectWebSockets
 from gql.app import graphql_app
 from gql.config import SurfaceConfig
 from gql.limits import QueryLimits
@@ -217,11 +218,14 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             await services.database.dispose()
             metrics.process_ended()
 
-    app = AgentgraphApp(
+    # AgentgraphApp (agentgraph/http.py), with WebSockets to /graphql sent straight on too.
+    app = DirectWebSockets(
         routes=routes(services, graphql, settings, metrics),
         # Forwarded headers first, so the request log sees the client's address.
         middleware=[*_forwarded_headers(settings), Middleware(RequestLogging, traced=traced)],
         lifespan=lifespan,
+        # WebSockets to /graphql: that middleware, then the endpoint (websocket_dispatch.py).
+        websocket_endpoint=graphql,
     )
     app.state.services = services
     app.state.settings = settings

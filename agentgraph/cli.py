@@ -86,10 +86,12 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     from agentgraph.bootstrap import create_app, trusted_documents, tune_garbage_collection
     from agentgraph.logs import configure_logging, url_password
-    from agentgraph.serving import GracefulServer
+    from agentgraph.serving import GracefulServer, raise_open_files_limit
     from agentgraph.tracing import configure_from_environment
+    from agentgraph.websocket_protocol import WS_PROTOCOL
     from gql.trusted_documents import BadManifest
 
+    raise_open_files_limit()  # before any worker starts: they inherit it
     settings = _settings()
     try:
         trusted_documents(settings)  # before anything starts: a bad manifest is one line
@@ -134,7 +136,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         # (uvicorn's default would trust them from 127.0.0.1).
         proxy_headers=False,
         http="httptools",
-        ws="websockets-sansio",
+        ws=WS_PROTOCOL,
         # WebSocket-level pings keep idle subscriptions alive through proxies and find dead peers.
         ws_ping_interval=settings.ws_keepalive_s,
         ws_ping_timeout=settings.ws_keepalive_s,

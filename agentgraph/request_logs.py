@@ -62,7 +62,8 @@ class RequestLogging:
 
         if not self.traced:
             try:
-                await self.app(scope, receive, sending)
+                # A WebSocket's messages are the app's to send as they are.
+                await self.app(scope, receive, sending if scope["type"] == "http" else send)
             finally:
                 CURRENT.reset(token)
                 if scope["type"] == "http":

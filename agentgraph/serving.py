@@ -10,11 +10,21 @@ when the process exits, after all of this.
 
 from __future__ import annotations
 
+import resource
 import socket
 
 import uvicorn
 
 from usecases.live.sessions import LiveSessions
+
+
+def raise_open_files_limit() -> None:
+    """The soft limit on open files up to the hard one: every WebSocket is a file, and the
+    common default soft limit (1,024) would refuse sockets long before memory runs out. Worker
+    processes inherit it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 class GracefulServer(uvicorn.Server):

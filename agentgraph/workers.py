@@ -44,6 +44,7 @@ def serve_workers(settings: Settings, url: str, host: str, port: int, workers: i
     import uvicorn
 
     from agentgraph.bootstrap import resolve_secret_key
+    from agentgraph.websocket_protocol import WS_PROTOCOL
 
     resolve_secret_key(settings)  # made once, here, before the workers read it
     os.environ[WORKER_DATABASE_URL] = url
@@ -59,7 +60,7 @@ def serve_workers(settings: Settings, url: str, host: str, port: int, workers: i
         access_log=False,
         proxy_headers=False,
         http="httptools",
-        ws="websockets-sansio",
+        ws=WS_PROTOCOL,
         ws_ping_interval=settings.ws_keepalive_s,
         ws_ping_timeout=settings.ws_keepalive_s,
         ws_max_size=settings.max_body_bytes,

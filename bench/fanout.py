@@ -1,7 +1,8 @@
 """Fan-out and cold start: live delivery to many subscribers of one project, and how long
 `agentgraph serve` takes from its start to its first answer.
 
-Fan-out: the subscribers (bench/subscribers.py) run in a process of their own; the bench moves
+Fan-out: the subscribers (bench/subscribers.py) run in processes of their own, each holding at
+most ``PER_PROCESS`` sockets (answers merged across them); the bench moves
 one agent of the project (pause, resume …) through the API, and each client measures commit →
 receipt from the event's commit time. Memory per idle subscription is the server's resident
 memory with every socket open and idle, less what it held before, over their number.
@@ -31,6 +32,7 @@ MOVES = 10
 MOVE = "mutation($id: ID!) {{ {verb}(input: {{id: $id}}) {{ agent {{ status }} }} }}"
 VERBS = ("pauseAgent", "resumeAgent")
 PROBES = 40  # moves made at most until every subscriber has heard one
+PER_PROCESS = 2_500  # sockets a subscriber process holds at most
 
 
 async def load_fanout_project(bench: Bench) -> tuple[str, str]:
@@ -46,38 +48,92 @@ async def load_fanout_project(bench: Bench) -> tuple[str, str]:
 
 
 class Subscribers:
-    """The subscriber process, one command and one answer at a time."""
+    """The subscriber processes (bench/subscribers.py), one command and one merged answer at a
+    time: ``open`` spreads its sockets over as many processes as it takes to hold at most
+    ``PER_PROCESS`` each; ``wait`` asks every process and merges what they heard."""
 
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
+    def __init__(self) -> None:
+        self.processes: list[asyncio.subprocess.Process] = []
+        self.held: list[int] = []
 
     @classmethod
     async def start(cls) -> Subscribers:
+        return cls()
+
+    async def _spawn(self) -> None:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bench.subscribers",
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             cwd=Path(__file__).resolve().parents[1], limit=64 * 1024 * 1024,
         )  # fmt: skip
-        return cls(process)
+        self.processes.append(process)
+        self.held.append(0)
 
-    async def ask(self, command: dict[str, Any]) -> dict[str, Any]:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(json.dumps(command).encode() + b"\n")
-        await self.process.stdin.drain()
-        line = await self.process.stdout.readline()
+    async def _ask_one(self, at: int, command: dict[str, Any]) -> dict[str, Any]:
+        process = self.processes[at]
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(json.dumps(command).encode() + b"\n")
+        await process.stdin.drain()
+        line = await process.stdout.readline()
         if not line:
-            raise RuntimeError("the subscriber process (bench/subscribers.py) died; see above")
+            raise RuntimeError("a subscriber process (bench/subscribers.py) died; see above")
         answer: dict[str, Any] = json.loads(line)
         return answer
 
+    async def ask(self, command: dict[str, Any]) -> dict[str, Any]:
+        if "open" in command:
+            return await self._open(command["open"])
+        answers = await asyncio.gather(
+            *(self._ask_one(at, command) for at in range(len(self.processes)))
+        )
+        return merge_rounds(answers)
+
+    async def _open(self, spec: dict[str, Any]) -> dict[str, Any]:
+        left = spec["count"]
+        shares: list[tuple[int, int]] = []
+        for at in range(len(self.processes)):
+            share = min(left, PER_PROCESS - self.held[at])
+            if share > 0:
+                shares.append((at, share))
+                left -= share
+        while left > 0:
+            await self._spawn()
+            share = min(left, PER_PROCESS)
+            shares.append((len(self.processes) - 1, share))
+            left -= share
+        answers = await asyncio.gather(
+            *(self._ask_one(at, {"open": {**spec, "count": share}}) for at, share in shares)
+        )
+        for (at, _), answer in zip(shares, answers, strict=True):
+            self.held[at] = answer["opened"]
+        return {"opened": sum(self.held)}
+
     async def stop(self) -> None:
-        if self.process.stdin is not None:
-            self.process.stdin.close()
-        try:
-            await asyncio.wait_for(self.process.wait(), 30)
-        except TimeoutError:
-            self.process.kill()
-            await self.process.wait()
+        for process in self.processes:
+            if process.stdin is not None:
+                process.stdin.close()
+        for process in self.processes:
+            try:
+                await asyncio.wait_for(process.wait(), 30)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+def merge_rounds(answers: list[dict[str, Any]]) -> dict[str, Any]:
+    """One round's answers of several subscriber processes as one: counts summed, latencies
+    pooled, and losses counted against the cursors any client of any process heard."""
+    heard = set().union(*(set(a["cursors"]) for a in answers)) if answers else set()
+    distinct = [count for a in answers for count in a["distinct"]]
+    return {
+        "complete": sum(a["complete"] for a in answers),
+        "latencies_ms": [ms for a in answers for ms in a["latencies_ms"]],
+        "lost": sum(len(heard) - count for count in distinct),
+        "duplicated": sum(a["duplicated"] for a in answers),
+        "received": sum(a["received"] for a in answers),
+        "cursors": sorted(heard),
+        "distinct": distinct,
+    }
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -127,9 +183,10 @@ async def open_live(
 
 
 async def measure_fanout(
-    bench: Bench, count: int, project: str, mover: AgentMover
+    bench: Bench, count: int, project: str, mover: AgentMover, held_before: int = 0
 ) -> dict[str, Any]:
-    """``count`` subscribers, ``MOVES`` lifecycle moves: latencies, losses, memory."""
+    """``count`` subscribers, ``MOVES`` lifecycle moves: latencies, losses, memory (None when
+    the server held as many sockets before, ``held_before``: they would reuse that memory)."""
     token = await bench.token()
 
     async def move() -> None:
@@ -161,8 +218,10 @@ async def measure_fanout(
         "p50_ms": round(percentile(latencies, 0.50), 1),
         "p99_ms": round(percentile(latencies, 0.99), 1),
         "open_s": round(opened_s, 2),
-        "kb_per_idle_subscription": round((idle_mb - before_mb) * 1024 / count, 1),
-        "via": "graphql-transport-ws clients in a process of their own",
+        "kb_per_idle_subscription": (
+            round((idle_mb - before_mb) * 1024 / count, 1) if count > held_before else None
+        ),
+        "via": f"graphql-transport-ws clients in {len(subscribers.processes)} processes of their own",
     }
 
 
@@ -185,7 +244,7 @@ async def measure_idle(bench: Bench, count: int, project: str, mover: AgentMover
         "rss_after_mb": round(idle_mb, 1),
         "kb_per_subscription": round((idle_mb - before_mb) * 1024 / count, 1),
         "open_s": round(opened_s, 2),
-        "via": "graphql-transport-ws clients in a process of their own",
+        "via": f"graphql-transport-ws clients in {len(subscribers.processes)} processes of their own",
     }
 
 

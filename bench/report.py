@@ -44,6 +44,10 @@ def _units(figures: dict[str, Any]) -> str:
     return f"{units:,.0f}" if units is not None else ""
 
 
+def _kb(figure: float | None) -> str:
+    return "-" if figure is None else f"{figure:.1f}"
+
+
 def _live(live: dict[str, Any]) -> list[str]:
     lines = []
     if live.get("fanout"):
@@ -57,7 +61,7 @@ def _live(live: dict[str, Any]) -> list[str]:
             lines.append(
                 f"{moves:<24} {f['subscribers']:>5} "
                 f"{f['delivered']:>5}/{f['expected']:<5} {f['lost']:>5} {f['duplicated']:>4} "
-                f"{f['p50_ms']:>8.1f} {f['p99_ms']:>8.1f} {f['kb_per_idle_subscription']:>12.1f} "
+                f"{f['p50_ms']:>8.1f} {f['p99_ms']:>8.1f} {_kb(f['kb_per_idle_subscription']):>12} "
                 f"{f['open_s']:>7.1f}"
             )
     if live.get("idle"):
@@ -115,7 +119,9 @@ def format_table(results: dict[str, Any]) -> str:
         "(no HTTP, no GraphQL); its RSS is PostgreSQL's, not measured.",
         "CPU ms/req: the server's CPU time over the rounds per response (steadier than req/s on "
         "a shared machine). units/s: heartbeats or metric points a second (req/s times the batch). Fan-out: commit "
-        "(the event's time) to receipt, measured by the clients.",
+        "(the event's time) to receipt, measured by the clients. Idle subscriptions are "
+        "measured first, on a server that held no socket before; a fan-out row's KB/idle sub "
+        "is '-' when the server held as many sockets before (their freed memory is reused).",
     ]
     if not results["peer"]["measured"]:
         notes.append(f"PostGraphile not measured: {results['peer']['reason']}")

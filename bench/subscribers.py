@@ -1,20 +1,27 @@
-"""The fan-out scenario's subscribers: many WebSocket clients in a process of their own (so they
+"""The fan-out scenario's subscribers: many WebSocket clients in processes of their own (so they
 never share the server's CPU budget of an event loop), driven by bench/fanout.py.
 
 `python -m bench.subscribers` reads one JSON command a line on stdin and answers each with one
-JSON line on stdout:
+JSON line on stdout (bench/fanout.py's ``Subscribers`` runs as many of these processes as it
+takes to hold each at most ``PER_PROCESS`` sockets, and merges their answers):
 - {"open": {"url", "token", "project", "count"}}: open ``count`` graphql-transport-ws sockets,
   each subscribed to agentStateChanged(projectId); answers {"opened": count}.
 - {"wait": {"events": k, "timeout_s": t}}: wait until every client has received ``k`` events
   since the last wait (or ``t`` seconds pass); answers with how many clients got them all, the
   commit→client latencies (ms: receive time minus the event's commit time ``at``), and the
-  events lost (missing cursors) and duplicated, then forgets this round's events.
+  events lost (missing cursors) and duplicated, the round's distinct cursors and how many of
+  them each client got (so answers of several processes merge into one), then forgets this
+  round's events.
+
+The process raises its soft limit on open files to the hard limit first, so thousands of
+sockets fit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import resource
 import sys
 import time
 from datetime import datetime
@@ -85,6 +92,8 @@ async def _wait(subscribers: list[Subscriber], events: int, timeout_s: float) ->
         "complete": sum(len(s.cursors) >= events for s in subscribers),
         "latencies_ms": [round(ms, 2) for s in subscribers for ms in s.latencies_ms],
         "lost": sum(len(expected - set(s.cursors)) for s in subscribers),
+        "cursors": sorted(expected),
+        "distinct": [len(set(s.cursors)) for s in subscribers],
         "duplicated": sum(len(s.cursors) - len(set(s.cursors)) for s in subscribers),
         "received": sum(len(s.cursors) for s in subscribers),
     }
@@ -96,7 +105,15 @@ async def _wait(subscribers: list[Subscriber], events: int, timeout_s: float) ->
     return report
 
 
+def raise_open_files_limit() -> None:
+    """The soft limit on open files up to the hard one (a socket is a file)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 async def main() -> None:
+    raise_open_files_limit()
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)

@@ -119,7 +119,8 @@ async def measure_sustained(bench: Bench, load: Load) -> dict[str, Any]:
         "server_cpu_share": round(cpu_driven / took_s, 2),
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "via": (
-            f"graphql-transport-ws clients in a process of their own; moves over HTTP from "
-            f"bench/moves.cjs, {len(agents)} agents, one keep-alive connection each"
+            f"graphql-transport-ws clients in {len(subscribers.processes)} processes of their "
+            f"own; moves over HTTP from bench/moves.cjs, {len(agents)} agents, one keep-alive "
+            "connection each"
         ),
     }

@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 
 from agentgraph.bootstrap import create_app
 from agentgraph.settings import Settings
+from agentgraph.websocket_protocol import WS_PROTOCOL
 from tests.support.api import GraphQLClient
 from tests.support.sql_counter import StatementCounter
 from usecases.budgets import BUDGET_TASK
@@ -151,7 +152,7 @@ async def live_url(app: Starlette) -> AsyncIterator[str]:
     import uvicorn
 
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, lifespan="off", ws="websockets-sansio", log_level="warning"
+        app, host="127.0.0.1", port=0, lifespan="off", ws=WS_PROTOCOL, log_level="warning"
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

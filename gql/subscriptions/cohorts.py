@@ -110,19 +110,23 @@ class SharedResult(ExecutionResult):
         return self._payload
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Member:
-    """One subscriber of a cohort: durable results in order (bounded), heartbeats coalesced."""
+    """One subscriber of a cohort: durable results in order (bounded), heartbeats coalesced.
+
+    An idle member is small (thousands of them wait on one server): its queue of durable
+    results exists only while it holds some, and it waits on a future made only while it
+    waits, not an asyncio.Event of its own."""
 
     capacity: int
     start: int = 0  # the log's newest cursor when it joined: older events are not for it
-    durable: deque[Any] = field(default_factory=deque)
+    durable: deque[Any] | None = None
     beats: dict[Any, Any] = field(default_factory=dict)
     cursor: int | None = None
     overflowed: bool = False
     overflow_seen: bool = False
     ended: bool = False
-    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    waiter: asyncio.Future[None] | None = None
     task: asyncio.Task[Any] | None = None
 
     def offer(self, result: ExecutionResult, event: LiveEvent | None) -> None:
@@ -130,18 +134,24 @@ class Member:
             return
         if event is not None and not event.durable:
             self.beats[event.agent_id] = result
-        elif len(self.durable) >= self.capacity:
+        elif len(self.durable or ()) >= self.capacity:
             self.overflowed = True
-            self.durable.clear()
+            self.durable = None
             self.beats.clear()
             asyncio.get_running_loop().call_later(STUCK_GRACE_S, self._cancel_if_stuck)
+        elif self.durable is None:
+            self.durable = deque([(result, event)])
         else:
             self.durable.append((result, event))
-        self.ready.set()
+        self._wake()
 
     def end(self) -> None:
         self.ended = True
-        self.ready.set()
+        self._wake()
+
+    def _wake(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
 
     def _cancel_if_stuck(self) -> None:
         # A member that never reads is stuck in a socket send: end its operation.
@@ -168,6 +178,8 @@ class Member:
                 return
             if self.durable:
                 result, event = self.durable.popleft()
+                if not self.durable:
+                    self.durable = None  # drained: an idle member keeps no queue
                 if event is not None and event.seq is not None:
                     if event.seq <= self.start:
                         continue  # committed before this member joined
@@ -178,8 +190,11 @@ class Member:
             elif self.ended:
                 return
             else:
-                self.ready.clear()
-                await self.ready.wait()
+                self.waiter = asyncio.get_running_loop().create_future()
+                try:
+                    await self.waiter
+                finally:
+                    self.waiter = None
 
 
 class Cohort:

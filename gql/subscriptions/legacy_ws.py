@@ -32,8 +32,10 @@ from gql.server_metrics import connection_closed, connection_opened
 from gql.subscriptions.sockets import (
     CREDENTIAL_ENDED,
     GOING_AWAY,
+    KeepAliveClock,
     SocketRefused,
     check_session,
+    keep_alive_clock,
     message_problem,
     operation_error,
     untrusted_document,
@@ -48,6 +50,8 @@ class GraphQLWSHandler(BaseGraphQLWSHandler[Context, None]):
         super().__init__(*args, **kwargs)
         self.context.end_socket = self.end_socket
         self.context.going_away = self.going_away
+        # Keep-alives come from the loop's clock (sockets.py), not a task of this socket's.
+        self.clock: KeepAliveClock | None = None
 
     async def handle(self) -> None:
         timeout = self.view.connection_init_wait_timeout.total_seconds()
@@ -56,6 +60,7 @@ class GraphQLWSHandler(BaseGraphQLWSHandler[Context, None]):
         try:
             await super().handle()
         finally:
+            self._stop_keep_alives()
             connection_closed(GRAPHQL_WS_PROTOCOL)
             deadline.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -99,16 +104,29 @@ class GraphQLWSHandler(BaseGraphQLWSHandler[Context, None]):
         try:
             await self.view.on_ws_connect(self.context)
         except ConnectionRejectionError as refused:
+            self.context.connection_params = None
             await self.send_message(
                 cast(OperationMessage, {"type": "connection_error", "payload": refused.payload})
             )
             code = refused.close_code if isinstance(refused, SocketRefused) else CREDENTIAL_ENDED
             await self.websocket.close(code=code, reason="")
             return
+        self.context.connection_params = None  # read (its token kept by the session)
         await self.send_message(cast(OperationMessage, {"type": "connection_ack"}))
         self.connection_acknowledged = True
-        if self.keep_alive:
-            self.keep_alive_task = asyncio.create_task(self.handle_keep_alive())
+        if self.keep_alive and self.keep_alive_interval:
+            await self.send_keep_alive()  # the first at once, as Strawberry's; then each interval
+            self.clock = keep_alive_clock(self.keep_alive_interval)
+            self.clock.add(self)
+
+    async def send_keep_alive(self) -> None:
+        with contextlib.suppress(Exception):  # the socket is closing: its handle() ends
+            await self.send_message(cast(OperationMessage, {"type": "ka"}))
+
+    def _stop_keep_alives(self) -> None:
+        if self.clock is not None:
+            self.clock.discard(self)
+            self.clock = None
 
     async def handle_start(self, message: StartMessage) -> None:
         if not self.connection_acknowledged:
@@ -140,8 +158,7 @@ class GraphQLWSHandler(BaseGraphQLWSHandler[Context, None]):
 
     async def end_socket(self, reason: str) -> None:
         """The credential ended: stop every operation, say why, then close (4403)."""
-        if self.keep_alive_task is not None:
-            self.keep_alive_task.cancel()
+        self._stop_keep_alives()
         await self.cleanup()
         error = {"message": reason, "extensions": {"code": "UNAUTHENTICATED"}}
         with contextlib.suppress(Exception):
@@ -153,8 +170,7 @@ class GraphQLWSHandler(BaseGraphQLWSHandler[Context, None]):
     async def going_away(self) -> None:
         """The server is shutting down: stop every operation, then close (1001) so the client
         resubscribes, elsewhere, from its cursors."""
-        if self.keep_alive_task is not None:
-            self.keep_alive_task.cancel()
+        self._stop_keep_alives()
         await self.cleanup()
         await self.websocket.close(code=GOING_AWAY, reason="Server shutting down")
 

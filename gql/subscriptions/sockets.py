@@ -11,13 +11,20 @@ A message sent on a socket that is already closed is dropped quietly (``SocketFr
 
 Each operation started on a socket first checks its session again (``LiveSessions.check``): a
 credential that ended ends the socket (close 4403 with the reason), before anything runs.
+
+The legacy protocol's keep-alives (``ka``) run on one clock per event loop and interval
+(``keep_alive_clock``): one timer sends every acknowledged socket its ``ka`` each interval,
+instead of a task sleeping beside each socket. (WebSocket pings have a clock of their own, in
+agentgraph/websocket_protocol.py.)
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import AsyncGenerator, Awaitable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol, cast
+from weakref import WeakKeyDictionary
 
 from graphql import GraphQLError
 from starlette.websockets import WebSocketDisconnect, WebSocketState
@@ -106,6 +113,65 @@ async def check_session(context: Context) -> bool:
     if session is None:
         return False
     return await context.services.hub.sessions.check(session)
+
+
+class KeptAlive(Protocol):
+    def send_keep_alive(self) -> Awaitable[None]: ...
+
+
+class KeepAliveClock:
+    """Keep-alives for every socket of one loop and interval, on one timer that runs only while
+    sockets are kept alive. A tick sends each socket its ``ka`` (a socket whose send fails is
+    closing: its handler leaves the clock then)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, interval: float) -> None:
+        self.loop = loop
+        self.interval = interval
+        self.members: set[KeptAlive] = set()
+        self.timer: asyncio.TimerHandle | None = None
+        self.sending: set[asyncio.Task[None]] = set()
+
+    def add(self, socket: KeptAlive) -> None:
+        self.members.add(socket)
+        if self.timer is None:
+            self.timer = self.loop.call_later(self.interval, self._tick)
+
+    def discard(self, socket: KeptAlive) -> None:
+        self.members.discard(socket)
+        if not self.members and self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    def _tick(self) -> None:
+        self.timer = None
+        if not self.members:
+            return
+        task = self.loop.create_task(self._send(list(self.members)))
+        self.sending.add(task)
+        task.add_done_callback(self.sending.discard)
+        self.timer = self.loop.call_later(self.interval, self._tick)
+
+    @staticmethod
+    async def _send(sockets: list[KeptAlive]) -> None:
+        # Each send on its own: one socket whose peer stopped reading holds up no other.
+        await asyncio.gather(
+            *(socket.send_keep_alive() for socket in sockets), return_exceptions=True
+        )
+
+
+_CLOCKS: WeakKeyDictionary[asyncio.AbstractEventLoop, dict[float, KeepAliveClock]] = (
+    WeakKeyDictionary()
+)
+
+
+def keep_alive_clock(interval: float) -> KeepAliveClock:
+    """The running loop's clock for keep-alives every ``interval`` seconds."""
+    loop = asyncio.get_running_loop()
+    clocks = _CLOCKS.setdefault(loop, {})
+    clock = clocks.get(interval)
+    if clock is None:
+        clock = clocks[interval] = KeepAliveClock(loop, interval)
+    return clock
 
 
 class SocketFrames(ASGIWebSocketAdapter):

@@ -74,6 +74,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         if self.connection_init_timeout_task:
             self.connection_init_timeout_task.cancel()
+            # Cancelled, it is nothing to keep for the socket's life (shutdown() skips it).
+            self.connection_init_timeout_task = None
         payload = message.get("payload", {})
         if not isinstance(payload, dict):
             await self.websocket.close(code=4400, reason="Invalid connection init payload")
@@ -91,6 +93,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         except ConnectionRejectionError:
             await self.websocket.close(code=CREDENTIAL_ENDED, reason="Forbidden")
             return
+        finally:
+            self.context.connection_params = None  # read (its token kept by the session)
         await self.send_message({"type": "connection_ack"})
         self.connection_acknowledged = True
 

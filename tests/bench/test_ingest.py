@@ -5,9 +5,11 @@ twice (so a schema or protocol change that breaks them fails here, not in `make 
 from __future__ import annotations
 
 import asyncpg
+import pytest
 from sqlalchemy.engine import make_url
 
-from bench.fanout import AgentMover, Subscribers
+from bench import fanout
+from bench.fanout import AgentMover, Subscribers, merge_rounds
 from bench.fleet_data import load_fleet
 from bench.ingest import CREATE_AGENT_TOKEN, IngestFleet, ingest_scenarios
 from bench.scenarios import REGISTER
@@ -60,9 +62,16 @@ async def test_every_ingest_request_of_the_bench_is_accepted_in_full(
                 assert written == {"accepted": scenario.units}
 
 
+@pytest.mark.parametrize("per_process", [fanout.PER_PROCESS, 2])
 async def test_the_subscriber_process_hears_every_move_once(
-    api: GraphQLClient, database_url: str, live_url: str
+    api: GraphQLClient,
+    database_url: str,
+    live_url: str,
+    per_process: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # At 2 sockets a process, the 5 are spread over 3 processes and their answers merged.
+    monkeypatch.setattr(fanout, "PER_PROCESS", per_process)
     token, project, agent_ids = await _owner_with_fleet(api, database_url, 1)
     mover = AgentMover(live_url.replace("ws://", "http://", 1), agent_ids[0])
     subscribers = await Subscribers.start()
@@ -80,8 +89,24 @@ async def test_the_subscriber_process_hears_every_move_once(
         for _ in range(3):
             await mover.move(token)
         report = await subscribers.ask({"wait": {"events": 3, "timeout_s": 10}})
+        processes = len(subscribers.processes)
     finally:
         await subscribers.stop()
+    assert processes == -(-5 // per_process)
     assert report["complete"] == 5
     assert (report["received"], report["lost"], report["duplicated"]) == (15, 0, 0)
     assert len(report["latencies_ms"]) == 15
+
+
+def test_merged_rounds_count_losses_against_what_any_process_heard() -> None:
+    one = {"complete": 1, "latencies_ms": [1.0, 2.0], "lost": 0, "duplicated": 0,
+           "received": 2, "cursors": ["a", "b"], "distinct": [2]}  # fmt: skip
+    other = {"complete": 0, "latencies_ms": [3.0], "lost": 0, "duplicated": 1,
+             "received": 2, "cursors": ["c"], "distinct": [1, 0]}  # fmt: skip
+    merged = merge_rounds([one, other])
+    assert merged["complete"] == 1
+    assert sorted(merged["latencies_ms"]) == [1.0, 2.0, 3.0]
+    assert merged["cursors"] == ["a", "b", "c"]
+    # Each client missed what it did not hear of the 3 cursors heard anywhere.
+    assert merged["lost"] == (3 - 2) + (3 - 1) + (3 - 0)
+    assert (merged["received"], merged["duplicated"]) == (4, 1)

@@ -20,6 +20,8 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
+from agentgraph.websocket_protocol import WS_PROTOCOL
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -78,7 +80,7 @@ def free_port() -> int:
 async def serving(app: ASGIApp) -> AsyncIterator[str]:
     """Serve ``app`` (lifespan included) with uvicorn; yields its ws://…/graphql URL."""
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, lifespan="on", ws="websockets-sansio", log_level="warning"
+        app, host="127.0.0.1", port=0, lifespan="on", ws=WS_PROTOCOL, log_level="warning"
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

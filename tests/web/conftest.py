@@ -20,6 +20,7 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 
 from agentgraph.demo import DEMO_ADMIN_EMAIL, load_demo_fleet
 from agentgraph.settings import Settings
+from agentgraph.websocket_protocol import WS_PROTOCOL
 from tests.support import factories
 from tests.support.api import GraphQLClient
 
@@ -80,7 +81,7 @@ async def web(app: Starlette) -> AsyncIterator[WebServer]:
     import asyncio
 
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, lifespan="off", ws="websockets-sansio", log_level="warning"
+        app, host="127.0.0.1", port=0, lifespan="off", ws=WS_PROTOCOL, log_level="warning"
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -182,7 +182,7 @@ async def test_a_member_that_stops_reading_does_not_hold_up_the_others(
         def stuck() -> bool:
             """A member with results piling up: its send is blocked (a reading member's queue
             holds at most the one result in flight)."""
-            return any(len(m.durable) >= 3 for m in cohort.members)
+            return any(len(m.durable or ()) >= 3 for m in cohort.members)
 
         async def move_and_read(i: int) -> None:
             to = ("PAUSED", "IDLE")[i % 2]
