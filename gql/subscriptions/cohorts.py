@@ -36,7 +36,7 @@ from domain.access import Viewer
 from domain.events import LiveEvent
 from gql.context import Context
 from gql.encoding import encode_json
-from gql.subscriptions.streams import STUCK_GRACE_S, SubscriberTooSlow
+from gql.subscriptions.streams import STUCK_GRACE_S, SubscriberTooSlow, end_task
 from store import eventlog
 
 StreamFactory = Callable[[Context], Any]
@@ -246,7 +246,7 @@ class Cohort:
         self.members.discard(member)
         if not self.members:
             self.registry.forget(self)
-            self._task.cancel()
+            end_task(self._task)  # not in the middle of resolving an event
 
 
 class Cohorts:

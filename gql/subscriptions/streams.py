@@ -26,6 +26,35 @@ REPLAY_PAGE = 500
 BURST = 500
 # How long an overflowed subscriber may stay stuck in a send before its operation is ended.
 STUCK_GRACE_S = 30.0
+# How long a stream asked to end may take to reach its next step before it is cancelled anyway.
+END_GRACE_S = 10.0
+
+# The tasks resolving a stream's events right now (from taking a burst or replay page until
+# waiting for the next), and those of them asked to end. A task is cancelled only while it
+# waits, never in the middle of a GraphQL execution: graphql-core leaves the coroutines of the
+# fields it had not started yet unawaited when cancelled there.
+_resolving: set[asyncio.Task[Any]] = set()
+_ending: set[asyncio.Task[Any]] = set()
+
+
+def end_task(task: asyncio.Task[Any] | None) -> None:
+    """End a task that runs a subscription's stream (an operation, a cohort): cancelled at once
+    when it waits for events, else its stream returns at its next step (the send of the result
+    being resolved comes first: to a closed socket it is dropped, so that is soon), and it is
+    cancelled anyway after ``END_GRACE_S``."""
+    if task is None or task.done() or task in _ending:
+        return
+    if task not in _resolving:
+        task.cancel()
+        return
+    _ending.add(task)
+    task.add_done_callback(_ending.discard)
+    asyncio.get_running_loop().call_later(END_GRACE_S, _cancel_if_running, task)
+
+
+def _cancel_if_running(task: asyncio.Task[Any]) -> None:
+    if not task.done():
+        task.cancel()
 
 
 class SubscriberTooSlow(RateLimited):
@@ -118,6 +147,9 @@ async def agent_event_stream(
         after = context.resume_after  # a cohort's stream, from where the cohort began
     listener = hub.listen(scope.matches)
     listener.on_overflow = partial(_end_if_stuck, listener, asyncio.current_task())
+    task = asyncio.current_task()
+    assert task is not None
+    _resolving.add(task)
     try:
         # Without a cursor the stream starts now, after the log's newest event: whatever the hub
         # fills in later from before that was committed before this subscriber came.
@@ -125,17 +157,23 @@ async def agent_event_stream(
         if after is not None:
             async for page in _replayed(context, scope, after):
                 for event, delivered in await _deliverable(context, scope, page):
+                    if task in _ending:
+                        return
                     last = event.seq
                     context.current_event = event
                     yield delivered
                 if page:
                     last = page[-1].seq
         while True:
+            _resolving.discard(task)
+            if task in _ending:
+                return
             try:
                 burst = await listener.next_batch(BURST)
             except Overflow:
                 listener.overflow_seen = True
                 raise SubscriberTooSlow(last) from None
+            _resolving.add(task)
             fresh = []
             for event in burst:
                 if event.durable:
@@ -144,8 +182,11 @@ async def agent_event_stream(
                     last = event.seq
                 fresh.append(event)
             for event, delivered in await _deliverable(context, scope, fresh):
+                if task in _ending:
+                    return
                 context.current_event = event
                 yield delivered
             listener.done(sum(event.durable for event in burst))
     finally:
+        _resolving.discard(task)
         hub.forget(listener)

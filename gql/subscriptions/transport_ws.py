@@ -41,6 +41,7 @@ from gql.subscriptions.sockets import (
     operation_error,
     untrusted_document,
 )
+from gql.subscriptions.streams import end_task
 from usecases.live.sessions import TooManySubscriptions
 
 
@@ -141,6 +142,15 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
         async with aclosing(unshared()) as results:
             await super()._send_result_stream(operation, results)
+
+    async def cleanup_operation(self, operation_id: str) -> None:
+        """Strawberry's, except that the operation's task is ended by ``end_task`` (not in the
+        middle of resolving an event) and sends nothing more."""
+        operation = self.operations.pop(operation_id, None)
+        if operation is None:
+            return
+        operation.completed = True
+        end_task(operation.task)
 
     async def end_socket(self, reason: str) -> None:
         """The credential ended: cancel every operation, then close (4403)."""
