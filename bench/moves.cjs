@@ -3,9 +3,12 @@
 // moves j, j + agents, j + 2 × agents … (j its index) of the run, each at its slot (slot / rate
 // seconds after the start) or as soon as its previous move is answered, whichever is later: an
 // agent's moves stay in order, and the rate is reached unless the server answers too slowly.
+// No move is asked once `seconds` have passed (a slow server is not waited on for every move
+// of the run: the moves in flight are answered, and the answer says how many were made).
 // Moves pause and resume in turn, starting from each agent's `moved` count (pausing when even).
 //   config: {url, token, agents: [{id, moved}], rate, seconds, query: {pause, resume}}
-//   answer: {moves, seconds, latencies (ms, each move's answer), errors (first few), failed}
+//   answer: {moves, asked (the run's moves, rate × seconds), seconds, latencies (ms, each
+//            move's answer), errors (first few), failed}
 //   usage: node moves.cjs < config.json
 'use strict'
 const http = require('node:http')
@@ -42,6 +45,7 @@ async function main () {
   const errors = []
   let failed = 0
   const started = performance.now()
+  const deadline = started + config.seconds * 1000 + 100 // a timer late by a tick loses no move
 
   async function moves (index, { id, moved }) {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
@@ -50,6 +54,7 @@ async function main () {
       for (let slot = index; slot < total; slot += count) {
         const delay = started + (slot * 1000) / config.rate - performance.now()
         if (delay > 0) await sleep(delay)
+        if (performance.now() >= deadline) break // the run is over: what was made is reported
         const query = made % 2 === 0 ? config.query.pause : config.query.resume
         const body = JSON.stringify({ query, variables: { id } })
         const headers = {
@@ -76,7 +81,7 @@ async function main () {
   const made = await Promise.all(config.agents.map((agent, index) => moves(index, agent)))
   const seconds = (performance.now() - started) / 1000
   const moved = made.reduce((sum, n) => sum + n, 0)
-  process.stdout.write(JSON.stringify({ moves: moved, made, seconds, latencies, errors, failed }) + '\n')
+  process.stdout.write(JSON.stringify({ moves: moved, asked: total, made, seconds, latencies, errors, failed }) + '\n')
 }
 
 main().catch((error) => {
