@@ -4,6 +4,10 @@ The seam between replay and live has no gap and no duplicate: the listener is re
 first (it buffers live events), then the log is read after the cursor, then live events at or
 below the last replayed cursor are dropped. Without a cursor the same seam starts at "now": the
 log's newest cursor, read once the listener is registered.
+
+A stream is ended between two events, never in the middle of resolving one (``end_task``):
+the operation stopped, the socket closed or the cohort's last member gone, a stream that is
+resolving returns at its next step; one waiting for events is cancelled at once.
 """
 
 from __future__ import annotations
@@ -35,6 +39,11 @@ END_GRACE_S = 10.0
 # fields it had not started yet unawaited when cancelled there.
 _resolving: set[asyncio.Task[Any]] = set()
 _ending: set[asyncio.Task[Any]] = set()
+
+
+def resolving_tasks() -> frozenset[asyncio.Task[Any]]:
+    """The tasks resolving a stream's events right now (what ``end_task`` does not cancel)."""
+    return frozenset(_resolving)
 
 
 def end_task(task: asyncio.Task[Any] | None) -> None:
