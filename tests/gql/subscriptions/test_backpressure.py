@@ -18,7 +18,7 @@ from store import eventlog
 from store.eventlog import NewEvent
 from tests.gql.subscriptions.conftest import World
 from tests.support.api import GraphQLClient
-from tests.support.waiting import registered, until
+from tests.support.waiting import registered, started, until
 from tests.support.ws import PROTOCOLS, TRANSPORT_WS, WSClient
 
 STATE = """
@@ -197,3 +197,33 @@ async def test_a_stream_stopped_while_resolving_ends_between_events_not_cancelle
             gc.collect()
         finally:
             await client.close()
+
+
+async def test_a_cohort_left_while_resolving_ends_between_events_not_cancelled(
+    api: GraphQLClient, world: World, live_url: str, app: Starlette
+) -> None:
+    # The cohort's last member leaves while the cohort resolves a burst: the cohort's task
+    # returns at its stream's next step, as an operation's does.
+    token = world.owner["token"]
+    agent = await world.spawn(api, "Watched")
+    agent_pk = from_global_id(agent["id"], "Agent")
+    project_pk = from_global_id(world.project_id, "Project")
+    wide = (
+        "subscription($agent: ID!) { agentStateChanged(agentId: $agent) {"
+        " cursor fromStatus toStatus reason actor agent { name } } }"
+    )
+    client = await WSClient.open(live_url, TRANSPORT_WS, token=token)
+    try:
+        async with started(app):
+            op = await client.subscribe(wide, {"agent": agent["id"]})
+        [cohort] = app.state.graphql.cohorts.running.values()
+        task = cohort._task
+        await _flood(app, agent_pk, project_pk, 2000, per_transaction=2000)
+        assert await client.next_event("agentStateChanged", timeout=30)
+        assert task in streams.resolving_tasks()  # the burst is being resolved
+        await client.send({"id": op, "type": "complete"})
+        await until(task.done, "the cohort's task ended", timeout=30)
+        assert not task.cancelled()
+        gc.collect()
+    finally:
+        await client.close()
