@@ -316,6 +316,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", help="fleet sizes, e.g. 10,100,1000")
     parser.add_argument("--no-peer", action="store_true", help="measure Agentgraph only")
     parser.add_argument(
+        "--sustained-rate", type=int, help="moves a second the sustained load asks for"
+    )
+    parser.add_argument(
         "--only", help=f"comma-separated groups to measure, of {','.join(GROUPS)} (default: all)"
     )
     args = parser.parse_args(argv)
@@ -330,7 +333,8 @@ def main(argv: list[str] | None = None) -> None:
         max_seconds=max(base.duration.max_seconds, args.seconds or 0),
     )
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else base.sizes
-    plan = replace(base, sizes=sizes, duration=duration)
+    sustained = replace(base.sustained, rate=args.sustained_rate or base.sustained.rate)
+    plan = replace(base, sizes=sizes, duration=duration, sustained=sustained)
     try:
         results = asyncio.run(run(plan, with_peer=not args.no_peer, groups=groups))
     except (LoadGeneratorMissing, AnswersDiffer) as error:

@@ -77,9 +77,13 @@ def _live(live: dict[str, Any]) -> list[str]:
         lines += [
             "",
             f"sustained durable load: {u['moves_per_s']:,.0f} moves/s (asked {u['rate']:,}) for "
-            f"{u['seconds']} s, {u['subscribers']:,} subscribers: {u['delivered']:,}/"
+            f"{u['seconds']} s ({u['moves']:,} of {u.get('asked', u['moves']):,} moves made by "
+            f"then), {u['subscribers']:,} subscribers: {u['delivered']:,}/"
             f"{u['expected']:,} delivered, {u['lost']} lost, {u['duplicated']} duplicated, "
-            f"p50 {u['p50_ms']:.1f} ms, p99 {u['p99_ms']:.1f} ms",
+            f"p50 {u['p50_ms']:.1f} ms, p99 {u['p99_ms']:.1f} ms; each move answered in "
+            f"p50 {u['move_p50_ms']:.1f} ms, p99 {u['move_p99_ms']:.1f} ms; server CPU "
+            f"{u['server_cpu_ms_per_move']:.1f} ms a move, {100 * u['server_cpu_share']:.0f}% "
+            f"of a core while moving",
         ]
     if live.get("cold_start"):
         lines += ["", f"cold start (serve to the first answer): {live['cold_start']['seconds']} s"]

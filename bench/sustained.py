@@ -2,24 +2,32 @@
 the agents of one project, while ``subscribers`` clients (bench/subscribers.py, a process of
 their own) are subscribed to it. Each move is one durable event; every client should receive
 every one exactly once: lost and duplicated are counted, with commit → client p50/p99.
+
+The moves come from Node (bench/moves.cjs, one keep-alive connection per agent), so the load
+generator is not what limits the rate; the row says where the time goes: the server's CPU per
+move (its work for the move and for the move's fan-out) and the moves' own answer times.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
+import json
+import os
+from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 
 from bench.fanout import MOVE, VERBS, AgentMover, Subscribers, open_live, percentile
 from bench.fleet_data import load_fleet
+from bench.load import LoadGeneratorMissing, node_binary
 from bench.measure import Bench, Load, log
+from bench.resources import cpu_seconds
 from gql.ids import to_global_id
 
 SUSTAINED_SLUG = "bench-sustained"
-AGENTS = 32  # moves in flight at once: one per agent, each agent's in order
+AGENTS = 250  # moves in flight at once: one per agent, each agent's in order
+MOVES_DRIVER = Path(__file__).with_name("moves.cjs")
 
 
 async def _load_project(bench: Bench) -> tuple[str, list[str]]:
@@ -35,31 +43,33 @@ async def _load_project(bench: Bench) -> tuple[str, list[str]]:
 
 async def _drive(
     url: str, token: str, agents: list[str], load: Load, moved: dict[str, int]
-) -> tuple[int, float]:
-    """Move the agents at ``load.rate`` (agent ``j`` makes moves j, j + len(agents) …, each at
-    its slot or as soon as its previous move is answered); moves made, and seconds taken."""
-    total = load.rate * load.seconds
-    headers = {"Authorization": f"Bearer {token}"}
-    limits = httpx.Limits(max_connections=len(agents))
-    started = time.monotonic()
-
-    async def agent_moves(http: httpx.AsyncClient, index: int, agent: str) -> int:
-        made = moved.get(agent, 0)  # moves it made before: its next verb follows on
-        for slot in range(index, total, len(agents)):
-            delay = started + slot / load.rate - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            verb = VERBS[made % 2]
-            body = {"query": MOVE.format(verb=verb), "variables": {"id": agent}}
-            answer = (await http.post(url, json=body, headers=headers)).json()
-            if answer.get("errors"):
-                raise RuntimeError(f"moving an agent failed: {answer['errors']}")
-            made += 1
-        return made - moved.get(agent, 0)
-
-    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
-        made = await asyncio.gather(*(agent_moves(http, i, a) for i, a in enumerate(agents)))
-    return sum(made), time.monotonic() - started
+) -> dict[str, Any]:
+    """Move the agents at ``load.rate`` from bench/moves.cjs (one keep-alive connection per
+    agent; agent ``j`` makes moves j, j + len(agents) …, each at its slot or as soon as its
+    previous move is answered, none asked after ``load.seconds``): its answer, with ``moves``
+    made of the ``asked`` and ``seconds`` taken."""
+    node = node_binary()
+    if node is None:
+        raise LoadGeneratorMissing("the sustained load needs Node (bench/moves.cjs)")
+    config = {
+        "url": url,
+        "token": token,
+        "agents": [{"id": a, "moved": moved.get(a, 0)} for a in agents],
+        "rate": load.rate,
+        "seconds": load.seconds,
+        "query": {"pause": MOVE.format(verb=VERBS[0]), "resume": MOVE.format(verb=VERBS[1])},
+    }
+    process = await asyncio.create_subprocess_exec(
+        node, str(MOVES_DRIVER),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=64 * 1024 * 1024,
+    )  # fmt: skip
+    out, _ = await process.communicate(json.dumps(config).encode())
+    if process.returncode != 0 or not out:
+        raise RuntimeError("the moves' driver (bench/moves.cjs) died; its error is above")
+    answer: dict[str, Any] = json.loads(out)
+    if answer["failed"]:
+        raise RuntimeError(f"{answer['failed']} moves failed: {answer['errors']}")
+    return answer
 
 
 async def measure_sustained(bench: Bench, load: Load) -> dict[str, Any]:
@@ -73,18 +83,30 @@ async def measure_sustained(bench: Bench, load: Load) -> dict[str, Any]:
         if live != load.subscribers:
             raise RuntimeError(f"only {live} of {load.subscribers} subscribers heard a move")
         moved = {agents[0]: probe.moved}
-        made, took_s = await _drive(bench.ours.url, token, agents, load, moved)
-        report = await subscribers.ask({"wait": {"events": made, "timeout_s": 60}})
+        cpu_before = cpu_seconds(bench.ours.pid)
+        driven = await _drive(bench.ours.url, token, agents, load, moved)
+        made, took_s = driven["moves"], driven["seconds"]
+        cpu_driven = cpu_seconds(bench.ours.pid) - cpu_before
+        # The moves stop at the deadline (bench/moves.cjs), however few the server answered;
+        # what the subscribers have not had 30 s later is lost: the run ends in about
+        # ``seconds`` + 30 s.
+        report = await subscribers.ask({"wait": {"events": made, "timeout_s": 30}})
+        cpu_total = cpu_seconds(bench.ours.pid) - cpu_before
     finally:
         await subscribers.stop()
     expected = made * load.subscribers
     delivered = report["received"] - report["duplicated"]
     latencies = report["latencies_ms"]
-    log(f"sustained: {made / took_s:,.0f} moves/s, {expected - delivered} lost")
+    cpu_ms = 1000 * cpu_total / made if made else 0.0
+    log(
+        f"sustained: {made / took_s:,.0f} moves/s, {expected - delivered} lost, "
+        f"server CPU {cpu_ms:.1f} ms a move ({100 * cpu_driven / took_s:.0f}% of a core)"
+    )
     return {
         "rate": load.rate,
         "seconds": load.seconds,
         "subscribers": load.subscribers,
+        "asked": driven["asked"],
         "moves": made,
         "moves_per_s": round(made / took_s, 1),
         "expected": expected,
@@ -93,6 +115,17 @@ async def measure_sustained(bench: Bench, load: Load) -> dict[str, Any]:
         "duplicated": report["duplicated"],
         "p50_ms": round(percentile(latencies, 0.50), 1),
         "p99_ms": round(percentile(latencies, 0.99), 1),
-        "via": f"graphql-transport-ws clients in {len(subscribers.processes)} processes of their own; "
-        "moves over HTTP",
+        "move_p50_ms": round(percentile(driven["latencies"], 0.50), 1),
+        "move_p99_ms": round(percentile(driven["latencies"], 0.99), 1),
+        # Where the time goes: the server's CPU from the first move until every subscriber
+        # had every event, per move (the moves and their fan-out), and its share of one core
+        # while the moves were made.
+        "server_cpu_ms_per_move": round(cpu_ms, 2),
+        "server_cpu_share": round(cpu_driven / took_s, 2),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "via": (
+            f"graphql-transport-ws clients in {len(subscribers.processes)} processes of their "
+            f"own; moves over HTTP from bench/moves.cjs, {len(agents)} agents, one keep-alive "
+            "connection each"
+        ),
     }

@@ -6,7 +6,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from domain.records import StatusTransition
 
 
 class EventKind(StrEnum):
@@ -47,6 +50,8 @@ class LiveEvent:
     seq: int | None = None  # None for heartbeats: they are not kept
     data: dict[str, Any] = field(default_factory=dict)
     complete: bool = True  # False when NOTIFY left the data out (read the row by seq)
+    # STATUS_CHANGED: its transition, when the NOTIFY carried it (else read by seq).
+    transition: StatusTransition | None = None
 
     @property
     def durable(self) -> bool:

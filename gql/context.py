@@ -41,6 +41,9 @@ class Context:
     current_event: LiveEvent | None = None
     # A cohort's stream resumes after the cursor where the cohort began (see cohorts.py).
     resume_after: int | None = None
+    # Subscriptions: the STATUS_CHANGED cursors of the burst being resolved whose transitions
+    # were not read yet; the first payload that asks for one reads them all (types/event.py).
+    burst_transitions: list[int] = field(default_factory=list)
     # HTTP: the response being prepared (a refused budget sets its status and Retry-After),
     # and whether the compiled read path already spent this request's cost.
     http_response: Response | None = None

@@ -5,7 +5,9 @@ transaction-scoped advisory lock held until commit. That makes ``seq`` order com
 transaction can only take the next seq after the previous event-writer is visible to everyone,
 so a client resuming "after seq N" can never miss a lower seq committed later (the hole of
 hasura/graphql-engine#8632). The same transaction issues pg_notify, which PostgreSQL delivers
-only on commit and never for a rollback.
+only on commit and never for a rollback. All of it (the lock, the events, their transitions,
+the notifications) is one statement: event writers wait on each other for one round trip and
+the commit, not for four.
 """
 
 from __future__ import annotations
@@ -17,17 +19,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, insert, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Row, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.types import Text
 
 from domain.events import AgentHealth, EventKind, LiveEvent
+from domain.lifecycle import AgentStatus
 from domain.records import StatusTransition
 from store.database import dumps
 from store.instruments import EVENTS_APPENDED
-from store.rows import fetch_all
-from store.tables import events, transitions
+from store.tables import events
 
 EVENTS_CHANNEL = "agentgraph_events"
 HEARTBEATS_CHANNEL = "agentgraph_heartbeats"
@@ -67,6 +67,9 @@ class Appended:
 # NOTIFY payloads are limited to 8000 bytes; ours carry ids, the cursor and the event's small
 # data dict. Should data ever be large, it is left out and readers fetch the row by seq.
 MAX_INLINE_DATA = 4000
+# A transition rides along (its reason up to this many bytes), so live subscribers need not
+# read it back.
+MAX_INLINE_REASON = 2000
 
 
 def health_changes(
@@ -79,73 +82,121 @@ def health_changes(
     ]
 
 
-def notify_payload(seq: int, at: datetime, event: NewEvent) -> str:
-    payload: dict[str, Any] = {
-        "seq": seq,
-        "kind": event.kind.value,
-        "agent": str(event.agent_id),
-        "project": str(event.project_id),
-        "at": at.isoformat(),
-    }
-    data = dumps(dict(event.data))
-    if len(data) <= MAX_INLINE_DATA:
-        payload["data"] = json.loads(data)
-    return json.dumps(payload, separators=(",", ":"))
-
-
-_NOTIFY_ALL = select(
-    func.pg_notify(bindparam("channel"), func.unnest(bindparam("payloads", type_=ARRAY(Text))))
+# The whole append in one statement: the lock, the events, their transitions and their NOTIFYs.
+# The events' rows are drawn from the lock's (so their seqs are taken under it), in the order
+# given; a transition finds its event by position (row_number over seq: seqs are taken in row
+# order); the main query announces each event, in seq order, with its transition if any.
+_APPEND = text(
+    """
+    WITH locked AS (SELECT pg_advisory_xact_lock(:lock) AS held),
+    given AS (
+        SELECT * FROM unnest(
+            CAST(:kinds AS text[]), CAST(:agent_ids AS uuid[]), CAST(:project_ids AS uuid[]),
+            CAST(:datas AS text[]), CAST(:inline AS boolean[]), CAST(:froms AS text[]),
+            CAST(:tos AS text[]), CAST(:reasons AS text[]), CAST(:actors AS text[])
+        ) WITH ORDINALITY AS g(kind, agent_id, project_id, data, inline, from_status, to_status,
+                               reason, actor, ord)
+    ),
+    inserted AS (
+        INSERT INTO events (kind, agent_id, project_id, data)
+        SELECT g.kind, g.agent_id, g.project_id, CAST(g.data AS jsonb)
+        FROM given AS g CROSS JOIN locked
+        ORDER BY g.ord
+        RETURNING seq, at, kind, agent_id, project_id
+    ),
+    numbered AS (
+        SELECT i.*, row_number() OVER (ORDER BY i.seq) AS ord FROM inserted AS i
+    ),
+    recorded AS (
+        INSERT INTO status_transitions (seq, agent_id, from_status, to_status, reason, actor)
+        SELECT n.seq, n.agent_id, g.from_status, g.to_status, g.reason, g.actor
+        FROM numbered AS n JOIN given AS g ON g.ord = n.ord
+        WHERE g.to_status IS NOT NULL
+        ORDER BY n.seq
+        RETURNING id, seq, agent_id, from_status, to_status, reason, actor, at
+    )
+    SELECT n.seq, n.at, r.id AS transition_id, r.from_status, r.to_status, r.reason, r.actor,
+           r.at AS transition_at,
+           pg_notify(:channel, CAST(
+               jsonb_build_object(
+                   'seq', n.seq, 'kind', n.kind, 'agent', n.agent_id,
+                   'project', n.project_id, 'at', n.at
+               )
+               || CASE WHEN g.inline THEN jsonb_build_object('data', CAST(g.data AS jsonb))
+                       ELSE '{}'::jsonb END
+               || CASE WHEN r.id IS NULL OR octet_length(coalesce(r.reason, '')) > :max_reason
+                       THEN '{}'::jsonb
+                       ELSE jsonb_build_object('transition', jsonb_build_object(
+                           'id', r.id, 'from', r.from_status, 'to', r.to_status,
+                           'reason', r.reason, 'actor', r.actor, 'at', r.at))
+                  END
+           AS text)) AS notified
+    FROM numbered AS n
+    JOIN given AS g ON g.ord = n.ord
+    LEFT JOIN recorded AS r ON r.seq = n.seq
+    ORDER BY n.seq
+    """
 )
 
 
 async def append(conn: AsyncConnection, new_events: Sequence[NewEvent]) -> Appended:
-    """Append ``new_events`` (in order) with their transitions; announce them on commit.
+    """Append ``new_events`` (in order) with their transitions; announce them on commit. One
+    statement (``_APPEND``): the advisory lock is held from it to the commit, nothing longer.
 
     Call it last in the transaction: it serializes event writers until this one commits.
     """
     if not new_events:
         return Appended(seqs=[], transitions=[])
-    await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_APPEND_LOCK})
-    rows = await conn.execute(
-        insert(events).returning(events.c.seq, events.c.at, sort_by_parameter_order=True),
-        [
+    datas = [dumps(dict(e.data)) for e in new_events]
+    moves = [e.transition for e in new_events]
+    rows = (
+        await conn.execute(
+            _APPEND,
             {
-                "kind": e.kind.value,
-                "agent_id": e.agent_id,
-                "project_id": e.project_id,
-                "data": dict(e.data),
-            }
-            for e in new_events
-        ],
-    )
-    inserted = list(rows)
-    seqs = [row.seq for row in inserted]
-    moves = [
-        {
-            "seq": seq,
-            "agent_id": e.agent_id,
-            "from_status": e.transition.from_status,
-            "to_status": e.transition.to_status,
-            "reason": e.transition.reason,
-            "actor": e.transition.actor,
-        }
-        for seq, e in zip(seqs, new_events, strict=True)
-        if e.transition is not None
-    ]
-    recorded = (
-        await fetch_all(
-            conn,
-            StatusTransition,
-            insert(transitions).returning(transitions, sort_by_parameter_order=True),
-            moves,
+                "lock": EVENT_APPEND_LOCK,
+                "channel": EVENTS_CHANNEL,
+                "max_reason": MAX_INLINE_REASON,
+                "kinds": [e.kind.value for e in new_events],
+                "agent_ids": [e.agent_id for e in new_events],
+                "project_ids": [e.project_id for e in new_events],
+                "datas": datas,
+                "inline": [len(d) <= MAX_INLINE_DATA for d in datas],
+                "froms": [m.from_status if m else None for m in moves],
+                "tos": [m.to_status if m else None for m in moves],
+                "reasons": [m.reason if m else None for m in moves],
+                "actors": [m.actor if m else None for m in moves],
+            },
         )
-        if moves
-        else []
+    ).all()
+    recorded = [
+        StatusTransition(
+            id=row.transition_id,
+            seq=row.seq,
+            agent_id=event.agent_id,
+            from_status=AgentStatus(row.from_status) if row.from_status else None,
+            to_status=AgentStatus(row.to_status),
+            reason=row.reason,
+            actor=row.actor,
+            at=row.transition_at,
+        )
+        for row, event in zip(rows, new_events, strict=True)
+        if row.transition_id is not None
+    ]
+    conn.info[EVENTS_APPENDED] = conn.info.get(EVENTS_APPENDED, 0) + len(rows)
+    return Appended(seqs=[row.seq for row in rows], transitions=recorded)
+
+
+def _transition(raw: dict[str, Any], seq: int, agent_id: uuid.UUID) -> StatusTransition:
+    return StatusTransition(
+        id=uuid.UUID(raw["id"]),
+        seq=seq,
+        agent_id=agent_id,
+        from_status=AgentStatus(raw["from"]) if raw["from"] else None,
+        to_status=AgentStatus(raw["to"]),
+        reason=raw["reason"],
+        actor=raw["actor"],
+        at=datetime.fromisoformat(raw["at"]),
     )
-    payloads = [notify_payload(r.seq, r.at, e) for r, e in zip(inserted, new_events, strict=True)]
-    await conn.execute(_NOTIFY_ALL, {"channel": EVENTS_CHANNEL, "payloads": payloads})
-    conn.info[EVENTS_APPENDED] = conn.info.get(EVENTS_APPENDED, 0) + len(inserted)
-    return Appended(seqs=seqs, transitions=recorded)
 
 
 def parse_heartbeats(payload: str) -> list[LiveEvent]:
@@ -166,7 +217,8 @@ def parse_heartbeats(payload: str) -> list[LiveEvent]:
 
 
 def parse_notification(payload: str) -> LiveEvent:
-    """The event a NOTIFY payload announces (heartbeats carry no seq: they are not kept)."""
+    """The event a NOTIFY payload announces (heartbeats carry no seq: they are not kept), with
+    its transition when the NOTIFY carried it."""
     raw = json.loads(payload)
     if "seq" not in raw:
         return LiveEvent(
@@ -175,14 +227,17 @@ def parse_notification(payload: str) -> LiveEvent:
             project_id=uuid.UUID(raw["project"]),
             at=datetime.fromisoformat(raw["at"]),
         )
+    seq, agent_id = int(raw["seq"]), uuid.UUID(raw["agent"])
+    move = raw.get("transition")
     return LiveEvent(
         kind=EventKind(raw["kind"]),
-        agent_id=uuid.UUID(raw["agent"]),
+        agent_id=agent_id,
         project_id=uuid.UUID(raw["project"]),
         at=datetime.fromisoformat(raw["at"]),
-        seq=int(raw["seq"]),
+        seq=seq,
         data=raw.get("data") or {},
         complete="data" in raw,
+        transition=_transition(move, seq, agent_id) if move else None,
     )
 
 

@@ -35,7 +35,8 @@ from strawberry.types.execution import ExecutionResult
 from domain.access import Viewer
 from domain.events import LiveEvent
 from gql.context import Context
-from gql.subscriptions.streams import STUCK_GRACE_S, SubscriberTooSlow
+from gql.encoding import encode_json
+from gql.subscriptions.streams import STUCK_GRACE_S, SubscriberTooSlow, end_task
 from store import eventlog
 
 StreamFactory = Callable[[Context], Any]
@@ -86,6 +87,27 @@ def sharing_key(
 
 
 _END = object()
+
+
+class SharedResult(ExecutionResult):
+    """A cohort's result, handed to every member as it is: the payload of its ``next``
+    message (as graphql-transport-ws sends it) is encoded once, for all of them."""
+
+    _payload: str | None = None
+
+    @classmethod
+    def of(cls, result: ExecutionResult) -> SharedResult:
+        return cls(data=result.data, errors=result.errors, extensions=result.extensions)
+
+    def next_payload(self) -> str:
+        if self._payload is None:
+            payload: dict[str, Any] = {"data": self.data}
+            if self.errors:
+                payload["errors"] = [error.formatted for error in self.errors]
+            if self.extensions:
+                payload["extensions"] = self.extensions
+            self._payload = encode_json(payload).decode()
+        return self._payload
 
 
 @dataclass(eq=False, slots=True)
@@ -196,9 +218,12 @@ class Cohort:
             self.began.set()
             source = await factory(self.context)
             async with contextlib.aclosing(source):
-                async for result in source:
+                async for resolved in source:
                     self.results_resolved += 1
                     event = self.context.current_event
+                    result = (
+                        SharedResult.of(resolved) if type(resolved) is ExecutionResult else resolved
+                    )
                     for member in list(self.members):
                         member.offer(result, event)
         finally:
@@ -221,7 +246,7 @@ class Cohort:
         self.members.discard(member)
         if not self.members:
             self.registry.forget(self)
-            self._task.cancel()
+            end_task(self._task)  # not in the middle of resolving an event
 
 
 class Cohorts:

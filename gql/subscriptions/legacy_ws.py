@@ -40,6 +40,7 @@ from gql.subscriptions.sockets import (
     operation_error,
     untrusted_document,
 )
+from gql.subscriptions.streams import end_task
 from usecases.live.sessions import TooManySubscriptions
 
 
@@ -155,6 +156,24 @@ class GraphQLWSHandler(BaseGraphQLWSHandler[Context, None]):
             sessions.stop_subscription(session)
             return
         task.add_done_callback(lambda _: sessions.stop_subscription(session))
+
+    async def cleanup_operation(self, operation_id: str) -> None:
+        """Strawberry's, except that the operation's task is ended by ``end_task`` (not in the
+        middle of resolving an event); it sends nothing more (``send_data_message``)."""
+        result_source = self.subscriptions.pop(operation_id, None)
+        task = self.tasks.pop(operation_id, None)
+        if result_source is not None:
+            with contextlib.suppress(RuntimeError):  # running: its task is ended below
+                await result_source.aclose()
+        if task is None:
+            return  # already finished (and released itself), or never existed
+        end_task(task)
+        with contextlib.suppress(BaseException):
+            await task
+
+    async def send_data_message(self, execution_result: Any, operation_id: str) -> None:
+        if operation_id in self.tasks:  # not stopped
+            await super().send_data_message(execution_result, operation_id)
 
     async def end_socket(self, reason: str) -> None:
         """The credential ended: stop every operation, say why, then close (4403)."""

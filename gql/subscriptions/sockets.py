@@ -212,6 +212,19 @@ class SocketFrames(ASGIWebSocketAdapter):
                 raise
             # uvicorn closed the socket itself (a keepalive ping unanswered) before this send
 
+    async def send_text(self, text: str) -> None:
+        """An already encoded message (a cohort's shared frame), sent or dropped as
+        ``send_json`` sends or drops one."""
+        if self.ws.application_state == WebSocketState.DISCONNECTED:
+            return
+        try:
+            await self.ws.send_text(text)
+        except (WebSocketDisconnected, WebSocketDisconnect, OSError):
+            return  # the peer went away during the send
+        except RuntimeError as error:
+            if "websocket.close" not in str(error):
+                raise
+
     async def close(self, code: int, reason: str) -> None:
         if self.ws.application_state == WebSocketState.DISCONNECTED:
             return  # the first close wins

@@ -35,6 +35,7 @@ from gql.http_requests import request_error
 from gql.request_json import NotJSON, decode
 from gql.server_metrics import connection_closed, connection_opened
 from gql.subscriptions.scope import parse_cursor
+from gql.subscriptions.streams import end_task
 from usecases.live.sessions import LiveSession, TooManySubscriptions
 
 if TYPE_CHECKING:
@@ -168,6 +169,8 @@ class EventStreams:
     async def _run(
         self, stream: _Stream, source: Any, context: Any, receive: Receive, send: Send
     ) -> None:
+        ended = False
+
         async def pump() -> None:
             last: int | None = None
             async with contextlib.aclosing(source):
@@ -177,8 +180,11 @@ class EventStreams:
                     if result.data is not None and event is not None and event.durable:
                         cursor = event.seq if event.seq != last else None
                         last = event.seq or last
+                    if ended:
+                        return  # asked to end: nothing more is sent
                     await send(_body(_frame("next", _payload(result), cursor)))
-            await send(_body(_frame("complete", None)))
+            if not ended:
+                await send(_body(_frame("complete", None)))
 
         async def keep_alive() -> None:
             while True:
@@ -189,8 +195,9 @@ class EventStreams:
             while (await receive())["type"] != "http.disconnect":
                 pass
 
+        pumping = asyncio.create_task(pump())
         tasks = [
-            asyncio.create_task(pump()),
+            pumping,
             asyncio.create_task(keep_alive()),
             asyncio.create_task(disconnected()),
             asyncio.create_task(stream.stop.wait()),
@@ -198,7 +205,9 @@ class EventStreams:
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in tasks:
+            ended = True
+            end_task(pumping)  # not in the middle of resolving an event
+            for task in tasks[1:]:
                 task.cancel()
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -10,6 +10,8 @@ cancels the socket's operations and closes it (4403).
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import Any, cast
 
 from graphql import GraphQLError
@@ -17,6 +19,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
@@ -25,16 +28,20 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 
 from gql.context import Context
+from gql.encoding import encode_json
 from gql.server_metrics import connection_closed, connection_opened
+from gql.subscriptions.cohorts import SharedResult
 from gql.subscriptions.sockets import (
     CREDENTIAL_ENDED,
     GOING_AWAY,
+    SocketFrames,
     SocketRefused,
     check_session,
     message_problem,
     operation_error,
     untrusted_document,
 )
+from gql.subscriptions.streams import end_task
 from usecases.live.sessions import TooManySubscriptions
 
 
@@ -116,6 +123,34 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             sessions.stop_subscription(session)
             return
         operation.task.add_done_callback(lambda _: sessions.stop_subscription(session))
+
+    async def _send_result_stream(
+        self, operation: Operation[Context, None], result_source: Any
+    ) -> None:
+        """Strawberry's, except that a cohort's results go out as the frame the cohort encoded
+        once for every member (only the operation id is this socket's)."""
+        frames = cast(SocketFrames, self.websocket)
+        prefix = '{"id":' + encode_json(operation.id).decode() + ',"type":"next","payload":'
+
+        async def unshared() -> AsyncGenerator[Any, None]:
+            async for result in result_source:
+                if isinstance(result, SharedResult):
+                    if not operation.completed:
+                        await frames.send_text(prefix + result.next_payload() + "}")
+                else:
+                    yield result
+
+        async with aclosing(unshared()) as results:
+            await super()._send_result_stream(operation, results)
+
+    async def cleanup_operation(self, operation_id: str) -> None:
+        """Strawberry's, except that the operation's task is ended by ``end_task`` (not in the
+        middle of resolving an event) and sends nothing more."""
+        operation = self.operations.pop(operation_id, None)
+        if operation is None:
+            return
+        operation.completed = True
+        end_task(operation.task)
 
     async def end_socket(self, reason: str) -> None:
         """The credential ended: cancel every operation, then close (4403)."""

@@ -28,6 +28,8 @@ class AgentEvent:
     seq: strawberry.Private[int | None]
     agent_pk: strawberry.Private[uuid.UUID]
     data: strawberry.Private[dict[str, Any]]
+    # STATUS_CHANGED: the transition, when the event's NOTIFY carried it (else read by seq).
+    move: strawberry.Private[records.StatusTransition | None]
     cursor: str | None = strawberry.field(
         description="Position in the durable log; pass as `after` to resume after this event."
     )
@@ -40,6 +42,7 @@ class AgentEvent:
             seq=event.seq,
             agent_pk=event.agent_id,
             data=event.data,
+            move=event.transition,
             cursor=str(event.seq) if event.seq is not None else None,
             kind=event.kind,
             at=event.at,
@@ -53,7 +56,13 @@ class AgentEvent:
     async def _transition(self, info: Info) -> records.StatusTransition | None:
         if self.kind is not EventKind.STATUS_CHANGED or self.seq is None:
             return None
-        return await info.context.loaders.transition_by_seq.load(self.seq)
+        if self.move is not None:
+            return self.move
+        loader = info.context.loaders.transition_by_seq
+        burst, info.context.burst_transitions = info.context.burst_transitions, []
+        if burst:
+            await loader.load_many(burst)  # the whole burst's, in one read
+        return await loader.load(self.seq)
 
     @strawberry.field(description="STATUS_CHANGED: the status before (null for a spawn).")
     async def from_status(self, info: Info) -> AgentStatus | None:

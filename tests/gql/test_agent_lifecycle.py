@@ -215,3 +215,21 @@ async def test_malformed_and_foreign_ids_are_validation_errors(
     assert malformed.errors[0]["extensions"]["field"] == "input.id"
     wrong_type = await _move(api, token, PAUSE, world.project_id)
     assert wrong_type.code == "VALIDATION_ERROR"
+
+
+async def test_a_move_costs_three_statements(
+    api: GraphQLClient, world: World, app: Starlette
+) -> None:
+    """Between BEGIN and COMMIT: the agent locked (with its visibility), the agent updated, the
+    event appended (lock, event, transition, NOTIFY: one statement); the answer's fields read
+    nothing more (the caller's viewer is cached)."""
+    from tests.conftest import BACKGROUND_TASKS
+    from tests.support.sql_counter import StatementCounter
+
+    token = world.owner["token"]
+    agent = await world.spawn(api, "Counted")
+    await _move(api, token, PAUSE, agent["id"])  # the viewer is cached from here on
+    with StatementCounter(app.state.services.database, BACKGROUND_TASKS) as counter:
+        moved = await _move(api, token, RESUME, agent["id"])
+    assert moved.data["resumeAgent"]["agent"]["status"] == "IDLE", moved
+    assert counter.count == 3, [s[:60] for s in counter.statements]

@@ -144,3 +144,62 @@ async def test_append_writes_transitions_with_the_events_cursor(app: Starlette, 
             .all()
         )
     assert list(rows) == seqs == sorted(seqs)
+
+
+async def test_append_is_one_statement_and_its_notifications_carry_what_subscribers_need(
+    app: Starlette, database_url: str
+) -> None:
+    """The lock, the events, their transitions and their NOTIFYs: one statement. Each NOTIFY
+    names its event (in seq order) with its transition, and its data unless it is large."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    from store.eventlog import EVENTS_CHANNEL, MAX_INLINE_DATA, TransitionRecord
+    from tests.support.sql_counter import StatementCounter
+
+    agent, project = await _agent(app)
+    database = app.state.services.database
+    big = "x" * (MAX_INLINE_DATA + 1)
+    new = [
+        NewEvent(
+            EventKind.STATUS_CHANGED, agent, project, {"from": "idle", "to": "paused"},
+            TransitionRecord("idle", "paused", "a reason", "user:1"),
+        ),
+        NewEvent(EventKind.STATE_UPDATED, agent, project, {"fields": ["big"], "big": big}),
+        NewEvent(
+            EventKind.STATUS_CHANGED, agent, project, {"from": None, "to": "idle"},
+            TransitionRecord(None, "idle", "y" * 3000, "system"),
+        ),
+    ]  # fmt: skip
+    dsn = make_url(database_url).set(drivername="postgresql")
+    listening = await asyncpg.connect(dsn.render_as_string(hide_password=False))
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    await listening.add_listener(EVENTS_CHANNEL, lambda *args: heard.put_nowait(args[-1]))
+    try:
+        with StatementCounter(database) as counter:
+            async with database.transaction() as conn:
+                counter.reset()  # BEGIN
+                appended = await eventlog.append(conn, new)
+                assert counter.count == 1, counter.statements
+        payloads = [await asyncio.wait_for(heard.get(), 5) for _ in new]
+    finally:
+        await listening.close()
+    async with database.read() as conn:
+        stored = (
+            await conn.execute(
+                text("SELECT id, seq, reason FROM status_transitions WHERE agent_id = :a"),
+                {"a": agent},
+            )
+        ).all()
+    assert appended.seqs == sorted(appended.seqs)
+    assert [(t.id, t.seq, t.reason) for t in appended.transitions] == sorted(
+        stored, key=lambda r: r.seq
+    )
+    assert [t.seq for t in appended.transitions] == [appended.seqs[0], appended.seqs[2]]
+
+    first, second, third = (eventlog.parse_notification(p) for p in payloads)
+    assert [first.seq, second.seq, third.seq] == appended.seqs
+    assert first.complete and first.data == {"from": "idle", "to": "paused"}
+    assert first.transition == appended.transitions[0]
+    assert not second.complete and second.transition is None  # its data is read by seq
+    assert third.complete and third.transition is None  # the long reason is read by seq

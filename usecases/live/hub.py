@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 from collections import deque
@@ -38,6 +39,8 @@ logger = logging.getLogger("agentgraph.hub")
 # that no later one reveals, e.g. a relay that died between commit and publish).
 TAIL_CHECK_S = 5.0
 TAIL_CHECK_TASK = "agentgraph-hub-tail-check"
+# The most notifications of one channel handled as one burst.
+MAX_BURST = 1000
 
 
 class Overflow(Exception):
@@ -79,16 +82,32 @@ class Listener:
         self._ready.set()
 
     async def next(self) -> LiveEvent:
+        [event] = await self.next_batch(1)
+        self.done(1)
+        return event
+
+    async def next_batch(self, limit: int) -> list[LiveEvent]:
+        """What is waiting, oldest first, at most ``limit``: durable events in order (a burst
+        the hub heard at once), or else the coalesced heartbeats; waits while there is none.
+        Durable events stay queued (and count against the capacity) until ``done``: a burst
+        being resolved and sent is still waiting for the subscriber."""
         while True:
             if self.overflowed:
                 raise Overflow()
             if self.durable:
-                return self.durable.popleft()
+                return list(itertools.islice(self.durable, limit))
             if self.beats:
-                agent_id = next(iter(self.beats))
-                return self.beats.pop(agent_id)
+                beats = []
+                while self.beats and len(beats) < limit:
+                    beats.append(self.beats.pop(next(iter(self.beats))))
+                return beats
             self._ready.clear()
             await self._ready.wait()
+
+    def done(self, count: int) -> None:
+        """The first ``count`` durable events (of the last ``next_batch``) were sent."""
+        for _ in range(min(count, len(self.durable))):
+            self.durable.popleft()
 
 
 class NewestCursor:
@@ -198,41 +217,69 @@ class EventHub:
         return cursor
 
     async def _consume(
-        self, channel: str, handle: Callable[[str], Any], ready: asyncio.Event
+        self, channel: str, handle: Callable[[list[str]], Any], ready: asyncio.Event
     ) -> None:
+        """Hand ``channel``'s messages to ``handle`` in bursts: the first one heard with every
+        other already waiting behind it (a LISTEN connection delivers a commit's NOTIFYs, and
+        those of transactions committed meanwhile, at once)."""
         async with self.broadcast.subscribe(channel) as subscriber:
             ready.set()
             async for message in subscriber:  # type: ignore[union-attr]
                 if message is None:
                     continue
+                burst = [message.message, *_waiting(subscriber, MAX_BURST - 1)]
                 try:
-                    await handle(message.message)
+                    await handle(burst)
                 except Exception:
                     logger.exception("could not handle a %s message", channel)
 
-    async def _on_credentials(self, payload: str) -> None:
-        # A RESYNC reads as "any credential": announcements made while away are lost.
-        self.sessions.credentials_changed(parse_credential_change(payload))
+    async def _on_credentials(self, payloads: list[str]) -> None:
+        for payload in payloads:
+            # A RESYNC reads as "any credential": announcements made while away are lost.
+            self.sessions.credentials_changed(parse_credential_change(payload))
 
-    async def _on_heartbeat(self, payload: str) -> None:
-        if not self.listeners or _is_resync(payload):
+    async def _on_heartbeat(self, payloads: list[str]) -> None:
+        if not self.listeners:
             return  # nobody to tell: a fleet's beats are not parsed for nothing
-        for beat in parse_heartbeats(payload):  # a statement's beats, up to 50 a payload
-            self._dispatch(beat)
+        for payload in payloads:
+            if not _is_resync(payload):
+                for beat in parse_heartbeats(payload):  # a statement's beats, up to 50 a payload
+                    self._dispatch(beat)
 
-    async def _on_durable(self, payload: str) -> None:
+    async def _on_durable(self, payloads: list[str]) -> None:
+        """A burst of durable events, in seq order; gaps are filled from the log, and the
+        events whose NOTIFY left the data out are completed with one read for the burst."""
         async with self._lock:
-            if _is_resync(payload):
-                self.replayed_after_reconnect += await self._catch_up()
-                return
-            event = parse_notification(payload)
-            assert event.seq is not None
-            if event.seq <= self.last_seq:
-                return  # already delivered (read from the log while catching up)
-            if event.seq > self.last_seq + 1:
-                await self._fill(event.seq)
-            if not event.complete:
-                event = await self._complete(event)
+            pending: list[LiveEvent] = []  # parsed, in order, not delivered yet
+            for payload in payloads:
+                if _is_resync(payload):
+                    await self._deliver_all(pending)
+                    pending = []
+                    self.replayed_after_reconnect += await self._catch_up()
+                    continue
+                event = parse_notification(payload)
+                assert event.seq is not None
+                newest = pending[-1].seq if pending else self.last_seq
+                assert newest is not None
+                if event.seq <= newest:
+                    continue  # already delivered (read from the log while catching up)
+                if event.seq > newest + 1:
+                    await self._deliver_all(pending)
+                    pending = []
+                    await self._fill(event.seq)
+                pending.append(event)
+            await self._deliver_all(pending)
+
+    async def _deliver_all(self, burst: list[LiveEvent]) -> None:
+        """Deliver ``burst`` (in order, no gap after ``last_seq``), completing what it lacks."""
+        incomplete = [e.seq for e in burst if not e.complete and e.seq is not None]
+        if incomplete:
+            found = {
+                e.seq: e
+                for e in await self._read(partial(eventlog.events_by_seqs, seqs=incomplete))
+            }
+            burst = [found.get(e.seq, e) if not e.complete else e for e in burst]
+        for event in burst:
             self._deliver(event)
 
     async def _read(self, query: Callable[[Any], Awaitable[list[Any]]]) -> list[Any]:
@@ -258,10 +305,6 @@ class EventHub:
         ):
             self._deliver(event)
 
-    async def _complete(self, event: LiveEvent) -> LiveEvent:
-        found = await self._read(partial(eventlog.events_by_seqs, seqs=[event.seq or 0]))
-        return found[0] if found else event
-
     async def _tail_check(self) -> None:
         while True:
             await asyncio.sleep(self.tail_check_s)
@@ -278,6 +321,19 @@ class EventHub:
         for listener in list(self.listeners):
             if listener.matches(event):
                 listener.offer(event)
+
+
+def _waiting(subscriber: Any, limit: int) -> list[str]:
+    """The messages already queued behind the one just taken, without waiting (at most
+    ``limit``; an unsubscribe marker stays queued, for the iteration to end on)."""
+    queue: asyncio.Queue[Any] = subscriber._queue
+    messages: list[str] = []
+    while len(messages) < limit and not queue.empty():
+        head = queue._queue[0]  # type: ignore[attr-defined]
+        if head is None:
+            break
+        messages.append(queue.get_nowait().message)
+    return messages
 
 
 def _is_resync(payload: str) -> bool:

@@ -3,6 +3,7 @@ and an overflow ends the subscription with the cursor to resume from."""
 
 from __future__ import annotations
 
+import gc
 import socket
 from typing import Any
 from urllib.parse import urlparse
@@ -12,12 +13,13 @@ from websockets.asyncio.client import connect
 
 from domain.events import EventKind
 from gql.ids import from_global_id
+from gql.subscriptions import streams
 from store import eventlog
 from store.eventlog import NewEvent
 from tests.gql.subscriptions.conftest import World
 from tests.support.api import GraphQLClient
-from tests.support.waiting import registered, until
-from tests.support.ws import TRANSPORT_WS, WSClient
+from tests.support.waiting import registered, started, until
+from tests.support.ws import PROTOCOLS, TRANSPORT_WS, WSClient
 
 STATE = """
 subscription($agent: ID!, $after: String) {
@@ -44,13 +46,15 @@ async def _slow_client(url: str, token: str) -> WSClient:
     return client
 
 
-async def _flood(app: Starlette, agent_pk: Any, project_pk: Any, count: int) -> None:
+async def _flood(
+    app: Starlette, agent_pk: Any, project_pk: Any, count: int, per_transaction: int = 500
+) -> None:
     """Commit ``count`` durable events for the agent (load generation, in batches)."""
     database = app.state.services.database
-    for start in range(0, count, 500):
+    for start in range(0, count, per_transaction):
         batch = [
             NewEvent(EventKind.STATE_UPDATED, agent_pk, project_pk, {"n": n})
-            for n in range(start, min(start + 500, count))
+            for n in range(start, min(start + per_transaction, count))
         ]
         async with database.transaction() as conn:
             await eventlog.append(conn, batch)
@@ -159,3 +163,67 @@ async def test_heartbeats_coalesce_per_agent_for_a_slow_subscriber(
     assert len(listener.beats) == 2 and not listener.overflowed
     latest = [await listener.next(), await listener.next()]
     assert sorted(e.data["n"] for e in latest) == [998, 999]
+
+
+async def test_a_stream_stopped_while_resolving_ends_between_events_not_cancelled(
+    api: GraphQLClient, world: World, live_url: str, app: Starlette
+) -> None:
+    # Cancelled in the middle of an execution, graphql-core leaves the coroutines of the fields
+    # it had not started yet unawaited (RuntimeWarnings, errors in this suite). A stream that is
+    # stopped while it resolves a replay page ends at its next step instead: its task returns.
+    token = world.owner["token"]
+    agent = await world.spawn(api, "Replayed")
+    agent_pk = from_global_id(agent["id"], "Agent")
+    project_pk = from_global_id(world.project_id, "Project")
+    # Sibling fields that each await: every event's execution waits on them together.
+    wide = (
+        "subscription($agent: ID!, $after: String) { agentStateChanged(agentId: $agent,"
+        " after: $after) { cursor fromStatus toStatus reason actor agent { name } } }"
+    )
+    async with app.state.services.database.read() as conn:
+        start = await eventlog.last_seq(conn)
+    await _flood(app, agent_pk, project_pk, 2000)
+    for protocol in PROTOCOLS:
+        client = await WSClient.open(live_url, protocol, token=token)
+        try:
+            before = set(streams.resolving_tasks())
+            op = await client.subscribe(wide, {"agent": agent["id"], "after": str(start)})
+            assert await client.next_event("agentStateChanged", timeout=30)
+            [task] = set(streams.resolving_tasks()) - before  # 1,999 events still to resolve
+            stop = "complete" if protocol == TRANSPORT_WS else "stop"
+            await client.send({"id": op, "type": stop})
+            await until(task.done, "the stream's task ended", timeout=30)
+            assert not task.cancelled()
+            gc.collect()
+        finally:
+            await client.close()
+
+
+async def test_a_cohort_left_while_resolving_ends_between_events_not_cancelled(
+    api: GraphQLClient, world: World, live_url: str, app: Starlette
+) -> None:
+    # The cohort's last member leaves while the cohort resolves a burst: the cohort's task
+    # returns at its stream's next step, as an operation's does.
+    token = world.owner["token"]
+    agent = await world.spawn(api, "Watched")
+    agent_pk = from_global_id(agent["id"], "Agent")
+    project_pk = from_global_id(world.project_id, "Project")
+    wide = (
+        "subscription($agent: ID!) { agentStateChanged(agentId: $agent) {"
+        " cursor fromStatus toStatus reason actor agent { name } } }"
+    )
+    client = await WSClient.open(live_url, TRANSPORT_WS, token=token)
+    try:
+        async with started(app):
+            op = await client.subscribe(wide, {"agent": agent["id"]})
+        [cohort] = app.state.graphql.cohorts.running.values()
+        task = cohort._task
+        await _flood(app, agent_pk, project_pk, 2000, per_transaction=2000)
+        assert await client.next_event("agentStateChanged", timeout=30)
+        assert task in streams.resolving_tasks()  # the burst is being resolved
+        await client.send({"id": op, "type": "complete"})
+        await until(task.done, "the cohort's task ended", timeout=30)
+        assert not task.cancelled()
+        gc.collect()
+    finally:
+        await client.close()

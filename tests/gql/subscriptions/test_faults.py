@@ -42,6 +42,9 @@ subscription($p: ID!, $after: String) {
 }
 """
 LIGHT = "subscription($a: ID!, $after: String) { agentStateChanged(agentId: $a, after: $after) { cursor } }"
+HEAVY = """
+subscription($a: ID!) { agentStateChanged(agentId: $a) { cursor agent { configs { value } } } }
+"""
 MOVE = "mutation($id: ID!) {{ {verb}(input: {{id: $id}}) {{ agent {{ status }} }} }}"
 VERBS = (("pauseAgent", "PAUSED"), ("resumeAgent", "IDLE"))
 # The Redis database of these tests (channel names carry it and the PostgreSQL database's name).
@@ -116,7 +119,12 @@ async def test_an_overflowed_subscriber_resumes_from_its_cursor_with_nothing_los
     api: GraphQLClient, world: World, live_url: str, app: Starlette
 ) -> None:
     token = world.owner["token"]
-    agent = await world.spawn(api, "Busy")
+    # Events of 2 KB each: the burst outgrows the sockets' buffers (a few MB on loopback), so
+    # the subscriber falls behind however fast the server resolves it.
+    padding = "x" * 400
+    agent = await world.spawn(
+        api, "Busy", configs=[{"key": f"pad{i}", "value": padding} for i in range(5)]
+    )
     agent_pk = from_global_id(agent["id"], "Agent")
     project_pk = from_global_id(world.project_id, "Project")
     hub = app.state.services.hub
@@ -125,10 +133,12 @@ async def test_an_overflowed_subscriber_resumes_from_its_cursor_with_nothing_los
     client = await _slow_client(live_url, token)
     known = set(hub.listeners)
     async with registered(app):
-        await client.subscribe(LIGHT, {"a": agent["id"]})
+        await client.subscribe(HEAVY, {"a": agent["id"]})
     [listener] = hub.listeners - known
     joined_at = str(hub.last_seq)
-    await _flood(app, agent_pk, project_pk, burst)
+    # In one transaction: its notifications arrive together, faster than any subscriber (the
+    # hub hands a subscriber a burst it heard at once in one go).
+    await _flood(app, agent_pk, project_pk, burst, per_transaction=burst)
     await until(lambda: listener.overflowed, "the listener overflowed", timeout=30)
 
     delivered: list[str] = []
